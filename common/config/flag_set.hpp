@@ -1,0 +1,70 @@
+// FlagSet: command-line flags with environment-variable fallbacks, typed and validated at start.
+// Precedence: --flag on the command line > environment variable > the default already held by
+// the target variable. Secret flags never have their value printed (help shows "(set)" only).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace patchq::config {
+
+// "4MiB", "512k", "1G", "1048576" -> bytes. Binary units (k = KiB). Error text on failure.
+std::optional<std::uint64_t> parse_bytes(std::string_view text, std::string* error = nullptr);
+// "30s", "500ms", "10m", "2h", "1.5s" -> milliseconds. A bare number means seconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+                                                        std::string* error = nullptr);
+
+enum class ParseStatus { ok, help, error };
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::ok;
+  std::string message;  // the usage text for help, the reason for error
+  std::vector<std::string> positional;
+};
+
+class FlagSet {
+ public:
+  FlagSet(std::string program, std::string summary);
+
+  // `env` may be empty (no fallback). `help` is one line.
+  FlagSet& add_string(std::string name, std::string* target, std::string env, std::string help,
+                      bool secret = false);
+  FlagSet& add_int(std::string name, std::int64_t* target, std::string env, std::string help,
+                   std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+  FlagSet& add_double(std::string name, double* target, std::string env, std::string help);
+  FlagSet& add_bool(std::string name, bool* target, std::string env, std::string help);
+  FlagSet& add_bytes(std::string name, std::uint64_t* target, std::string env, std::string help);
+  FlagSet& add_duration(std::string name, std::chrono::milliseconds* target, std::string env,
+                        std::string help);
+
+  // Parses argv (argv[0] is skipped). Unknown flags are errors; bare words are positional.
+  ParseResult parse(int argc, const char* const* argv);
+  ParseResult parse(const std::vector<std::string>& args);
+
+  std::string usage() const;
+
+ private:
+  struct Flag {
+    std::string name;
+    std::string env;
+    std::string help;
+    std::string default_text;
+    bool is_bool = false;
+    bool secret = false;
+    // Applies a textual value; returns an error text or empty on success.
+    std::function<std::string(std::string_view)> apply;
+  };
+  Flag& add(std::string name, std::string env, std::string help, std::string default_text);
+  const Flag* find(std::string_view name) const;
+
+  std::string program_;
+  std::string summary_;
+  std::vector<Flag> flags_;
+};
+
+}  // namespace patchq::config
