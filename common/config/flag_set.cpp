@@ -132,8 +132,8 @@ FlagSet& FlagSet::add_string(std::string name, std::string* target, std::string 
   return *this;
 }
 
-FlagSet& FlagSet::add_int(std::string name, std::int64_t* target, std::string env,
-                          std::string help, std::int64_t min, std::int64_t max) {
+FlagSet& FlagSet::add_int(std::string name, std::int64_t* target, std::string env, std::string help,
+                          std::int64_t min, std::int64_t max) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), std::to_string(*target));
   f.apply = [target, min, max](std::string_view v) {
     std::int64_t parsed = 0;
@@ -151,8 +151,7 @@ FlagSet& FlagSet::add_int(std::string name, std::int64_t* target, std::string en
   return *this;
 }
 
-FlagSet& FlagSet::add_double(std::string name, double* target, std::string env,
-                             std::string help) {
+FlagSet& FlagSet::add_double(std::string name, double* target, std::string env, std::string help) {
   std::string def = std::to_string(*target);
   Flag& f = add(std::move(name), std::move(env), std::move(help), def);
   f.apply = [target](std::string_view v) {
@@ -198,8 +197,8 @@ FlagSet& FlagSet::add_bytes(std::string name, std::uint64_t* target, std::string
   return *this;
 }
 
-FlagSet& FlagSet::add_duration(std::string name, std::chrono::milliseconds* target,
-                               std::string env, std::string help) {
+FlagSet& FlagSet::add_duration(std::string name, std::chrono::milliseconds* target, std::string env,
+                               std::string help) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), format_duration(*target));
   f.apply = [target](std::string_view v) {
     std::string error;

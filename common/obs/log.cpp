@@ -14,10 +14,14 @@ int g_fd = STDERR_FILENO;
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -38,9 +42,15 @@ std::string utc_timestamp() {
 
 }  // namespace
 
-void set_log_level(Level level) { g_level = level; }
-void set_log_service(std::string service) { g_service = std::move(service); }
-void set_log_fd(int fd) { g_fd = fd; }
+void set_log_level(Level level) {
+  g_level = level;
+}
+void set_log_service(std::string service) {
+  g_service = std::move(service);
+}
+void set_log_fd(int fd) {
+  g_fd = fd;
+}
 
 bool parse_log_level(std::string_view text, Level* level) {
   for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {

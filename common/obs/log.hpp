@@ -38,9 +38,17 @@ class LogLine {
   json::JsonWriter writer_;
 };
 
-inline LogLine log_debug(std::string_view event) { return LogLine(Level::debug, event); }
-inline LogLine log_info(std::string_view event) { return LogLine(Level::info, event); }
-inline LogLine log_warn(std::string_view event) { return LogLine(Level::warn, event); }
-inline LogLine log_error(std::string_view event) { return LogLine(Level::error, event); }
+inline LogLine log_debug(std::string_view event) {
+  return LogLine(Level::debug, event);
+}
+inline LogLine log_info(std::string_view event) {
+  return LogLine(Level::info, event);
+}
+inline LogLine log_warn(std::string_view event) {
+  return LogLine(Level::warn, event);
+}
+inline LogLine log_error(std::string_view event) {
+  return LogLine(Level::error, event);
+}
 
 }  // namespace patchq::obs

@@ -57,7 +57,9 @@ std::string render_labels(const Labels& labels, const std::string& extra_key = "
 
 }  // namespace
 
-void Gauge::add(double by) { add_atomic(value_, by); }
+void Gauge::add(double by) {
+  add_atomic(value_, by);
+}
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)),
@@ -84,8 +86,8 @@ std::vector<std::uint64_t> Histogram::cumulative_counts() const {
 }
 
 std::vector<double> latency_buckets_seconds() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,     0.25,   0.5,     1,      2.5,   5,      10,    30,   60};
 }
 
 Registry::Series& Registry::series_for(const std::string& name, const std::string& help,
@@ -104,8 +106,7 @@ Registry::Series& Registry::series_for(const std::string& name, const std::strin
   return family.series.back();
 }
 
-Counter& Registry::counter(const std::string& name, const std::string& help,
-                           const Labels& labels) {
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   Series& s = series_for(name, help, "counter", labels);
   if (!s.counter) s.counter = std::make_unique<Counter>();
@@ -156,8 +157,8 @@ std::string Registry::render() const {
         }
         out += name + "_sum" + render_labels(s.labels) + " " + format_number(s.histogram->sum()) +
                "\n";
-        out += name + "_count" + render_labels(s.labels) + " " +
-               std::to_string(counts.back()) + "\n";
+        out +=
+            name + "_count" + render_labels(s.labels) + " " + std::to_string(counts.back()) + "\n";
       }
     }
   }

@@ -108,8 +108,12 @@ std::optional<int> ChildProcess::exit_code() {
   return std::nullopt;
 }
 
-std::string ChildProcess::stdout_text() const { return read_file(out_path_); }
-std::string ChildProcess::stderr_text() const { return read_file(err_path_); }
+std::string ChildProcess::stdout_text() const {
+  return read_file(out_path_);
+}
+std::string ChildProcess::stderr_text() const {
+  return read_file(err_path_);
+}
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

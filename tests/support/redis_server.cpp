@@ -1,6 +1,5 @@
 #include "tests/support/redis_server.hpp"
 
-#include <hiredis/hiredis.h>
 #include <signal.h>
 
 #include <chrono>
@@ -17,36 +16,6 @@ std::filesystem::path redis_server_binary() {
     if (std::filesystem::exists(candidate)) return candidate;
   }
   throw std::runtime_error("redis-server not found; run scripts/setup-deps");
-}
-
-RedisValue convert(const redisReply* r) {
-  RedisValue v;
-  if (r == nullptr) return v;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      v.kind = RedisValue::Kind::string;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      v.kind = RedisValue::Kind::status;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      v.kind = RedisValue::Kind::error;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      v.kind = RedisValue::Kind::integer;
-      v.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      v.kind = RedisValue::Kind::array;
-      for (std::size_t i = 0; i < r->elements; ++i) v.elements.push_back(convert(r->element[i]));
-      break;
-    default:
-      break;
-  }
-  return v;
 }
 
 }  // namespace
@@ -81,10 +50,20 @@ std::string RedisServer::url() const {
 
 void RedisServer::start() {
   disconnect();
-  std::vector<std::string> args = {"--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                   "--dir", dir_.path().string(), "--save", "",
-                                   "--daemonize", "no", "--logfile", "",
-                                   "--protected-mode", "no"};
+  std::vector<std::string> args = {"--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_.path().string(),
+                                   "--save",
+                                   "",
+                                   "--daemonize",
+                                   "no",
+                                   "--logfile",
+                                   "",
+                                   "--protected-mode",
+                                   "no"};
   if (options_.append_only) {
     args.insert(args.end(), {"--appendonly", "yes", "--appendfsync", "always"});
   } else {
@@ -94,15 +73,12 @@ void RedisServer::start() {
   const bool up = wait_until(
       [&] {
         if (!process_->running()) return true;  // died: stop waiting, report below
-        redisContext* c = redisConnect("127.0.0.1", port_);
-        bool ok = false;
-        if (c != nullptr && c->err == 0) {
-          auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
-          ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
-          if (reply) freeReplyObject(reply);
+        try {
+          redis::SyncClient probe({endpoint(), std::chrono::milliseconds(200)});
+          return probe.command({"PING"}).str == "PONG";
+        } catch (const redis::ConnectionError&) {
+          return false;
         }
-        if (c) redisFree(c);
-        return ok;
       },
       std::chrono::seconds(10));
   if (!up || !process_->running()) {
@@ -125,41 +101,25 @@ void RedisServer::kill() {
   process_->wait_exit(std::chrono::seconds(10));
 }
 
-bool RedisServer::running() { return process_ && process_->running(); }
+bool RedisServer::running() {
+  return process_ && process_->running();
+}
 
 void RedisServer::disconnect() {
-  if (context_) redisFree(context_);
-  context_ = nullptr;
+  client_.reset();
+}
+
+redis::RedisEndpoint RedisServer::endpoint() const {
+  redis::RedisEndpoint ep;
+  ep.host = host();
+  ep.port = port_;
+  return ep;
 }
 
 RedisValue RedisServer::command(const std::vector<std::string>& args) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (context_ == nullptr) {
-      timeval tv{5, 0};
-      context_ = redisConnectWithTimeout("127.0.0.1", port_, tv);
-      if (context_ == nullptr || context_->err) {
-        disconnect();
-        throw std::runtime_error("cannot connect to test redis");
-      }
-      redisSetTimeout(context_, tv);
-    }
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* reply = static_cast<redisReply*>(
-        redisCommandArgv(context_, static_cast<int>(args.size()), argv.data(), lens.data()));
-    if (reply == nullptr) {
-      disconnect();
-      continue;
-    }
-    RedisValue v = convert(reply);
-    freeReplyObject(reply);
-    return v;
-  }
-  throw std::runtime_error("test redis did not answer");
+  if (!client_)
+    client_ = std::make_unique<redis::SyncClient>(redis::SyncClient::Options{endpoint()});
+  return client_->command(args);
 }
 
 }  // namespace patchq::testing

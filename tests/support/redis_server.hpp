@@ -7,22 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "common/redis/sync_client.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
-struct redisContext;
-
 namespace patchq::testing {
 
-struct RedisValue {
-  enum class Kind { nil, string, integer, array, status, error } kind = Kind::nil;
-  std::string str;  // string, status and error text
-  long long integer = 0;
-  std::vector<RedisValue> elements;
-
-  bool is_nil() const { return kind == Kind::nil; }
-  bool is_error() const { return kind == Kind::error; }
-};
+using redis::RedisValue;
 
 class RedisServer {
  public:
@@ -44,15 +35,17 @@ class RedisServer {
   void kill();   // SIGKILL, no goodbye
   bool running();
 
-  // Runs one command on a cached connection (reconnecting if needed); throws when unreachable.
+  // Runs one command on a cached connection (reconnecting if needed); throws
+  // redis::ConnectionError when the server is unreachable.
   RedisValue command(const std::vector<std::string>& args);
+  redis::RedisEndpoint endpoint() const;
 
  private:
   Options options_;
   TempDir dir_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
-  redisContext* context_ = nullptr;
+  std::unique_ptr<redis::SyncClient> client_;
   void disconnect();
 };
 

@@ -29,8 +29,9 @@ TEST(Log, WritesOneJsonObjectPerLineWithEventAndFields) {
       capture([] { log_info("job_done").field("job_id", "j1").field("tiles", 24); });
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.find('\n'), out.size() - 1);
-  EXPECT_NE(out.find(R"("level":"info","service":"test","event":"job_done","job_id":"j1","tiles":24})"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(R"("level":"info","service":"test","event":"job_done","job_id":"j1","tiles":24})"),
+      std::string::npos)
       << out;
 }
 

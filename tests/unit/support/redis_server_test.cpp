@@ -18,7 +18,7 @@ TEST(RedisServer, KeepsAppendOnlyDataAcrossAKillAndRestart) {
   redis.command({"XADD", "s", "*", "f", "v"});
   redis.kill();
   EXPECT_FALSE(redis.running());
-  EXPECT_THROW(redis.command({"PING"}), std::runtime_error);
+  EXPECT_THROW(redis.command({"PING"}), redis::ConnectionError);
   redis.start();
   EXPECT_EQ(redis.command({"XLEN", "s"}).integer, 1);
 }

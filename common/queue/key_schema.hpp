@@ -1,0 +1,59 @@
+// KeySchema: every Redis key and field patchq uses, in one place (see docs/ARCHITECTURE.md).
+// All keys share one prefix (default "patchq:"; use "{patchq}:" on Redis Cluster so that every
+// Lua script touches one hash slot).
+//
+//   <p>jobs            stream, consumer group "workers"; an entry carries the job id only:
+//                      fields  job_id, attempt
+//   <p>job:<job_id>    hash, the job record and the one copy of the webhook payload:
+//                      payload, target, item_id, delivery_id, received_at (ms since epoch),
+//                      status (queued|running|retrying|done|dead), attempts, tiles, error,
+//                      worker, updated_at (ms). No TTL while the job can still run; set to
+//                      the done-TTL on done; dead records stay until `patchqctl dead purge`.
+//   <p>retry           sorted set: member job_id, score = due time (ms since epoch)
+//   <p>dead            stream of dead letters: job_id, reason, attempts, error, dead_at
+//   <p>dedup:<hash>    string job_id, EX 24 h: a delivery seen again answers with its job
+//
+// Invariant: a job id is in at most one of {jobs stream (pending or not), retry set, dead
+// stream} at any time, and its hash exists while it is in any of them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace patchq::queue {
+
+inline constexpr std::string_view kDefaultPrefix = "patchq:";
+inline constexpr std::string_view kConsumerGroup = "workers";
+
+// Job record statuses, as stored in the hash's "status" field.
+namespace status {
+inline constexpr std::string_view queued = "queued";
+inline constexpr std::string_view running = "running";
+inline constexpr std::string_view retrying = "retrying";
+inline constexpr std::string_view done = "done";
+inline constexpr std::string_view dead = "dead";
+}  // namespace status
+
+class KeySchema {
+ public:
+  explicit KeySchema(std::string prefix = std::string(kDefaultPrefix))
+      : prefix_(std::move(prefix)) {}
+  const std::string& prefix() const { return prefix_; }
+  std::string jobs_stream() const { return prefix_ + "jobs"; }
+  std::string job_record(std::string_view job_id) const {
+    return prefix_ + "job:" + std::string(job_id);
+  }
+  // Prefix of all job records, for scripts that build the key from a job id.
+  std::string job_record_prefix() const { return prefix_ + "job:"; }
+  std::string retry_set() const { return prefix_ + "retry"; }
+  std::string dead_stream() const { return prefix_ + "dead"; }
+  std::string dedup(std::string_view delivery_hash) const {
+    return prefix_ + "dedup:" + std::string(delivery_hash);
+  }
+  std::string dedup_prefix() const { return prefix_ + "dedup:"; }
+
+ private:
+  std::string prefix_;
+};
+
+}  // namespace patchq::queue

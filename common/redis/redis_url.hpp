@@ -1,0 +1,22 @@
+// RedisEndpoint: where Redis is, parsed from a redis:// URL (redis://[:password@]host[:port][/db]).
+// The password is kept for AUTH but never appears in describe(), which is what logs print.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace patchq::redis {
+
+struct RedisEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int db = 0;
+  std::string username;          // ACL user (Redis 6+), optional
+  std::string password;          // optional
+  std::string describe() const;  // "redis://host:port/db", with the password masked
+};
+
+std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
+
+}  // namespace patchq::redis

@@ -1,0 +1,41 @@
+#include "common/redis/redis_url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace patchq::redis {
+namespace {
+
+TEST(RedisUrl, ParsesHostPortAndDatabase) {
+  auto ep = parse_redis_url("redis://10.1.2.3:6380/2");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "10.1.2.3");
+  EXPECT_EQ(ep->port, 6380);
+  EXPECT_EQ(ep->db, 2);
+}
+
+TEST(RedisUrl, DefaultsPortAndDatabase) {
+  auto ep = parse_redis_url("redis://redis");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->port, 6379);
+  EXPECT_EQ(ep->db, 0);
+}
+
+TEST(RedisUrl, KeepsThePasswordButNeverDescribesIt) {
+  auto ep = parse_redis_url("redis://app:hunter2@cache:6379/0");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->username, "app");
+  EXPECT_EQ(ep->password, "hunter2");
+  EXPECT_EQ(ep->describe().find("hunter2"), std::string::npos);
+  EXPECT_EQ(ep->describe(), "redis://app:***@cache:6379/0");
+}
+
+TEST(RedisUrl, RejectsOtherSchemesAndBadPortsWithAReason) {
+  std::string error;
+  EXPECT_FALSE(parse_redis_url("http://x", &error));
+  EXPECT_NE(error.find("redis://"), std::string::npos);
+  EXPECT_FALSE(parse_redis_url("redis://x:99999", &error));
+  EXPECT_NE(error.find("port must be 1..65535"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patchq::redis
