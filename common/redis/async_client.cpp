@@ -1,0 +1,407 @@
+// AsyncClient (see async_client.hpp for the contract).
+//
+// Connection life, all on the strand:
+//   connect() -> [hiredis connects] -> on_connect -> setup commands (AUTH, SELECT, SETNAME,
+//   SCRIPT LOAD) -> all OK -> ready -> ... -> lost (EOF/error from hiredis, or drop() by the
+//   watchdog) -> connection_gone() -> backoff timer -> connect() again.
+// hiredis fails the commands still waiting for replies (NULL reply) when it frees a context;
+// that is how "exactly the in-flight commands fail" is kept. A generation number tells stale
+// callbacks of an old connection from the current one.
+#include "common/redis/async_client.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/obs/log.hpp"
+#include "common/obs/metrics.hpp"
+#include "common/redis/asio_adapter.hpp"
+
+namespace patchq::redis {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr milliseconds kTick{100};  // watchdog resolution
+
+enum class State { idle, connecting, setting_up, ready, stopped };
+
+}  // namespace
+
+struct AsyncClient::Impl {
+  // One command waiting for its reply; owned by hiredis' callback list as privdata.
+  struct Pending {
+    ReplyHandler handler;
+    std::uint64_t generation = 0;
+    const LuaScript* script = nullptr;  // eval: kept for the NOSCRIPT -> EVAL fallback
+    std::size_t key_count = 0;
+    std::vector<std::string> args;  // eval only: keys and arguments
+  };
+
+  Impl(AsyncClient& owner, asio::any_io_executor executor, Options options)
+      : owner(owner),
+        options(std::move(options)),
+        reconnect_timer(executor),
+        tick_timer(executor) {}
+
+  AsyncClient& owner;
+  Options options;
+  asio::steady_timer reconnect_timer;
+  asio::steady_timer tick_timer;
+  redisAsyncContext* context = nullptr;
+  State state = State::idle;
+  std::uint64_t generation = 0;
+  int attempt = 0;
+  bool ever_ready = false;
+  std::size_t in_flight = 0;
+  std::size_t setup_remaining = 0;
+  Clock::time_point connect_started;
+  Clock::time_point last_progress;  // last reply, or when the oldest outstanding was sent
+  Clock::time_point last_activity;  // last send or reply
+};
+
+std::shared_ptr<AsyncClient> AsyncClient::create(asio::any_io_executor executor, Options options) {
+  return std::shared_ptr<AsyncClient>(new AsyncClient(std::move(executor), std::move(options)));
+}
+
+AsyncClient::AsyncClient(asio::any_io_executor executor, Options options)
+    : executor_(std::move(executor)),
+      impl_(std::make_unique<Impl>(*this, executor_, std::move(options))) {}
+
+AsyncClient::~AsyncClient() {
+  // Reached with a live context only when the executor died before stop() ran; freeing it
+  // here would run handlers off the strand, so the connection is left to process exit.
+  impl_->context = nullptr;
+}
+
+// ---- internal steps, all called on the strand -------------------------------------------
+
+namespace {
+
+void fail(const ReplyHandler& handler, std::string reason) {
+  AsyncReply reply;
+  reply.failure = std::move(reason);
+  handler(std::move(reply));
+}
+
+}  // namespace
+
+class AsyncClientSteps {
+ public:
+  using Impl = AsyncClient::Impl;
+  using Pending = Impl::Pending;
+
+  static Impl& impl_of(const redisAsyncContext* ac) { return *static_cast<Impl*>(ac->data); }
+
+  static void connect(const std::shared_ptr<AsyncClient>& self) {
+    Impl& s = *self->impl_;
+    if (s.state == State::stopped) return;
+    s.state = State::connecting;
+    s.connect_started = Clock::now();
+    const auto& ep = s.options.endpoint;
+    redisAsyncContext* ac = redisAsyncConnect(ep.host.c_str(), ep.port);
+    if (ac == nullptr || ac->err) {
+      const std::string why = ac ? ac->errstr : "out of memory";
+      if (ac) redisAsyncFree(ac);
+      connection_gone(self, nullptr, "cannot connect: " + why);
+      return;
+    }
+    ac->data = &s;
+    attach_asio(ac, self->executor_);
+    s.context = ac;
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    redisAsyncSetConnectCallback(ac, on_connect);  // arms the first write wait
+  }
+
+  static void on_connect(const redisAsyncContext* ac, int status) {
+    Impl& s = impl_of(ac);
+    if (s.context != ac) return;
+    auto self = s.owner.shared_from_this();
+    if (status != REDIS_OK) {
+      // hiredis frees the context right after this callback.
+      connection_gone(self, ac, std::string("connect failed: ") + (ac->errstr ? ac->errstr : ""));
+      return;
+    }
+    s.state = State::setting_up;
+    send_setup(self);
+  }
+
+  static void on_disconnect(const redisAsyncContext* ac, int /*status*/) {
+    Impl& s = impl_of(ac);
+    if (s.context != ac) return;  // already handled by drop()
+    const char* why = ac->errstr[0] != '\0' ? ac->errstr : "connection closed";
+    connection_gone(s.owner.shared_from_this(), ac, why);
+  }
+
+  // The connection `ac` is finished (hiredis frees it, or drop() does). Reconnects unless
+  // stopped. `ac` may be null for a connect that failed before a context existed.
+  static void connection_gone(const std::shared_ptr<AsyncClient>& self, const redisAsyncContext* ac,
+                              const std::string& reason) {
+    Impl& s = *self->impl_;
+    if (ac != nullptr && s.context != ac) return;
+    const bool was_ready = s.state == State::ready;
+    s.context = nullptr;
+    ++s.generation;
+    s.in_flight = 0;
+    s.setup_remaining = 0;
+    self->ready_.store(false, std::memory_order_release);
+    if (s.state == State::stopped) return;
+    s.state = State::idle;
+    const auto delay = retry::backoff_delay(s.options.reconnect_backoff, s.attempt, std::nullopt,
+                                            retry::thread_rng());
+    if (s.attempt < 30) ++s.attempt;
+    if (was_ready || s.attempt == 1) {
+      obs::log_warn("redis_connection_lost")
+          .field("redis", s.options.endpoint.describe())
+          .field("client", s.options.name)
+          .field("reason", reason)
+          .field("retry_in_ms", static_cast<std::int64_t>(delay.count()));
+    }
+    s.reconnect_timer.expires_after(delay);
+    s.reconnect_timer.async_wait([self](const boost::system::error_code& ec) {
+      if (!ec) connect(self);
+    });
+  }
+
+  // Ends the current connection on our own initiative. Every command still waiting for a
+  // reply fails (hiredis runs their callbacks with no reply, now or, when called from inside
+  // a reply callback, as soon as it returns).
+  static void drop(const std::shared_ptr<AsyncClient>& self, const std::string& reason) {
+    Impl& s = *self->impl_;
+    redisAsyncContext* ac = s.context;
+    if (ac == nullptr) return;
+    connection_gone(self, ac, reason);
+    redisAsyncFree(ac);
+  }
+
+  static void send_setup(const std::shared_ptr<AsyncClient>& self) {
+    Impl& s = *self->impl_;
+    const auto& ep = s.options.endpoint;
+    std::vector<std::vector<std::string>> setup;
+    if (!ep.password.empty()) {
+      if (ep.username.empty()) {
+        setup.push_back({"AUTH", ep.password});
+      } else {
+        setup.push_back({"AUTH", ep.username, ep.password});
+      }
+    }
+    if (ep.db != 0) setup.push_back({"SELECT", std::to_string(ep.db)});
+    if (!s.options.name.empty()) setup.push_back({"CLIENT", "SETNAME", s.options.name});
+    for (const LuaScript* script : s.options.preload) {
+      setup.push_back({"SCRIPT", "LOAD", script->text()});
+    }
+    if (setup.empty()) setup.push_back({"PING"});
+    s.setup_remaining = setup.size();
+    const std::uint64_t generation = s.generation;
+    for (auto& cmd : setup) {
+      const std::string verb =
+          cmd[0] == "AUTH" ? "AUTH" : cmd[0] + " " + (cmd.size() > 1 ? cmd[1] : "");
+      auto* p = new Pending;
+      p->generation = generation;
+      p->handler = [self, generation, verb](AsyncReply reply) {
+        Impl& s = *self->impl_;
+        if (s.generation != generation || s.state != State::setting_up) return;
+        if (!reply.delivered()) return;  // the connection is gone; connection_gone reconnects
+        if (reply.value->is_error()) {
+          // The reply text of a failed AUTH names no secret; log it for the operator.
+          drop(self, "redis refused " + verb + ": " + reply.value->str);
+          return;
+        }
+        if (--s.setup_remaining == 0) become_ready(self);
+      };
+      write(self, p, cmd, 0, nullptr);
+    }
+  }
+
+  static void become_ready(const std::shared_ptr<AsyncClient>& self) {
+    Impl& s = *self->impl_;
+    s.state = State::ready;
+    s.attempt = 0;
+    s.last_activity = Clock::now();
+    if (s.ever_ready) {
+      self->reconnects_.fetch_add(1, std::memory_order_relaxed);
+      if (s.options.reconnects) s.options.reconnects->inc();
+    }
+    s.ever_ready = true;
+    self->ready_.store(true, std::memory_order_release);
+    obs::log_info("redis_connected")
+        .field("redis", s.options.endpoint.describe())
+        .field("client", s.options.name);
+  }
+
+  // Appends one command to the output buffer. `head` (if not null) holds the command words
+  // sent before `args` (EVALSHA sha numkeys); otherwise `args` is the whole command.
+  // Takes ownership of `p`.
+  static void write(const std::shared_ptr<AsyncClient>& self, Pending* p,
+                    const std::vector<std::string>& args, std::size_t head_count,
+                    const std::string* head) {
+    Impl& s = *self->impl_;
+    const std::size_t argc = head_count + args.size();
+    std::array<const char*, 24> argv_small;
+    std::array<std::size_t, 24> lens_small;
+    std::vector<const char*> argv_big;
+    std::vector<std::size_t> lens_big;
+    const char** argv = argv_small.data();
+    std::size_t* lens = lens_small.data();
+    if (argc > argv_small.size()) {
+      argv_big.resize(argc);
+      lens_big.resize(argc);
+      argv = argv_big.data();
+      lens = lens_big.data();
+    }
+    for (std::size_t i = 0; i < head_count; ++i) {
+      argv[i] = head[i].data();
+      lens[i] = head[i].size();
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      argv[head_count + i] = args[i].data();
+      lens[head_count + i] = args[i].size();
+    }
+    if (s.context == nullptr ||
+        redisAsyncCommandArgv(s.context, on_reply, p, static_cast<int>(argc), argv, lens) !=
+            REDIS_OK) {
+      std::unique_ptr<Pending> owned(p);
+      fail(owned->handler, "redis is not connected");
+      return;
+    }
+    const auto now = Clock::now();
+    if (s.in_flight++ == 0) s.last_progress = now;
+    s.last_activity = now;
+  }
+
+  static void on_reply(redisAsyncContext* ac, void* raw, void* privdata) {
+    std::unique_ptr<Pending> p(static_cast<Pending*>(privdata));
+    Impl& s = impl_of(ac);
+    auto self = s.owner.shared_from_this();
+    const auto* reply = static_cast<const redisReply*>(raw);
+    if (p->generation == s.generation && s.in_flight > 0) {
+      --s.in_flight;
+      s.last_progress = s.last_activity = Clock::now();
+    }
+    AsyncReply out;
+    if (reply == nullptr) {
+      out.failure = "connection to redis lost before the reply";
+      if (ac->errstr[0] != '\0') out.failure += std::string(": ") + ac->errstr;
+    } else if (p->script != nullptr && reply->type == REDIS_REPLY_ERROR &&
+               std::string_view(reply->str, reply->len).starts_with("NOSCRIPT")) {
+      // The script cache was flushed since we connected: send the text this once.
+      const std::array<std::string, 3> head = {"EVAL", p->script->text(),
+                                               std::to_string(p->key_count)};
+      p->script = nullptr;
+      auto args = std::move(p->args);
+      write(self, p.release(), args, head.size(), head.data());
+      return;
+    } else {
+      out.value = RedisValue::from_reply(reply);
+    }
+    try {
+      p->handler(std::move(out));
+    } catch (const std::exception& e) {
+      // Never unwind through hiredis' C frames.
+      obs::log_error("redis_reply_handler_threw").field("error", e.what());
+    }
+  }
+
+  static void tick(const std::shared_ptr<AsyncClient>& self) {
+    Impl& s = *self->impl_;
+    if (s.state == State::stopped) return;
+    const auto now = Clock::now();
+    const auto ms = [](auto d) { return std::chrono::duration_cast<milliseconds>(d).count(); };
+    if ((s.state == State::connecting || s.state == State::setting_up) &&
+        now - s.connect_started > s.options.connect_timeout) {
+      drop(self, "connect timed out after " + std::to_string(ms(now - s.connect_started)) + " ms");
+    } else if (s.state == State::ready && s.in_flight > 0 &&
+               now - s.last_progress > s.options.reply_timeout) {
+      drop(self, "no reply for " + std::to_string(ms(now - s.last_progress)) + " ms");
+    } else if (s.state == State::ready && s.in_flight == 0 &&
+               now - s.last_activity >= s.options.ping_interval) {
+      auto* p = new Pending;
+      p->generation = s.generation;
+      p->handler = [](AsyncReply) {};  // progress is what counts, not the reply
+      write(self, p, {"PING"}, 0, nullptr);
+    }
+    schedule_tick(self);
+  }
+
+  static void schedule_tick(const std::shared_ptr<AsyncClient>& self) {
+    Impl& s = *self->impl_;
+    s.tick_timer.expires_after(kTick);
+    s.tick_timer.async_wait([self](const boost::system::error_code& ec) {
+      if (!ec) tick(self);
+    });
+  }
+
+  static void send_user(const std::shared_ptr<AsyncClient>& self, std::unique_ptr<Pending> p,
+                        std::vector<std::string> command) {
+    Impl& s = *self->impl_;
+    if (s.state != State::ready) {
+      fail(p->handler, "redis is not connected");
+      return;
+    }
+    p->generation = s.generation;
+    if (p->script == nullptr) {
+      write(self, p.release(), command, 0, nullptr);
+    } else {
+      const std::array<std::string, 3> head = {"EVALSHA", p->script->sha1(),
+                                               std::to_string(p->key_count)};
+      Pending* raw = p.release();
+      write(self, raw, raw->args, head.size(), head.data());
+    }
+  }
+
+  static void stop(const std::shared_ptr<AsyncClient>& self) {
+    Impl& s = *self->impl_;
+    if (s.state == State::stopped) return;
+    s.state = State::stopped;
+    s.reconnect_timer.cancel();
+    s.tick_timer.cancel();
+    drop(self, "client stopped");
+    self->ready_.store(false, std::memory_order_release);
+  }
+};
+
+// ---- public API --------------------------------------------------------------------------
+
+void AsyncClient::start() {
+  asio::post(executor_, [self = shared_from_this()] {
+    AsyncClientSteps::connect(self);
+    AsyncClientSteps::schedule_tick(self);
+  });
+}
+
+void AsyncClient::stop(std::function<void()> done) {
+  asio::dispatch(executor_, [self = shared_from_this(), done = std::move(done)] {
+    AsyncClientSteps::stop(self);
+    if (done) done();
+  });
+}
+
+void AsyncClient::command(std::vector<std::string> args, ReplyHandler handler) {
+  auto p = std::make_unique<Impl::Pending>();
+  p->handler = std::move(handler);
+  asio::dispatch(executor_,
+                 [self = shared_from_this(), p = std::move(p), args = std::move(args)]() mutable {
+                   AsyncClientSteps::send_user(self, std::move(p), std::move(args));
+                 });
+}
+
+void AsyncClient::eval(const LuaScript& script, std::size_t key_count,
+                       std::vector<std::string> keys_and_args, ReplyHandler handler) {
+  auto p = std::make_unique<Impl::Pending>();
+  p->handler = std::move(handler);
+  p->script = &script;
+  p->key_count = key_count;
+  p->args = std::move(keys_and_args);
+  asio::dispatch(executor_, [self = shared_from_this(), p = std::move(p)]() mutable {
+    AsyncClientSteps::send_user(self, std::move(p), {});
+  });
+}
+
+}  // namespace patchq::redis
