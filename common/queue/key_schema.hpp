@@ -9,9 +9,29 @@
 //                      status (queued|running|retrying|done|dead), attempts, tiles, error,
 //                      worker, updated_at (ms). No TTL while the job can still run; set to
 //                      the done-TTL on done; dead records stay until `patchqctl dead purge`.
-//   <p>retry           sorted set: member job_id, score = due time (ms since epoch)
+//                      Written by the worker as the job moves (amendment, see below):
+//                      started_at, finished_at (ms), next_attempt_at (ms, while retrying),
+//                      dead_id (its entry in <p>dead, while dead).
+//                      Enqueue writes exactly: payload, target, item_id, delivery_id,
+//                      received_at, status=queued, attempts=0, updated_at; the receiver's
+//                      async script and JobQueue::enqueue (sync, patchqctl) write the same.
+//                      "attempts" counts attempts started: a run of stream attempt a sets it
+//                      to a+1; the retry forwarder re-adds the job with attempt = attempts.
+//   <p>retry           sorted set: member job_id, score = due time (ms since epoch, Redis clock)
 //   <p>dead            stream of dead letters: job_id, reason, attempts, error, dead_at
+//                      reason: permanent | attempts_exhausted | poison
 //   <p>dedup:<hash>    string job_id, EX 24 h: a delivery seen again answers with its job
+//   <p>stats:done      integer, jobs completed since the queue was created (INCR on done)
+//
+// Amendment (queue engineer): the fields and the counter above marked as written by the worker
+// were added because (1) `patchqctl dead retry <id>` must find a job's dead letter without
+// scanning the dead stream inside a Lua script (dead_id), (2) `patchqctl stats` reports done
+// jobs although done records expire (stats:done), and (3) the job record is the per-job
+// timeline an operator reads (started_at, finished_at, next_attempt_at).
+//
+// The consumer group is created at id 0 (not $), so entries added before the first worker
+// started are still delivered; entries are XDELeted when their job leaves the stream, so
+// XLEN(jobs) = undelivered + pending.
 //
 // Invariant: a job id is in at most one of {jobs stream (pending or not), retry set, dead
 // stream} at any time, and its hash exists while it is in any of them.
@@ -51,6 +71,7 @@ class KeySchema {
     return prefix_ + "dedup:" + std::string(delivery_hash);
   }
   std::string dedup_prefix() const { return prefix_ + "dedup:"; }
+  std::string done_counter() const { return prefix_ + "stats:done"; }
 
  private:
   std::string prefix_;
