@@ -1,0 +1,87 @@
+// Values that go into and come out of HttpClient: the request, the response, and the
+// transport error (no HTTP status: the exchange itself failed). Errors are values; the layer
+// above (common/v7) decides which of them are worth retrying.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace patchq::net {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// A secret header value that goes only to one origin ("https://darwin.v7labs.com:443"): never
+// to another host, and so never to a storage host a redirect points at.
+struct Credential {
+  std::string origin;
+  std::string authorization;  // the whole Authorization value, e.g. "ApiKey <key>"
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url{};
+  Headers headers{};                       // sent on every hop; never put secrets here
+  std::string_view body{};                 // not owned: must outlive the call
+  const Credential* credential = nullptr;  // see Credential
+  // The URL itself came from V7 (a presigned upload URL): its host is trusted by name for this
+  // request even when it is not on the allowed list. Address rules still apply.
+  bool trust_url_host = false;
+  std::uint64_t max_response_bytes = 16u << 20;
+  int max_redirects = 5;
+  std::optional<std::chrono::milliseconds> timeout{};  // overrides the client's transfer timeout
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;  // names lower-case, of the final hop only
+  std::string body;
+  std::string final_url;  // redacted (no query string): safe to log
+  int redirects = 0;
+  // First value of a header, by lower-case name.
+  std::optional<std::string_view> header(std::string_view lower_name) const {
+    for (const auto& [name, value] : headers) {
+      if (name == lower_name) return std::string_view(value);
+    }
+    return std::nullopt;
+  }
+};
+
+struct TransportError {
+  enum class Kind {
+    bad_url,             // malformed or not http(s)
+    host_not_allowed,    // name not on the allowed list
+    address_refused,     // resolved to a private/loopback/link-local address
+    too_large,           // response body over the limit (aborted while streaming)
+    too_many_redirects,  // the redirect bound was hit
+    bad_redirect,        // 3xx without a usable Location
+    timeout,             // connect or transfer timeout, or too slow
+    dns,                 // name did not resolve
+    connect,             // connection refused/unreachable
+    tls,                 // certificate or handshake failure
+    network,             // anything else on the wire (reset, partial body...)
+  } kind;
+  std::string message;  // readable, with redacted URLs, never a credential
+};
+
+std::string_view to_string(TransportError::Kind kind);
+
+class HttpResult {
+ public:
+  HttpResult(HttpResponse r) : value_(std::move(r)) {}
+  HttpResult(TransportError e) : value_(std::move(e)) {}
+  bool ok() const { return value_.index() == 0; }
+  HttpResponse& response() { return std::get<0>(value_); }
+  const HttpResponse& response() const { return std::get<0>(value_); }
+  const TransportError& error() const { return std::get<1>(value_); }
+
+ private:
+  std::variant<HttpResponse, TransportError> value_;
+};
+
+}  // namespace patchq::net

@@ -1,0 +1,129 @@
+#include "common/net/url.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+namespace patchq::net {
+namespace {
+
+struct UrlHandleFree {
+  void operator()(CURLU* h) const { curl_url_cleanup(h); }
+};
+using UrlHandle = std::unique_ptr<CURLU, UrlHandleFree>;
+
+std::optional<std::string> get_part(CURLU* h, CURLUPart part, unsigned flags = 0) {
+  char* value = nullptr;
+  if (curl_url_get(h, part, &value, flags) != CURLUE_OK || value == nullptr) return std::nullopt;
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+std::optional<Url> from_handle(CURLU* h, std::string* error, auto make) {
+  auto fail = [&](const char* why) -> std::optional<Url> {
+    if (error) *error = why;
+    return std::nullopt;
+  };
+  auto scheme = get_part(h, CURLUPART_SCHEME);
+  if (!scheme || (*scheme != "http" && *scheme != "https"))
+    return fail("URL scheme is not http(s)");
+  auto host = get_part(h, CURLUPART_HOST);
+  if (!host || host->empty()) return fail("URL has no host");
+  if (get_part(h, CURLUPART_USER)) return fail("URL carries user credentials");
+  auto port = get_part(h, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  auto full = get_part(h, CURLUPART_URL);
+  auto path = get_part(h, CURLUPART_PATH);
+  if (!port || !full) return fail("URL could not be normalised");
+  std::string bare = *host;
+  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
+    bare = bare.substr(1, bare.size() - 2);
+  }
+  std::transform(bare.begin(), bare.end(), bare.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  while (!bare.empty() && bare.back() == '.') bare.pop_back();  // "host." is "host"
+  if (bare.empty()) return fail("URL has no host");
+  return make(std::move(*full), std::move(*scheme), std::move(bare), path.value_or("/"),
+              std::stoi(*port));
+}
+
+}  // namespace
+
+std::optional<Url> Url::parse(std::string_view text, std::string* error) {
+  UrlHandle h(curl_url());
+  if (!h) {
+    if (error) *error = "out of memory";
+    return std::nullopt;
+  }
+  const std::string copy(text);
+  if (copy.find_first_of("\r\n\t ") != std::string::npos ||
+      curl_url_set(h.get(), CURLUPART_URL, copy.c_str(), 0) != CURLUE_OK) {
+    if (error) *error = "malformed URL";
+    return std::nullopt;
+  }
+  return from_handle(
+      h.get(), error,
+      [](std::string full, std::string scheme, std::string host, std::string path, int port) {
+        Url u;
+        u.text_ = std::move(full);
+        u.scheme_ = std::move(scheme);
+        u.host_ = std::move(host);
+        u.path_ = std::move(path);
+        u.port_ = port;
+        return u;
+      });
+}
+
+std::optional<Url> Url::resolve(std::string_view location, std::string* error) const {
+  UrlHandle h(curl_url());
+  if (!h || curl_url_set(h.get(), CURLUPART_URL, text_.c_str(), 0) != CURLUE_OK) {
+    if (error) *error = "malformed base URL";
+    return std::nullopt;
+  }
+  const std::string copy(location);
+  if (copy.empty() || copy.find_first_of("\r\n\t ") != std::string::npos ||
+      curl_url_set(h.get(), CURLUPART_URL, copy.c_str(), 0) != CURLUE_OK) {
+    if (error) *error = "malformed redirect location";
+    return std::nullopt;
+  }
+  auto full = get_part(h.get(), CURLUPART_URL);
+  if (!full) {
+    if (error) *error = "malformed redirect location";
+    return std::nullopt;
+  }
+  return parse(*full, error);
+}
+
+std::string Url::origin() const {
+  const bool v6 = host_.find(':') != std::string::npos;
+  return scheme_ + "://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+}
+
+std::string Url::redacted() const {
+  const bool v6 = host_.find(':') != std::string::npos;
+  const bool default_port =
+      (scheme_ == "https" && port_ == 443) || (scheme_ == "http" && port_ == 80);
+  std::string out = scheme_ + "://" + (v6 ? "[" + host_ + "]" : host_);
+  if (!default_port) out += ":" + std::to_string(port_);
+  return out + path_;
+}
+
+std::string encode_path_segment(std::string_view segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : segment) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace patchq::net

@@ -1,0 +1,210 @@
+#include "common/v7/api_messages.hpp"
+
+#include <simdjson.h>
+
+#include "common/json/json_writer.hpp"
+
+namespace patchq::v7 {
+namespace {
+
+using simdjson::dom::element;
+
+// Parses `body` into `doc`, keeping the parser alive in `parser`.
+std::optional<std::string> parse(simdjson::dom::parser& parser, std::string_view body,
+                                 element& doc) {
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
+    return std::string("response is not valid JSON");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> string_at(element e, std::string_view key) {
+  std::string_view out;
+  if (e[key].get_string().get(out) != simdjson::SUCCESS) return std::nullopt;
+  return out;
+}
+
+void write_slots(json::JsonWriter& w, std::string_view name, std::string_view* content) {
+  w.key("slots").begin_array().begin_object();
+  w.field("file_name", name).field("slot_name", "0");
+  if (content != nullptr) w.field("file_content", *content);
+  w.end_object().end_array();
+}
+
+}  // namespace
+
+std::string build_register_upload(std::string_view dataset_slug,
+                                  const std::vector<UploadItem>& items) {
+  json::JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : items) {
+    w.begin_object().field("name", item.name).field("path", item.path);
+    write_slots(w, item.name, nullptr);
+    w.end_object();
+  }
+  w.end_array().field("dataset_slug", dataset_slug);
+  w.key("options").begin_object().field("handle_as_slices", false).end_object();
+  return w.end_object().take();
+}
+
+std::string build_direct_upload(std::string_view dataset_slug,
+                                const std::vector<DirectUploadItem>& items) {
+  json::JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : items) {
+    std::string encoded = base64_encode(item.bytes);
+    std::string_view view(encoded);
+    w.begin_object().field("name", item.name).field("path", item.path);
+    write_slots(w, item.name, &view);
+    w.end_object();
+  }
+  w.end_array().field("dataset_slug", dataset_slug);
+  w.key("options").begin_object().field("handle_as_slices", false).end_object();
+  return w.end_object().take();
+}
+
+std::string build_create_dataset(std::string_view name) {
+  json::JsonWriter w;
+  return w.begin_object().field("name", name).end_object().take();
+}
+
+Parsed<RegisterResponse> parse_register_response(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  RegisterResponse out;
+  auto items_field = doc["items"];
+  if (items_field.error() == simdjson::SUCCESS) {
+    simdjson::dom::array items;
+    if (items_field.get_array().get(items) != simdjson::SUCCESS) {
+      return ParseFailure{"register response items is not an array"};
+    }
+    for (element item : items) {
+      auto name = string_at(item, "name");
+      if (!name) return ParseFailure{"register response item without a name"};
+      simdjson::dom::array slots;
+      std::string_view upload_id;
+      if (item["slots"].get_array().get(slots) != simdjson::SUCCESS || slots.size() == 0 ||
+          slots.at(0)["upload_id"].get_string().get(upload_id) != simdjson::SUCCESS) {
+        return ParseFailure{"register response item " + std::string(*name) + " has no upload_id"};
+      }
+      out.items.push_back({std::string(*name), std::string(upload_id)});
+    }
+  }
+  simdjson::dom::array blocked;
+  if (doc["blocked_items"].get_array().get(blocked) == simdjson::SUCCESS) {
+    for (element item : blocked) {
+      auto name = string_at(item, "name");
+      if (!name) return ParseFailure{"register response blocked item without a name"};
+      std::string reason = "UNKNOWN";
+      simdjson::dom::array slots;
+      std::string_view r;
+      if (item["slots"].get_array().get(slots) == simdjson::SUCCESS && slots.size() > 0 &&
+          slots.at(0)["reason"].get_string().get(r) == simdjson::SUCCESS) {
+        reason = std::string(r);
+      } else if (item["reason"].get_string().get(r) == simdjson::SUCCESS) {
+        reason = std::string(r);
+      }
+      out.blocked.push_back({std::string(*name), std::move(reason)});
+    }
+  }
+  return out;
+}
+
+Parsed<std::string> parse_sign_response(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  auto url = string_at(doc, "upload_url");
+  if (!url || url->empty()) return ParseFailure{"sign response has no upload_url"};
+  return std::string(*url);
+}
+
+Parsed<std::string> parse_token_info(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  std::string_view slug;
+  if (doc["selected_team"]["slug"].get_string().get(slug) != simdjson::SUCCESS || slug.empty()) {
+    return ParseFailure{"token_info has no selected_team.slug"};
+  }
+  return std::string(slug);
+}
+
+Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  simdjson::dom::array list;
+  if (doc.get_array().get(list) != simdjson::SUCCESS &&
+      doc["datasets"].get_array().get(list) != simdjson::SUCCESS) {
+    return ParseFailure{"dataset list is not an array"};
+  }
+  std::vector<std::string> out;
+  for (element d : list) {
+    if (auto slug = string_at(d, "slug")) out.emplace_back(*slug);
+  }
+  return out;
+}
+
+Parsed<std::string> parse_created_dataset_slug(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  auto slug = string_at(doc, "slug");
+  if (!slug || slug->empty()) return ParseFailure{"created dataset has no slug"};
+  return std::string(*slug);
+}
+
+std::optional<std::string> error_code(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (parse(parser, body, doc)) return std::nullopt;
+  std::string_view code;
+  if (doc["errors"]["code"].get_string().get(code) == simdjson::SUCCESS) return std::string(code);
+  if (doc["code"].get_string().get(code) == simdjson::SUCCESS) return std::string(code);
+  return std::nullopt;
+}
+
+bool is_name_taken(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (parse(parser, body, doc)) return false;
+  simdjson::dom::array names;
+  if (doc["errors"]["name"].get_array().get(names) != simdjson::SUCCESS) return false;
+  for (element n : names) {
+    std::string_view text;
+    if (n.get_string().get(text) == simdjson::SUCCESS &&
+        text.find("already been taken") != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve(base64_size(bytes.size()));
+  std::size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    const unsigned v = (p[i] << 16) | (rest == 2 ? p[i + 1] << 8 : 0);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace patchq::v7

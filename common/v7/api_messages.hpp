@@ -1,0 +1,86 @@
+// The JSON bodies of the V7 v2 API calls patchq makes (see shared/v7/API.md): request
+// builders and response parsers. Pure functions, no I/O, so each shape is unit-tested alone.
+// Parsers return a readable error text (never throw) for bodies that do not have the shape.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace patchq::v7 {
+
+// One file to register: item name and folder path in the dataset, one slot "0".
+struct UploadItem {
+  std::string name;
+  std::string path = "/";
+};
+
+// A file for direct_upload: the same plus its bytes (sent as base64).
+struct DirectUploadItem {
+  std::string name;
+  std::string path = "/";
+  std::string_view bytes;  // not owned
+};
+
+struct RegisteredItem {
+  std::string name;
+  std::string upload_id;  // of slot "0" (the first slot)
+};
+
+struct BlockedItem {
+  std::string name;
+  std::string reason;  // e.g. "ALREADY_EXISTS"
+};
+
+struct RegisterResponse {
+  std::vector<RegisteredItem> items;
+  std::vector<BlockedItem> blocked;
+};
+
+struct ParseFailure {
+  std::string reason;
+};
+
+// A parsed value, or the reason the body did not have the expected shape.
+template <typename T>
+class Parsed {
+ public:
+  Parsed(T value) : value_(std::move(value)) {}
+  Parsed(ParseFailure failure) : failure_(std::move(failure.reason)) {}
+  bool ok() const { return value_.has_value(); }
+  T& value() { return *value_; }
+  const T& value() const { return *value_; }
+  const std::string& failure() const { return failure_; }
+
+ private:
+  std::optional<T> value_;
+  std::string failure_;
+};
+
+std::string build_register_upload(std::string_view dataset_slug,
+                                  const std::vector<UploadItem>& items);
+std::string build_direct_upload(std::string_view dataset_slug,
+                                const std::vector<DirectUploadItem>& items);
+std::string build_create_dataset(std::string_view name);
+
+// register_upload and direct_upload answer with the same shape.
+Parsed<RegisterResponse> parse_register_response(std::string_view body);
+Parsed<std::string> parse_sign_response(std::string_view body);  // upload_url
+Parsed<std::string> parse_token_info(std::string_view body);     // selected_team.slug
+Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body);
+Parsed<std::string> parse_created_dataset_slug(std::string_view body);
+
+// errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
+std::optional<std::string> error_code(std::string_view body);
+// True for the 422 body of POST /api/datasets when the name is taken.
+bool is_name_taken(std::string_view body);
+
+// Standard base64 with padding (RFC 4648 §4).
+std::string base64_encode(std::string_view bytes);
+// Size of base64_encode's output, without encoding.
+inline std::size_t base64_size(std::size_t n) {
+  return (n + 2) / 3 * 4;
+}
+
+}  // namespace patchq::v7

@@ -1,0 +1,65 @@
+#include "common/v7/client_config.hpp"
+
+#include <cstdlib>
+
+#include "common/net/url.hpp"
+
+namespace patchq::v7 {
+
+void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config) {
+  // The original patch server read V7_KEY: take it as the default so V7_API_KEY (read by the
+  // flag set) and --v7-api-key still win over it.
+  if (config.api_key.empty()) {
+    if (const char* legacy = std::getenv("V7_KEY"); legacy != nullptr) config.api_key = legacy;
+  }
+  flags
+      .add_string("v7-api-url", &config.api_url, "V7_API_URL",
+                  "V7 (Darwin) API base URL; the API key is sent to this origin only")
+      .add_string("v7-api-key", &config.api_key, "V7_API_KEY", "V7 API key (also read from V7_KEY)",
+                  /*secret=*/true)
+      .add_bool("allow-private-hosts", &config.allow_private_hosts, "PATCHQ_ALLOW_PRIVATE_HOSTS",
+                "allow loopback/private/link-local addresses (tests and local demo only)")
+      .add_string("allowed-image-hosts", &config.allowed_image_hosts, "PATCHQ_ALLOWED_IMAGE_HOSTS",
+                  "comma list of image hosts besides V7 (\".example.com\" = any subdomain)")
+      .add_bytes("max-image-bytes", &config.max_image_bytes, "PATCHQ_MAX_IMAGE_BYTES",
+                 "largest image download; the transfer is aborted past it")
+      .add_duration("connect-timeout", &config.connect_timeout, "PATCHQ_CONNECT_TIMEOUT",
+                    "TCP/TLS connect timeout for V7 and storage")
+      .add_duration("transfer-timeout", &config.transfer_timeout, "PATCHQ_TRANSFER_TIMEOUT",
+                    "total time for one HTTP call, redirects included")
+      .add_int("upload-concurrency", &config.upload_concurrency, "PATCHQ_UPLOAD_CONCURRENCY",
+               "tile uploads in flight per worker process", 1, 64)
+      .add_string("upload-mode", &config.upload_mode, "PATCHQ_UPLOAD_MODE",
+                  "register (register_upload/sign/PUT/confirm) or direct (base64 direct_upload)")
+      .add_bool("create-target", &config.create_target, "PATCHQ_CREATE_TARGET",
+                "create the target dataset when it does not exist")
+      .add_int("v7-rate", &config.rate_per_minute, "PATCHQ_V7_RATE",
+               "V7 API requests per minute for the whole fleet (V7 allows 1000)", 1, 100000)
+      .add_int("v7-rate-burst", &config.rate_burst, "PATCHQ_V7_RATE_BURST",
+               "requests the fleet may send at once before the rate applies", 1, 10000);
+}
+
+std::optional<std::string> validate(const V7ClientConfig& config) {
+  std::string error;
+  auto url = net::Url::parse(config.api_url, &error);
+  if (!url) return "--v7-api-url: " + error;
+  if (config.api_key.empty()) return std::string("no V7 API key: set V7_API_KEY (or --v7-api-key)");
+  if (config.upload_mode != "register" && config.upload_mode != "direct") {
+    return "--upload-mode must be register or direct, not " + config.upload_mode;
+  }
+  if (config.upload_concurrency < 1) return std::string("--upload-concurrency must be >= 1");
+  if (config.max_image_bytes == 0) return std::string("--max-image-bytes must be > 0");
+  if (config.connect_timeout.count() <= 0 || config.transfer_timeout.count() <= 0) {
+    return std::string("timeouts must be > 0");
+  }
+  if (config.rate_per_minute < 1 || config.rate_burst < 1) {
+    return std::string("--v7-rate and --v7-rate-burst must be >= 1");
+  }
+  return std::nullopt;
+}
+
+UploadMode upload_mode(const V7ClientConfig& config) {
+  return config.upload_mode == "direct" ? UploadMode::direct : UploadMode::register_sign_confirm;
+}
+
+}  // namespace patchq::v7

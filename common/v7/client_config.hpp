@@ -1,0 +1,53 @@
+// V7ClientConfig: everything the V7 client needs, filled from flags/environment by each
+// service's main through add_v7_flags (so every service registers the same flags), then
+// checked once with validate() before the client is built.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config/flag_set.hpp"
+
+namespace patchq::v7 {
+
+enum class UploadMode { register_sign_confirm, direct };
+
+struct V7ClientConfig {
+  std::string api_url = "https://darwin.v7labs.com";
+  std::string api_key;               // secret: never logged, never in an error text
+  bool allow_private_hosts = false;  // loopback/private addresses (tests, local demo only)
+  std::string allowed_image_hosts;   // comma list: "cdn.example.com,.amazonaws.com"
+  std::uint64_t max_image_bytes = 256ull << 20;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds transfer_timeout{120000};
+  std::int64_t upload_concurrency = 4;
+  std::string upload_mode = "register";  // "register" (register/sign/PUT/confirm) or "direct"
+  bool create_target = false;
+  std::int64_t rate_per_minute = 900;  // fleet-wide V7 API budget (V7 allows 1000/min/key)
+  std::int64_t rate_burst = 30;
+
+  // Not flags: tuned here, overridable by tests.
+  int quick_tries = 3;                                // in-client tries per call
+  std::chrono::milliseconds quick_backoff_base{200};  // full jitter, see common/retry
+  std::chrono::milliseconds quick_backoff_cap{5000};  // a longer Retry-After goes upward
+  std::uint64_t max_api_response_bytes = 16u << 20;
+  std::size_t register_batch = 500;                     // V7's register_upload limit
+  std::uint64_t direct_upload_call_bytes = 30'000'000;  // V7's direct_upload limit (base64)
+  int max_redirects = 5;
+  std::vector<std::string> resolve;  // CURLOPT_RESOLVE pins ("host:port:addr"), tests
+};
+
+// Registers --v7-api-url, --v7-api-key (env V7_API_KEY, falling back to V7_KEY),
+// --allow-private-hosts, --allowed-image-hosts, --max-image-bytes, --connect-timeout,
+// --transfer-timeout, --upload-concurrency, --upload-mode, --create-target, --v7-rate,
+// --v7-rate-burst.
+void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config);
+
+// nullopt when usable, else the reason (for the service to print and exit 2).
+std::optional<std::string> validate(const V7ClientConfig& config);
+UploadMode upload_mode(const V7ClientConfig& config);
+
+}  // namespace patchq::v7

@@ -1,0 +1,140 @@
+#include "common/v7/rate_limiter.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "common/obs/log.hpp"
+#include "common/redis/sync_client.hpp"
+
+namespace patchq::v7 {
+namespace {
+
+// Reserves one token of a bucket shared by every process using the same key.
+// KEYS[1]  bucket hash: tokens (float, may be negative = reserved debt), ts (ms, Redis clock)
+// ARGV[1]  rate per minute; ARGV[2] burst (bucket capacity)
+// Returns  milliseconds the caller must wait before sending (0 = now).
+// Uses Redis TIME so all workers share one clock (allowed under effects replication, the
+// default since Redis 7). The key expires once the bucket would be full again anyway.
+const redis::LuaScript kReserveToken(R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local per_ms = tonumber(ARGV[1]) / 60000
+local burst = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = burst
+  ts = now
+end
+if now > ts then
+  tokens = math.min(burst, tokens + (now - ts) * per_ms)
+  ts = now
+end
+tokens = tokens - 1
+local wait = 0
+if tokens < 0 then wait = math.ceil(-tokens / per_ms) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
+return wait
+)lua");
+
+std::string sha256_hex_prefix(std::string_view text, std::size_t hex_chars) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < length && out.size() < hex_chars; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out.substr(0, hex_chars);
+}
+
+}  // namespace
+
+LocalRateLimiter::LocalRateLimiter(std::int64_t rate_per_minute, std::int64_t burst)
+    : per_ms_(static_cast<double>(std::max<std::int64_t>(1, rate_per_minute)) / 60000.0),
+      burst_(static_cast<double>(std::max<std::int64_t>(1, burst))),
+      tokens_(burst_),
+      last_(std::chrono::steady_clock::now()) {}
+
+std::chrono::milliseconds LocalRateLimiter::reserve(std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (now > last_) {
+    const double elapsed_ms = std::chrono::duration<double, std::milli>(now - last_).count();
+    tokens_ = std::min(burst_, tokens_ + elapsed_ms * per_ms_);
+    last_ = now;
+  }
+  tokens_ -= 1;
+  if (tokens_ >= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(-tokens_ / per_ms_)));
+}
+
+std::chrono::milliseconds LocalRateLimiter::acquire() {
+  const auto wait = reserve(std::chrono::steady_clock::now());
+  if (wait.count() > 0) std::this_thread::sleep_for(wait);
+  return wait;
+}
+
+FleetRateLimiter::FleetRateLimiter(Options options)
+    : options_(std::move(options)),
+      key_(bucket_key(options_.key_prefix, options_.api_key)),
+      local_(options_.rate_per_minute, options_.burst) {
+  options_.api_key.clear();  // only the hash is needed from here on
+  client_ = std::make_unique<redis::SyncClient>(redis::SyncClient::Options{
+      options_.endpoint, options_.redis_timeout, options_.redis_timeout});
+}
+
+FleetRateLimiter::~FleetRateLimiter() = default;
+
+std::string FleetRateLimiter::bucket_key(std::string_view prefix, std::string_view api_key) {
+  return std::string(prefix) + "v7rate:" + sha256_hex_prefix(api_key, 16);
+}
+
+bool FleetRateLimiter::using_fallback() const {
+  std::lock_guard lock(mutex_);
+  return fallback_;
+}
+
+std::optional<std::chrono::milliseconds> FleetRateLimiter::reserve_in_redis() {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (fallback_ && now < retry_redis_at_) return std::nullopt;
+  try {
+    const auto reply =
+        client_->eval(kReserveToken, {key_},
+                      {std::to_string(options_.rate_per_minute), std::to_string(options_.burst)});
+    if (reply.kind != redis::RedisValue::Kind::integer) {
+      throw redis::ConnectionError("rate limiter script failed: " + reply.str);
+    }
+    if (fallback_) {
+      fallback_ = false;
+      obs::log_info("v7_rate_limiter_redis_back");
+    }
+    return std::chrono::milliseconds(std::max(0LL, reply.integer));
+  } catch (const redis::ConnectionError& e) {
+    if (!fallback_) {
+      obs::log_warn("v7_rate_limiter_fallback")
+          .field("reason", std::string(e.what()))
+          .field("detail", "Redis unreachable: limiting this process alone until it is back");
+    }
+    fallback_ = true;
+    retry_redis_at_ = now + options_.redis_retry_interval;
+    return std::nullopt;
+  }
+}
+
+std::chrono::milliseconds FleetRateLimiter::acquire() {
+  if (auto wait = reserve_in_redis()) {
+    if (wait->count() > 0) std::this_thread::sleep_for(*wait);
+    return *wait;
+  }
+  return local_.acquire();
+}
+
+}  // namespace patchq::v7

@@ -1,0 +1,87 @@
+// Rate limiting of V7 API calls. V7 allows 1000 requests per minute per API key, for all of
+// patchq's workers together, so the budget is one token bucket in Redis shared by the whole
+// fleet (FleetRateLimiter), refilled at --v7-rate per minute up to --v7-rate-burst tokens.
+//
+// acquire() reserves one token and sleeps until it is due: the bucket may go negative, and
+// each caller waits for its own slot. A caller holds at most one reservation at a time, so the
+// debt is bounded by the number of concurrent callers, and over any interval T the fleet sends
+// at most burst + rate*T requests.
+//
+// What counts: every request to the V7 API origin (including image fetches from it). PUTs to
+// presigned storage URLs do not count: they go to the storage provider, not to V7's API.
+//
+// Redis unreachable: the limiter fails open to a per-process bucket with the same rate and
+// burst (logged once as a warning, Redis retried every 5 s). The fleet may then exceed the
+// budget by a factor of its process count; V7's 429s are still retried with backoff.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/redis/redis_url.hpp"
+
+namespace patchq::redis {
+class SyncClient;
+}
+
+namespace patchq::v7 {
+
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  // Blocks until one request may be sent; returns how long it waited.
+  virtual std::chrono::milliseconds acquire() = 0;
+};
+
+// Token bucket in this process only (also the fallback of FleetRateLimiter). Thread-safe.
+class LocalRateLimiter : public RateLimiter {
+ public:
+  LocalRateLimiter(std::int64_t rate_per_minute, std::int64_t burst);
+  std::chrono::milliseconds acquire() override;
+  // The wait for one token at `now`, reserving it (exposed for tests).
+  std::chrono::milliseconds reserve(std::chrono::steady_clock::time_point now);
+
+ private:
+  std::mutex mutex_;
+  double per_ms_;
+  double burst_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+class FleetRateLimiter : public RateLimiter {
+ public:
+  struct Options {
+    redis::RedisEndpoint endpoint;
+    std::string key_prefix = "patchq:";
+    std::string api_key;  // only its SHA-256 prefix ends up in the bucket's key
+    std::int64_t rate_per_minute = 900;
+    std::int64_t burst = 30;
+    std::chrono::milliseconds redis_timeout{500};
+    std::chrono::milliseconds redis_retry_interval{5000};
+  };
+  explicit FleetRateLimiter(Options options);
+  ~FleetRateLimiter() override;
+
+  std::chrono::milliseconds acquire() override;
+  // "<prefix>v7rate:<first 16 hex of sha256(api key)>".
+  static std::string bucket_key(std::string_view prefix, std::string_view api_key);
+  bool using_fallback() const;
+
+ private:
+  // The wait Redis assigned, or nullopt when Redis could not be asked.
+  std::optional<std::chrono::milliseconds> reserve_in_redis();
+
+  Options options_;
+  std::string key_;
+  mutable std::mutex mutex_;  // guards client_ and the fallback state
+  std::unique_ptr<redis::SyncClient> client_;
+  bool fallback_ = false;
+  std::chrono::steady_clock::time_point retry_redis_at_;
+  LocalRateLimiter local_;
+};
+
+}  // namespace patchq::v7

@@ -1,0 +1,259 @@
+#include "common/v7/tile_uploader.hpp"
+
+#include <stdexcept>
+
+#include "common/v7/api_messages.hpp"
+
+namespace patchq::v7 {
+namespace {
+
+constexpr std::string_view kAlreadyExists = "ALREADY_EXISTS";
+
+V7Error for_tile(const std::string& name, V7Error error) {
+  error.reason = "tile " + name + ": " + error.reason;
+  return error;
+}
+
+}  // namespace
+
+std::string_view to_string(TileOutcome outcome) {
+  switch (outcome) {
+    case TileOutcome::uploaded:
+      return "uploaded";
+    case TileOutcome::already_existed:
+      return "already_existed";
+    case TileOutcome::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+std::optional<V7Error> UploadReport::job_error() const {
+  std::optional<V7Error> first_permanent;
+  for (const auto& tile : tiles) {
+    if (tile.outcome != TileOutcome::failed || !tile.error) continue;
+    if (tile.error->retryable()) return tile.error;
+    if (!first_permanent) first_permanent = tile.error;
+  }
+  return first_permanent;
+}
+
+TileUploader::TileUploader(const V7Api& api, net::TransferPool& pool, std::string team,
+                           std::string dataset, UploadTuning tuning)
+    : api_(api),
+      pool_(pool),
+      team_(std::move(team)),
+      dataset_(std::move(dataset)),
+      tuning_(tuning) {}
+
+TileUploader::~TileUploader() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return tasks_in_flight_ == 0 && pending_.empty(); });
+}
+
+void TileUploader::add(Tile tile) {
+  std::lock_guard lock(mutex_);
+  if (finished_) throw std::logic_error("TileUploader::add after finish");
+  const std::size_t index = entries_.size();
+  Entry& entry = entries_.emplace_back();
+  entry.result.name = tile.name;
+  entry.tile = std::move(tile);
+  if (!by_name_.emplace(entry.tile.name, index).second) {
+    complete(index, TileOutcome::failed,
+             V7Error::permanent("tile " + entry.tile.name + ": duplicate tile name in one job"));
+    return;
+  }
+  pending_.push_back(index);
+  dispatch();
+}
+
+UploadReport TileUploader::finish() {
+  std::unique_lock lock(mutex_);
+  finished_ = true;
+  changed_.wait(lock, [&] { return done_count_ == entries_.size() && tasks_in_flight_ == 0; });
+  UploadReport report;
+  report.tiles.reserve(entries_.size());
+  for (auto& entry : entries_) {
+    switch (entry.result.outcome) {
+      case TileOutcome::uploaded:
+        ++report.uploaded;
+        break;
+      case TileOutcome::already_existed:
+        ++report.already_existed;
+        break;
+      case TileOutcome::failed:
+        ++report.failed;
+        break;
+    }
+    report.tiles.push_back(std::move(entry.result));
+  }
+  report.bytes_sent = bytes_sent_;
+  report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started_);
+  return report;
+}
+
+void TileUploader::dispatch() {
+  if (tuning_.mode == UploadMode::register_sign_confirm) {
+    if (registering_ || pending_.empty()) return;
+    const std::size_t n =
+        std::min(pending_.size(), std::max<std::size_t>(1, tuning_.register_batch));
+    std::vector<std::size_t> batch(pending_.begin(), pending_.begin() + static_cast<long>(n));
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(n));
+    registering_ = true;
+    ++tasks_in_flight_;
+    pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+      run_register(http, std::move(batch));
+    });
+    return;
+  }
+  while (direct_in_flight_ < std::max<std::size_t>(1, tuning_.direct_calls_in_flight) &&
+         !pending_.empty()) {
+    std::vector<std::size_t> batch;
+    std::uint64_t call_bytes = 0;
+    std::size_t taken = 0;
+    for (; taken < pending_.size() && batch.size() < tuning_.register_batch; ++taken) {
+      const std::size_t index = pending_[taken];
+      const std::uint64_t size = base64_size(entries_[index].tile.bytes.size());
+      if (size > tuning_.direct_call_bytes) {
+        complete(index, TileOutcome::failed,
+                 V7Error::permanent(
+                     "tile " + entries_[index].tile.name + ": " + std::to_string(size) +
+                     " bytes in base64 is over the direct_upload limit of " +
+                     std::to_string(tuning_.direct_call_bytes) + " (use --upload-mode register)"));
+        continue;
+      }
+      if (!batch.empty() && call_bytes + size > tuning_.direct_call_bytes) break;
+      call_bytes += size;
+      batch.push_back(index);
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(taken));
+    if (batch.empty()) continue;
+    ++direct_in_flight_;
+    ++tasks_in_flight_;
+    pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+      run_direct(http, std::move(batch));
+    });
+  }
+}
+
+void TileUploader::complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error) {
+  Entry& entry = entries_[index];
+  if (entry.done) return;
+  entry.done = true;
+  entry.result.outcome = outcome;
+  entry.result.error = std::move(error);
+  if (outcome == TileOutcome::uploaded) bytes_sent_ += entry.tile.bytes.size();
+  std::string().swap(entry.tile.bytes);  // the bytes are no longer needed
+  ++done_count_;
+  changed_.notify_all();
+}
+
+void TileUploader::task_done() {
+  --tasks_in_flight_;
+  changed_.notify_all();
+}
+
+void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
+                                      const V7Result<RegisterResponse>& response, bool direct) {
+  if (!response) {
+    for (std::size_t index : batch) {
+      complete(index, TileOutcome::failed, for_tile(entries_[index].tile.name, response.error()));
+    }
+    return;
+  }
+  for (const auto& blocked : response->blocked) {
+    auto it = by_name_.find(blocked.name);
+    if (it == by_name_.end()) continue;
+    if (blocked.reason == kAlreadyExists) {
+      complete(it->second, TileOutcome::already_existed, std::nullopt);
+    } else {
+      complete(it->second, TileOutcome::failed,
+               V7Error::permanent("tile " + blocked.name + ": blocked by V7: " + blocked.reason));
+    }
+  }
+  for (const auto& item : response->items) {
+    auto it = by_name_.find(item.name);
+    if (it == by_name_.end() || entries_[it->second].done) continue;
+    if (direct) {
+      complete(it->second, TileOutcome::uploaded, std::nullopt);
+    } else {
+      ++tasks_in_flight_;
+      pool_.submit([this, index = it->second, id = item.upload_id](net::HttpClient& http) {
+        run_transfer(http, index, id);
+      });
+    }
+  }
+  // A tile V7 neither registered nor blocked: do not count it as uploaded.
+  for (std::size_t index : batch) {
+    if (entries_[index].done) continue;
+    bool started = false;
+    for (const auto& item : response->items) started |= item.name == entries_[index].tile.name;
+    if (!started) {
+      complete(index, TileOutcome::failed,
+               V7Error::retryable_error("tile " + entries_[index].tile.name + ": " +
+                                        (direct ? "direct_upload" : "register_upload") +
+                                        " response did not mention it"));
+    }
+  }
+}
+
+void TileUploader::run_register(net::HttpClient& http, std::vector<std::size_t> batch) {
+  std::vector<UploadItem> items;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t index : batch) {
+      items.push_back({entries_[index].tile.name, entries_[index].tile.path});
+    }
+  }
+  auto response = api_.register_upload(http, team_, dataset_, items);
+  std::lock_guard lock(mutex_);
+  apply_registration(batch, response, /*direct=*/false);
+  registering_ = false;
+  dispatch();
+  task_done();
+}
+
+void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> batch) {
+  std::vector<DirectUploadItem> items;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t index : batch) {
+      const Tile& tile = entries_[index].tile;  // stable: only complete() releases the bytes
+      items.push_back({tile.name, tile.path, tile.bytes});
+    }
+  }
+  auto response = api_.direct_upload(http, team_, dataset_, items);
+  std::lock_guard lock(mutex_);
+  apply_registration(batch, response, /*direct=*/true);
+  --direct_in_flight_;
+  dispatch();
+  task_done();
+}
+
+void TileUploader::run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id) {
+  std::string_view bytes;
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    bytes = entries_[index].tile.bytes;
+    name = entries_[index].tile.name;
+  }
+  std::optional<V7Error> error;
+  if (auto url = api_.sign(http, team_, upload_id); !url) {
+    error = url.error();
+  } else if (auto put = api_.put_to_storage(http, *url, bytes); !put) {
+    error = put.error();
+  } else if (auto confirmed = api_.confirm(http, team_, upload_id); !confirmed) {
+    error = confirmed.error();
+  }
+  std::lock_guard lock(mutex_);
+  if (error) {
+    complete(index, TileOutcome::failed, for_tile(name, std::move(*error)));
+  } else {
+    complete(index, TileOutcome::uploaded, std::nullopt);
+  }
+  task_done();
+}
+
+}  // namespace patchq::v7

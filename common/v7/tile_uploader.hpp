@@ -1,0 +1,124 @@
+// TileUploader: uploads one job's tiles to a target dataset while the job is still producing
+// them. add() hands a tile over and returns at once; uploads run on the V7 client's
+// TransferPool (--upload-concurrency threads, connections kept open), so encoding and uploading
+// overlap. finish() waits for every tile and reports on each.
+//
+// Register mode (default): register_upload in batches of <= 500, then per tile sign, PUT to
+// the presigned URL, confirm. Registration is group-committed: one register call is in flight
+// at a time and takes every tile that arrived meanwhile, so the first tile starts at once and
+// a burst of tiles costs one call per batch, not one per tile.
+// Direct mode: direct_upload with base64 bodies, several tiles a call up to V7's 30 MB limit,
+// up to --upload-concurrency calls in flight. One call per batch makes it atomic per tile:
+// either V7 stored the file or it did not.
+//
+// Idempotency: a tile V7 reports as blocked with ALREADY_EXISTS counts as uploaded (a re-run
+// of a job uploads nothing twice). Any other blocked reason is a permanent failure of that
+// tile carrying the reason.
+// Invariants: each added tile gets exactly one TileResult; results keep add() order; tile
+// bytes are released as soon as their transfer ends; the uploader outlives its tasks
+// (finish() and the destructor wait for them).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/net/transfer_pool.hpp"
+#include "common/v7/client_config.hpp"
+#include "common/v7/v7_api.hpp"
+#include "common/v7/v7_error.hpp"
+
+namespace patchq::v7 {
+
+struct Tile {
+  std::string name;   // item name in the dataset, e.g. "cars_<annotation-id>_r0c1.png"
+  std::string bytes;  // encoded image
+  std::string path = "/";
+};
+
+enum class TileOutcome { uploaded, already_existed, failed };
+std::string_view to_string(TileOutcome outcome);
+
+struct TileResult {
+  std::string name;
+  TileOutcome outcome = TileOutcome::failed;
+  std::optional<V7Error> error;  // set when failed
+};
+
+struct UploadReport {
+  std::vector<TileResult> tiles;  // in add() order
+  std::size_t uploaded = 0;
+  std::size_t already_existed = 0;
+  std::size_t failed = 0;
+  std::uint64_t bytes_sent = 0;  // tile bytes V7 accepted in this run
+  std::chrono::milliseconds elapsed{0};
+
+  // What the job should end with: nullopt when every tile is uploaded or already existed;
+  // a retryable error when any failure is retryable (a re-run is idempotent and may finish
+  // the rest); otherwise the first permanent failure.
+  std::optional<V7Error> job_error() const;
+};
+
+struct UploadTuning {
+  UploadMode mode = UploadMode::register_sign_confirm;
+  std::size_t register_batch = 500;
+  std::uint64_t direct_call_bytes = 30'000'000;
+  std::size_t direct_calls_in_flight = 4;
+};
+
+class TileUploader {
+ public:
+  TileUploader(const V7Api& api, net::TransferPool& pool, std::string team, std::string dataset,
+               UploadTuning tuning);
+  ~TileUploader();
+  TileUploader(const TileUploader&) = delete;
+  TileUploader& operator=(const TileUploader&) = delete;
+
+  // Thread-safe; may start uploads before it returns. A second tile with the same name fails
+  // at once (V7 item names are unique per folder).
+  void add(Tile tile);
+  // Waits for every added tile. Call once; add() after finish() is a broken invariant.
+  UploadReport finish();
+
+ private:
+  struct Entry {
+    Tile tile;
+    TileResult result;
+    bool done = false;
+  };
+  void dispatch();  // starts register/direct calls for pending tiles; mutex held
+  void complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error);
+  void apply_registration(const std::vector<std::size_t>& batch,
+                          const V7Result<RegisterResponse>& response, bool direct);
+  void run_register(net::HttpClient& http, std::vector<std::size_t> batch);
+  void run_direct(net::HttpClient& http, std::vector<std::size_t> batch);
+  void run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id);
+  void task_done();  // mutex held
+
+  const V7Api& api_;
+  net::TransferPool& pool_;
+  const std::string team_;
+  const std::string dataset_;
+  const UploadTuning tuning_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Entry> entries_;  // deque: references stay valid as tiles are added
+  std::unordered_map<std::string, std::size_t> by_name_;
+  std::vector<std::size_t> pending_;  // added, not yet in a register/direct call
+  bool registering_ = false;
+  std::size_t direct_in_flight_ = 0;
+  std::size_t tasks_in_flight_ = 0;
+  std::size_t done_count_ = 0;
+  std::uint64_t bytes_sent_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace patchq::v7

@@ -1,0 +1,199 @@
+#include "common/v7/v7_api.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+#include "common/retry/backoff.hpp"
+#include "common/v7/error_classification.hpp"
+
+namespace patchq::v7 {
+namespace {
+
+template <typename T>
+V7Result<T> parsed_or_error(Parsed<T> parsed, std::string_view what) {
+  if (parsed.ok()) return std::move(parsed.value());
+  // V7 answered 2xx with a body we cannot read: retrying will not change it.
+  return V7Error::permanent(std::string(what) + ": " + parsed.failure());
+}
+
+net::Url parse_api_url(const std::string& text) {
+  auto url = net::Url::parse(text);
+  if (!url) throw std::invalid_argument("V7 API URL is not a valid http(s) URL");
+  return *url;
+}
+
+}  // namespace
+
+V7Api::V7Api(const V7ClientConfig& config, RateLimiter* limiter)
+    : config_(config), limiter_(limiter), api_url_(parse_api_url(config.api_url)) {
+  base_ = api_url_.scheme() + "://" +
+          (api_url_.host().find(':') != std::string::npos ? "[" + api_url_.host() + "]"
+                                                          : api_url_.host()) +
+          ":" + std::to_string(api_url_.port());
+  credential_ = net::Credential{api_url_.origin(), "ApiKey " + config.api_key};
+}
+
+net::HttpClientOptions V7Api::http_options() const {
+  net::HttpClientOptions o;
+  auto hosts = net::HostRules::parse_list(config_.allowed_image_hosts);
+  hosts.push_back(api_url_.host());
+  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts);
+  o.connect_timeout = config_.connect_timeout;
+  o.transfer_timeout = config_.transfer_timeout;
+  o.resolve = config_.resolve;
+  return o;
+}
+
+std::string V7Api::api_path(std::string_view path) const {
+  return base_ + std::string(path);
+}
+
+std::string V7Api::team_path(std::string_view team, std::string_view rest) const {
+  return base_ + "/api/v2/teams/" + net::encode_path_segment(team) + std::string(rest);
+}
+
+V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& call) const {
+  net::HttpRequest request;
+  request.method = call.method;
+  request.url = call.url;
+  request.body = call.body;
+  request.trust_url_host = call.trust_url_host;
+  request.credential = call.send_credential ? &credential_ : nullptr;
+  request.max_response_bytes =
+      call.max_response_bytes ? call.max_response_bytes : config_.max_api_response_bytes;
+  request.max_redirects = config_.max_redirects;
+  if (call.expects_json) request.headers.emplace_back("Accept", "application/json");
+  if (call.json_body) request.headers.emplace_back("Content-Type", "application/json");
+
+  auto target = net::Url::parse(call.url);
+  const bool to_api = target && target->origin() == api_url_.origin();
+  const retry::BackoffPolicy quick{config_.quick_backoff_base, config_.quick_backoff_cap};
+  for (int attempt = 0;; ++attempt) {
+    if (to_api) {
+      if (limiter_ != nullptr) limiter_->acquire();
+      api_requests_.fetch_add(1);
+    }
+    auto result = http.send(request);
+    std::optional<V7Error> error;
+    if (result.ok()) {
+      auto& response = result.response();
+      if ((response.status >= 200 && response.status < 300) ||
+          (call.accept && call.accept(response))) {
+        return std::move(response);
+      }
+      error = classify_response(response, call.what);
+    } else {
+      error = classify_transport(result.error(), call.what);
+    }
+    error->reason = scrub_secret(std::move(error->reason), config_.api_key);
+    if (!error->retryable() || attempt + 1 >= config_.quick_tries) return *error;
+    // A server asking for a long pause is better served by the job-level retry than by a
+    // worker thread asleep here.
+    if (error->retry_after && *error->retry_after > config_.quick_backoff_cap) return *error;
+    std::this_thread::sleep_for(
+        retry::backoff_delay(quick, attempt, error->retry_after, retry::thread_rng()));
+  }
+}
+
+V7Result<std::string> V7Api::token_team(net::HttpClient& http) const {
+  auto r = exchange(http, {.url = api_path("/api/users/token_info"), .what = "token_info"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_token_info(r->body), "token_info");
+}
+
+V7Result<std::vector<std::string>> V7Api::list_dataset_slugs(net::HttpClient& http) const {
+  auto r = exchange(http, {.url = api_path("/api/datasets"), .what = "list datasets"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_dataset_slugs(r->body), "list datasets");
+}
+
+V7Result<std::string> V7Api::create_dataset(net::HttpClient& http, std::string_view name) const {
+  const std::string body = build_create_dataset(name);
+  auto r = exchange(http, {.method = "POST",
+                           .url = api_path("/api/datasets"),
+                           .body = body,
+                           .json_body = true,
+                           .what = "create dataset",
+                           .accept = [](const net::HttpResponse& response) {
+                             return response.status == 422 && is_name_taken(response.body);
+                           }});
+  if (!r) return r.error();
+  if (r->status == 422) return std::string(name);
+  return parsed_or_error(parse_created_dataset_slug(r->body), "create dataset");
+}
+
+V7Result<RegisterResponse> V7Api::register_upload(net::HttpClient& http, std::string_view team,
+                                                  std::string_view dataset,
+                                                  const std::vector<UploadItem>& items) const {
+  const std::string body = build_register_upload(dataset, items);
+  auto r = exchange(http, {.method = "POST",
+                           .url = team_path(team, "/items/register_upload"),
+                           .body = body,
+                           .json_body = true,
+                           .what = "register_upload"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_register_response(r->body), "register_upload");
+}
+
+V7Result<std::string> V7Api::sign(net::HttpClient& http, std::string_view team,
+                                  std::string_view upload_id) const {
+  auto r = exchange(
+      http,
+      {.url = team_path(team, "/items/uploads/" + net::encode_path_segment(upload_id) + "/sign"),
+       .what = "sign upload"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_sign_response(r->body), "sign upload");
+}
+
+V7Status V7Api::put_to_storage(net::HttpClient& http, std::string_view upload_url,
+                               std::string_view bytes) const {
+  // Presigned URLs carry their own authorisation: no API key, even on the API's own origin.
+  auto r = exchange(http, {.method = "PUT",
+                           .url = std::string(upload_url),
+                           .body = bytes,
+                           .trust_url_host = true,
+                           .send_credential = false,
+                           .expects_json = false,
+                           .what = "upload to storage"});
+  if (!r) return r.error();
+  return success();
+}
+
+V7Status V7Api::confirm(net::HttpClient& http, std::string_view team,
+                        std::string_view upload_id) const {
+  static constexpr std::string_view kEmpty = "{}";
+  auto r = exchange(
+      http,
+      {.method = "POST",
+       .url = team_path(team, "/items/uploads/" + net::encode_path_segment(upload_id) + "/confirm"),
+       .body = kEmpty,
+       .json_body = true,
+       .what = "confirm upload"});
+  if (!r) return r.error();
+  return success();
+}
+
+V7Result<RegisterResponse> V7Api::direct_upload(net::HttpClient& http, std::string_view team,
+                                                std::string_view dataset,
+                                                const std::vector<DirectUploadItem>& items) const {
+  const std::string body = build_direct_upload(dataset, items);
+  auto r = exchange(http, {.method = "POST",
+                           .url = team_path(team, "/items/direct_upload"),
+                           .body = body,
+                           .json_body = true,
+                           .what = "direct_upload"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_register_response(r->body), "direct_upload");
+}
+
+V7Result<std::string> V7Api::fetch(net::HttpClient& http, std::string_view url,
+                                   std::uint64_t max_bytes) const {
+  auto r = exchange(http, {.url = std::string(url),
+                           .expects_json = false,
+                           .max_response_bytes = max_bytes,
+                           .what = "fetch image"});
+  if (!r) return r.error();
+  return std::move(r->body);
+}
+
+}  // namespace patchq::v7

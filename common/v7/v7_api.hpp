@@ -1,0 +1,87 @@
+// V7Api: one V7 REST call per method (shared/v7/API.md). Every call
+//   - waits for the fleet rate limiter when it goes to the V7 API origin,
+//   - is tried a few times in-process for transient failures (full-jitter backoff from
+//     common/retry, small base), and gives a retryable V7Error upward once those are spent or
+//     when the server's Retry-After is longer than the in-process cap,
+//   - classifies failures with error_classification and scrubs the API key from reasons.
+// The HttpClient is a parameter so that each thread of a TransferPool brings its own.
+// Invariant: V7Api is immutable after construction and safe to share between threads.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/http_client.hpp"
+#include "common/net/url.hpp"
+#include "common/v7/api_messages.hpp"
+#include "common/v7/client_config.hpp"
+#include "common/v7/rate_limiter.hpp"
+#include "common/v7/v7_error.hpp"
+
+namespace patchq::v7 {
+
+class V7Api {
+ public:
+  // `limiter` may be null (no rate limit); it must outlive the V7Api.
+  V7Api(const V7ClientConfig& config, RateLimiter* limiter);
+
+  // Host rules, timeouts and pins every HttpClient talking for this API should use.
+  net::HttpClientOptions http_options() const;
+  const net::Url& api_url() const { return api_url_; }
+
+  V7Result<std::string> token_team(net::HttpClient& http) const;  // selected_team.slug
+  V7Result<std::vector<std::string>> list_dataset_slugs(net::HttpClient& http) const;
+  // Creates a dataset named `name`; returns its slug. A taken name (422) counts as success and
+  // returns `name`.
+  V7Result<std::string> create_dataset(net::HttpClient& http, std::string_view name) const;
+
+  V7Result<RegisterResponse> register_upload(net::HttpClient& http, std::string_view team,
+                                             std::string_view dataset,
+                                             const std::vector<UploadItem>& items) const;
+  V7Result<std::string> sign(net::HttpClient& http, std::string_view team,
+                             std::string_view upload_id) const;  // presigned upload URL
+  // PUT to a presigned URL from sign(): no credential, host trusted because V7 named it.
+  V7Status put_to_storage(net::HttpClient& http, std::string_view upload_url,
+                          std::string_view bytes) const;
+  V7Status confirm(net::HttpClient& http, std::string_view team, std::string_view upload_id) const;
+  V7Result<RegisterResponse> direct_upload(net::HttpClient& http, std::string_view team,
+                                           std::string_view dataset,
+                                           const std::vector<DirectUploadItem>& items) const;
+
+  // GET an image (or any file) by URL: credential only to the API origin, size-capped.
+  V7Result<std::string> fetch(net::HttpClient& http, std::string_view url,
+                              std::uint64_t max_bytes) const;
+
+  // Requests sent to the V7 API origin so far (tries included).
+  std::uint64_t api_requests() const { return api_requests_.load(); }
+
+ private:
+  struct Call {
+    std::string method = "GET";
+    std::string url{};
+    std::string_view body{};
+    bool json_body = false;
+    bool trust_url_host = false;
+    bool send_credential = true;
+    bool expects_json = true;
+    std::uint64_t max_response_bytes = 0;
+    std::string what{};  // names the call in error texts
+    // A non-2xx response that the caller treats as success (e.g. 422 "already taken").
+    std::function<bool(const net::HttpResponse&)> accept{};
+  };
+  V7Result<net::HttpResponse> exchange(net::HttpClient& http, const Call& call) const;
+  std::string api_path(std::string_view path) const;  // base URL + path
+  std::string team_path(std::string_view team, std::string_view rest) const;
+
+  V7ClientConfig config_;
+  RateLimiter* limiter_;
+  net::Url api_url_;
+  std::string base_;  // api_url_ text without a trailing slash
+  net::Credential credential_;
+  mutable std::atomic<std::uint64_t> api_requests_{0};
+};
+
+}  // namespace patchq::v7

@@ -1,0 +1,68 @@
+#include "common/v7/v7_client.hpp"
+
+namespace patchq::v7 {
+
+V7Client::V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter)
+    : config_(std::move(config)),
+      limiter_(std::move(limiter)),
+      api_(config_, limiter_.get()),
+      http_(api_.http_options()),
+      pool_(static_cast<std::size_t>(std::max<std::int64_t>(1, config_.upload_concurrency)),
+            api_.http_options()) {}
+
+V7Client::~V7Client() = default;
+
+V7Result<std::string> V7Client::team_slug(std::string_view from_payload) {
+  if (!from_payload.empty()) return std::string(from_payload);
+  if (token_team_) return *token_team_;
+  auto team = api_.token_team(http_);
+  if (team) token_team_ = *team;
+  return team;
+}
+
+V7Result<std::string> V7Client::fetch_image(std::string_view url) {
+  return api_.fetch(http_, url, config_.max_image_bytes);
+}
+
+V7Result<std::string> V7Client::ensure_target(std::string_view team, std::string_view dataset) {
+  // The API key selects the team, so the cache is keyed by team for clarity only.
+  const std::string key = std::string(team) + "/" + std::string(dataset);
+  if (known_datasets_.contains(key)) return std::string(dataset);
+  auto slugs = api_.list_dataset_slugs(http_);
+  if (!slugs) return slugs.error();
+  for (const auto& slug : *slugs) known_datasets_.insert(std::string(team) + "/" + slug);
+  if (known_datasets_.contains(key)) return std::string(dataset);
+  if (!config_.create_target) {
+    return V7Error::permanent("target dataset '" + std::string(dataset) +
+                              "' does not exist in team '" + std::string(team) +
+                              "' (create it in V7, or run with --create-target)");
+  }
+  auto created = api_.create_dataset(http_, dataset);
+  if (!created) return created.error();
+  known_datasets_.insert(std::string(team) + "/" + *created);
+  return created;
+}
+
+std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::string dataset) {
+  UploadTuning tuning;
+  tuning.mode = upload_mode(config_);
+  tuning.register_batch = config_.register_batch;
+  tuning.direct_call_bytes = config_.direct_upload_call_bytes;
+  tuning.direct_calls_in_flight = pool_.size();
+  return std::make_unique<TileUploader>(api_, pool_, std::move(team), std::move(dataset), tuning);
+}
+
+UploadReport V7Client::upload_tiles(std::string team, std::string dataset,
+                                    std::vector<Tile> tiles) {
+  auto uploader = start_upload(std::move(team), std::move(dataset));
+  for (auto& tile : tiles) uploader->add(std::move(tile));
+  return uploader->finish();
+}
+
+V7ClientStats V7Client::stats() const {
+  const auto pool = pool_.stats();
+  return V7ClientStats{api_.api_requests(), http_.stats().requests + pool.requests,
+                       http_.stats().connections_opened + pool.connections_opened};
+}
+
+}  // namespace patchq::v7

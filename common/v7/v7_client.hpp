@@ -1,0 +1,67 @@
+// V7Client: what a worker's job handler calls to talk to V7 (Darwin).
+//   team_slug()      the team from the payload, or from token_info (cached) when absent
+//   fetch_image()    download an item's image: API key to the V7 API origin only, bounded
+//                    redirects re-checked hop by hop, size cap enforced while streaming
+//   ensure_target()  check the target dataset exists (cached), create it with --create-target
+//   start_upload()   a TileUploader fed while tiles are still being encoded
+//   upload_tiles()   the same for a ready vector of tiles
+// Every result is a V7Result: retryable errors → job retry, permanent → dead letter.
+// Invariant: one job thread uses a V7Client at a time; its uploads run on its own
+// TransferPool (connections reused across tiles and jobs).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/http_client.hpp"
+#include "common/net/transfer_pool.hpp"
+#include "common/v7/client_config.hpp"
+#include "common/v7/rate_limiter.hpp"
+#include "common/v7/tile_uploader.hpp"
+#include "common/v7/v7_api.hpp"
+#include "common/v7/v7_error.hpp"
+
+namespace patchq::v7 {
+
+struct V7ClientStats {
+  std::uint64_t api_requests = 0;        // requests to the V7 API origin (tries included)
+  std::uint64_t http_requests = 0;       // all HTTP exchanges (storage and redirects too)
+  std::uint64_t connections_opened = 0;  // new connections; the rest reused one
+};
+
+class V7Client {
+ public:
+  // `config` must pass validate(). `limiter` may be null (no fleet rate limit).
+  V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter);
+  ~V7Client();
+  V7Client(const V7Client&) = delete;
+  V7Client& operator=(const V7Client&) = delete;
+
+  V7Result<std::string> team_slug(std::string_view from_payload);
+  // The image bytes (at most --max-image-bytes).
+  V7Result<std::string> fetch_image(std::string_view url);
+  // The slug to upload to. Unknown dataset: permanent error, unless --create-target.
+  V7Result<std::string> ensure_target(std::string_view team, std::string_view dataset);
+
+  std::unique_ptr<TileUploader> start_upload(std::string team, std::string dataset);
+  UploadReport upload_tiles(std::string team, std::string dataset, std::vector<Tile> tiles);
+
+  V7ClientStats stats() const;
+  const V7ClientConfig& config() const { return config_; }
+
+ private:
+  V7ClientConfig config_;
+  std::shared_ptr<RateLimiter> limiter_;
+  V7Api api_;
+  net::HttpClient http_;  // the job thread's client: fetches and metadata calls
+  net::TransferPool pool_;
+  std::optional<std::string> token_team_;
+  std::set<std::string> known_datasets_;
+};
+
+}  // namespace patchq::v7

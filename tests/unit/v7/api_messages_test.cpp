@@ -1,0 +1,91 @@
+#include "common/v7/api_messages.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+namespace patchq::v7 {
+namespace {
+
+std::string string_at(std::string_view json, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  EXPECT_EQ(parser.parse(json.data(), json.size()).get(doc), simdjson::SUCCESS);
+  std::string_view out;
+  EXPECT_EQ(doc.at_pointer(pointer).get_string().get(out), simdjson::SUCCESS) << pointer;
+  return std::string(out);
+}
+
+TEST(ApiMessages, RegisterUploadNamesEachItemWithSlotZeroAndTheDataset) {
+  const auto body = build_register_upload("tiles", {{"a_r0c0.png", "/"}, {"a_r0c1.png", "/x"}});
+  EXPECT_EQ(string_at(body, "/dataset_slug"), "tiles");
+  EXPECT_EQ(string_at(body, "/items/1/name"), "a_r0c1.png");
+  EXPECT_EQ(string_at(body, "/items/1/path"), "/x");
+  EXPECT_EQ(string_at(body, "/items/0/slots/0/file_name"), "a_r0c0.png");
+  EXPECT_EQ(string_at(body, "/items/0/slots/0/slot_name"), "0");
+  EXPECT_NE(body.find("\"handle_as_slices\":false"), std::string::npos);
+}
+
+TEST(ApiMessages, DirectUploadCarriesTheBytesAsBase64) {
+  const std::string bytes("\x00\xff\x10", 3);
+  const auto body = build_direct_upload("tiles", {{"t.png", "/", bytes}});
+  EXPECT_EQ(string_at(body, "/items/0/slots/0/file_content"), "AP8Q");
+}
+
+TEST(ApiMessages, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_size(6), 8u);
+  EXPECT_EQ(base64_size(4), 8u);
+}
+
+TEST(ApiMessages, ParsesRegisteredAndBlockedItems) {
+  const auto parsed = parse_register_response(R"({
+    "items": [{"id": "i1", "name": "a.png", "path": "/",
+               "slots": [{"upload_id": "u1", "file_name": "a.png", "slot_name": "0"}]}],
+    "blocked_items": [{"name": "b.png", "path": "/",
+                       "slots": [{"reason": "ALREADY_EXISTS", "file_name": "b.png"}]}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  ASSERT_EQ(parsed.value().items.size(), 1u);
+  EXPECT_EQ(parsed.value().items[0].name, "a.png");
+  EXPECT_EQ(parsed.value().items[0].upload_id, "u1");
+  ASSERT_EQ(parsed.value().blocked.size(), 1u);
+  EXPECT_EQ(parsed.value().blocked[0].name, "b.png");
+  EXPECT_EQ(parsed.value().blocked[0].reason, "ALREADY_EXISTS");
+}
+
+TEST(ApiMessages, RegisteredItemWithoutUploadIdIsAParseFailure) {
+  const auto parsed = parse_register_response(R"({"items": [{"name": "a.png", "slots": []}]})");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.failure().find("a.png"), std::string::npos);
+}
+
+TEST(ApiMessages, NonJsonBodiesAreParseFailuresNotExceptions) {
+  EXPECT_FALSE(parse_register_response("<html>").ok());
+  EXPECT_FALSE(parse_sign_response("").ok());
+  EXPECT_FALSE(parse_token_info("{").ok());
+  EXPECT_FALSE(parse_dataset_slugs("null").ok());
+}
+
+TEST(ApiMessages, ParsesSignTokenInfoAndDatasets) {
+  EXPECT_EQ(parse_sign_response(R"({"upload_url": "https://s/x?sig=1"})").value(),
+            "https://s/x?sig=1");
+  EXPECT_EQ(parse_token_info(R"({"selected_team": {"slug": "acme"}})").value(), "acme");
+  EXPECT_EQ(parse_dataset_slugs(R"([{"slug": "a", "id": 1}, {"slug": "b"}])").value(),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(parse_created_dataset_slug(R"({"id": 3, "name": "T", "slug": "t"})").value(), "t");
+}
+
+TEST(ApiMessages, ReadsErrorCodesAndTheTakenNameError) {
+  EXPECT_EQ(error_code(R"({"errors": {"code": "INSUFFICIENT_REMAINING_STORAGE"}})"),
+            "INSUFFICIENT_REMAINING_STORAGE");
+  EXPECT_FALSE(error_code(R"({"errors": {}})"));
+  EXPECT_FALSE(error_code("not json"));
+  EXPECT_TRUE(is_name_taken(R"({"errors": {"name": ["has already been taken"]}})"));
+  EXPECT_FALSE(is_name_taken(R"({"errors": {"name": ["is too long"]}})"));
+}
+
+}  // namespace
+}  // namespace patchq::v7
