@@ -1,0 +1,117 @@
+// HttpServer: owns the io_context, its threads, the listener and the connection registry; see
+// server.hpp for the lifecycle. Invariant: the threads are joined before the registry drops
+// the sessions, and the sessions before the io_context goes away.
+#include "common/http/server.hpp"
+
+#include <exception>
+
+#include "common/http/listener.hpp"
+#include "common/http/session.hpp"
+#include "common/obs/log.hpp"
+
+namespace patchq::http {
+
+HttpServer::HttpServer(ServerOptions options, Handler handler)
+    : ioc_(options.threads > 0 ? options.threads : 1) {
+  if (options.threads < 1) options.threads = 1;
+  auto settings = std::make_shared<SessionSettings>();
+  settings->options = std::move(options);
+  settings->handler = std::move(handler);
+  settings->registry = std::make_shared<ConnectionRegistry>();
+  settings_ = std::move(settings);
+  listener_ = std::make_shared<Listener>(ioc_, settings_);
+}
+
+HttpServer::~HttpServer() {
+  shutdown(std::chrono::milliseconds(0));
+  if (shutdown_thread_.joinable()) shutdown_thread_.join();
+  settings_->registry->clear();
+}
+
+unsigned short HttpServer::port() const {
+  return listener_->port();
+}
+
+boost::asio::io_context& HttpServer::io_context() {
+  return ioc_;
+}
+
+std::size_t HttpServer::open_connections() const {
+  return settings_->registry->size();
+}
+
+void HttpServer::start() {
+  std::lock_guard lock(lifecycle_mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  work_.emplace(ioc_.get_executor());
+  listener_->run();
+  for (int i = 0; i < settings_->options.threads; ++i) {
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (const std::exception& e) {  // a bug in a handler must not stop the server
+          obs::log_error("http_loop_exception").field("what", e.what());
+        }
+      }
+    });
+  }
+}
+
+void HttpServer::run() {
+  start();
+  std::unique_lock lock(lifecycle_mu_);
+  stopped_cv_.wait(lock, [this] { return stopped_; });
+}
+
+void HttpServer::shutdown(std::chrono::milliseconds grace) {
+  const bool on_loop_thread = ioc_.get_executor().running_in_this_thread();
+  {
+    std::unique_lock lock(lifecycle_mu_);
+    if (stopping_) {
+      // Someone else is shutting down: wait for them unless that would deadlock the loop.
+      if (!on_loop_thread) stopped_cv_.wait(lock, [this] { return stopped_; });
+      return;
+    }
+    stopping_ = true;
+  }
+  if (on_loop_thread) {
+    shutdown_thread_ = std::thread([this, grace] { drain_and_stop(grace); });
+    return;
+  }
+  drain_and_stop(grace);
+}
+
+void HttpServer::drain_and_stop(std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  auto& registry = *settings_->registry;
+  registry.refuse_new();
+  listener_->stop();
+  bool started;
+  {
+    std::lock_guard lock(lifecycle_mu_);
+    started = started_;
+  }
+  if (started) {
+    for (const auto& session : registry.snapshot()) session->begin_shutdown();
+    if (!registry.wait_empty_until(deadline)) {
+      obs::log_warn("http_shutdown_forced").field("open_connections", registry.size());
+      for (const auto& session : registry.snapshot()) session->force_close();
+      registry.wait_empty_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    }
+    work_.reset();
+    ioc_.stop();
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+  }
+  registry.clear();
+  {
+    std::lock_guard lock(lifecycle_mu_);
+    stopped_ = true;
+  }
+  stopped_cv_.notify_all();
+}
+
+}  // namespace patchq::http
