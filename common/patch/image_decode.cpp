@@ -1,0 +1,129 @@
+// See image_decode.hpp.
+#include "common/patch/image_decode.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+namespace patchq::patch {
+namespace {
+
+DecodeResult failure(DecodeError error, std::string reason) {
+  DecodeResult out;
+  out.error = error;
+  out.reason = std::move(reason);
+  return out;
+}
+
+bool swaps_axes(int orientation) {
+  return orientation >= 5 && orientation <= 8;
+}
+
+// Whether to undo the EXIF orientation, given what the payload says the size is.
+bool should_orient(const ImageHeader& header, const DecodeOptions& options) {
+  if (!options.apply_exif_orientation || header.orientation == 1) return false;
+  if (!options.slot_size || !swaps_axes(header.orientation)) return true;
+  const ImageSize stored{header.width, header.height};
+  const ImageSize oriented{header.height, header.width};
+  return !(*options.slot_size == stored && *options.slot_size != oriented);
+}
+
+}  // namespace
+
+cv::Mat apply_orientation(const cv::Mat& pixels, int orientation) {
+  cv::Mat out;
+  switch (orientation) {
+    case 2:
+      cv::flip(pixels, out, 1);
+      return out;
+    case 3:
+      cv::rotate(pixels, out, cv::ROTATE_180);
+      return out;
+    case 4:
+      cv::flip(pixels, out, 0);
+      return out;
+    case 5:
+      cv::transpose(pixels, out);
+      return out;
+    case 6:
+      cv::rotate(pixels, out, cv::ROTATE_90_CLOCKWISE);
+      return out;
+    case 7:
+      cv::transpose(pixels, out);
+      cv::flip(out, out, -1);
+      return out;
+    case 8:
+      cv::rotate(pixels, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+      return out;
+    default:
+      return pixels;
+  }
+}
+
+DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options) {
+  const HeaderResult header = read_image_header(bytes);
+  if (!header.header) {
+    return failure(
+        header.unsupported_format ? DecodeError::unsupported_format : DecodeError::bad_header,
+        header.error);
+  }
+  const ImageHeader& h = *header.header;
+  const std::int64_t pixels = h.width * h.height;  // each side < 2^32, so no overflow
+  if (pixels > options.max_pixels) {
+    return failure(DecodeError::too_many_pixels,
+                   std::string(format_name(h.format)) + " image is " + std::to_string(h.width) +
+                       "x" + std::to_string(h.height) + " = " + std::to_string(pixels) +
+                       " pixels, over the limit of " + std::to_string(options.max_pixels));
+  }
+
+  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
+    return failure(DecodeError::too_many_pixels, "image file is larger than 2 GiB");
+  }
+  DecodeResult out;
+  out.image.header = h;
+  try {
+    // imdecode only reads the buffer; the Mat header just lends it the bytes without copying.
+    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                         const_cast<char*>(bytes.data()));
+    out.image.pixels = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    return failure(DecodeError::decode_failed, std::string("could not decode the ") +
+                                                   format_name(h.format) + " data: " + e.err);
+  } catch (const std::bad_alloc&) {
+    return failure(DecodeError::decode_failed, "out of memory decoding the image");
+  } catch (const std::exception& e) {
+    return failure(DecodeError::decode_failed,
+                   std::string("could not decode the image: ") + e.what());
+  }
+  cv::Mat& m = out.image.pixels;
+  if (m.empty()) {
+    return failure(DecodeError::decode_failed, std::string("could not decode the ") +
+                                                   format_name(h.format) +
+                                                   " data (corrupt or truncated)");
+  }
+  if ((m.depth() != CV_8U && m.depth() != CV_16U) ||
+      (m.channels() != 1 && m.channels() != 3 && m.channels() != 4)) {
+    return failure(DecodeError::unsupported_pixels,
+                   std::string(format_name(h.format)) + " decodes to " +
+                       std::to_string(m.channels()) + " channel(s) of " +
+                       (m.depth() == CV_8U || m.depth() == CV_16U ? "" : "non-") +
+                       "8/16-bit samples; patchq needs 8 or 16-bit with 1, 3 or 4 channels");
+  }
+  if (std::int64_t{m.cols} * m.rows > options.max_pixels) {  // header and data disagreed
+    return failure(DecodeError::too_many_pixels, "decoded image is larger than its header said");
+  }
+  if (should_orient(h, options)) {
+    try {
+      m = apply_orientation(m, h.orientation);
+    } catch (const std::exception& e) {
+      return failure(DecodeError::decode_failed,
+                     std::string("could not orient the image: ") + e.what());
+    }
+    out.image.orientation_applied = h.orientation;
+  }
+  return out;
+}
+
+}  // namespace patchq::patch

@@ -1,0 +1,61 @@
+// Image decoding for the tiler: one decode per image, from a memory buffer, with the limits
+// checked on the header first.
+//   - Only JPEG, PNG, TIFF, WebP and BMP reach OpenCV (magic bytes); width x height from the
+//     header must be <= max_pixels, else the image is refused before any pixel is decoded.
+//   - Decoded with IMREAD_UNCHANGED: grayscale stays 1 channel, alpha is kept (4 channels),
+//     16-bit PNG/TIFF stay 16-bit; a CMYK JPEG comes out as 3-channel BGR (OpenCV converts).
+//     Results other than 8/16-bit unsigned with 1, 3 or 4 channels are refused.
+//   - EXIF orientation: IMREAD_UNCHANGED ignores it, so it is applied here (V7, like browsers,
+//     shows a photo upright and annotations are drawn on what was shown). Exception: when the
+//     payload's slot size matches the stored pixel grid but not the oriented one, V7 evidently
+//     used the stored grid, and the orientation is not applied.
+// Invariant: no exception escapes (OpenCV errors and allocation failures become reasons).
+#pragma once
+
+#include <cstdint>
+#include <opencv2/core/mat.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/patch/image_header.hpp"
+#include "common/patch/pixel_rect.hpp"
+
+namespace patchq::patch {
+
+inline constexpr std::int64_t kDefaultMaxPixels = 400'000'000;
+
+struct DecodeOptions {
+  std::int64_t max_pixels = kDefaultMaxPixels;
+  bool apply_exif_orientation = true;
+  std::optional<ImageSize> slot_size;  // the payload's width/height, when it gave them
+};
+
+enum class DecodeError {
+  none,
+  unsupported_format,
+  bad_header,
+  too_many_pixels,
+  decode_failed,
+  unsupported_pixels
+};
+
+struct DecodedImage {
+  cv::Mat pixels;  // CV_8U or CV_16U, 1/3/4 channels (BGR / BGRA order)
+  ImageHeader header;
+  int orientation_applied = 1;  // the EXIF orientation that was undone (1 = none)
+};
+
+struct DecodeResult {
+  DecodeError error = DecodeError::none;
+  std::string reason;
+  DecodedImage image;
+  bool ok() const { return error == DecodeError::none; }
+};
+
+DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options);
+
+// Rotates/flips `pixels` (stored grid) into the upright view that EXIF `orientation` describes.
+cv::Mat apply_orientation(const cv::Mat& pixels, int orientation);
+
+}  // namespace patchq::patch

@@ -1,0 +1,252 @@
+// See image_header.hpp. Every read goes through Cursor, which checks bounds first.
+#include "common/patch/image_header.hpp"
+
+#include <cstdio>
+
+namespace patchq::patch {
+namespace {
+
+using u8 = unsigned char;
+
+// Bounds-checked reads of little/big-endian integers at absolute offsets.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view bytes) : b_(bytes) {}
+  std::size_t size() const { return b_.size(); }
+  bool has(std::size_t offset, std::size_t count) const {
+    return offset <= b_.size() && count <= b_.size() - offset;
+  }
+  std::uint32_t byte(std::size_t i) const { return static_cast<u8>(b_[i]); }
+  std::uint32_t be16(std::size_t i) const { return byte(i) << 8 | byte(i + 1); }
+  std::uint32_t le16(std::size_t i) const { return byte(i + 1) << 8 | byte(i); }
+  std::uint32_t be32(std::size_t i) const { return be16(i) << 16 | be16(i + 2); }
+  std::uint32_t le32(std::size_t i) const { return le16(i + 2) << 16 | le16(i); }
+  std::uint32_t le24(std::size_t i) const { return byte(i + 2) << 16 | le16(i); }
+  std::string_view slice(std::size_t offset, std::size_t count) const {
+    return b_.substr(offset, count);
+  }
+
+ private:
+  std::string_view b_;
+};
+
+HeaderResult failure(std::string reason) {
+  return HeaderResult{std::nullopt, false, std::move(reason)};
+}
+
+HeaderResult success(ImageFormat format, std::int64_t width, std::int64_t height, int orientation) {
+  if (width <= 0 || height <= 0) {
+    return failure(std::string(format_name(format)) + " header gives an empty size " +
+                   std::to_string(width) + "x" + std::to_string(height));
+  }
+  return HeaderResult{ImageHeader{format, width, height, orientation}, false, {}};
+}
+
+// IFD0 of a TIFF structure: width (256), height (257), orientation (274).
+struct TiffFields {
+  bool ok = false;
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  int orientation = 1;
+};
+
+TiffFields read_tiff_ifd0(std::string_view tiff) {
+  TiffFields out;
+  const Cursor c(tiff);
+  if (!c.has(0, 8)) return out;
+  bool little = false;
+  if (tiff.substr(0, 4) == std::string_view("II*\0", 4)) {
+    little = true;
+  } else if (tiff.substr(0, 4) != std::string_view("MM\0*", 4)) {
+    return out;
+  }
+  const auto u16 = [&](std::size_t i) { return little ? c.le16(i) : c.be16(i); };
+  const auto u32 = [&](std::size_t i) { return little ? c.le32(i) : c.be32(i); };
+  const std::size_t ifd = u32(4);
+  if (!c.has(ifd, 2)) return out;
+  const std::size_t entries = u16(ifd);
+  if (!c.has(ifd + 2, entries * 12)) return out;
+  for (std::size_t e = 0; e < entries; ++e) {
+    const std::size_t at = ifd + 2 + e * 12;
+    const std::uint32_t tag = u16(at);
+    const std::uint32_t type = u16(at + 2);
+    const std::uint32_t count = u32(at + 4);
+    if (count != 1 || (type != 3 && type != 4)) continue;  // SHORT or LONG, one value
+    const std::uint32_t value = type == 3 ? u16(at + 8) : u32(at + 8);
+    if (tag == 256) out.width = value;
+    if (tag == 257) out.height = value;
+    if (tag == 274 && value >= 1 && value <= 8) out.orientation = static_cast<int>(value);
+  }
+  out.ok = true;
+  return out;
+}
+
+bool is_sof(std::uint32_t marker) {
+  return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+}
+
+HeaderResult read_jpeg(const Cursor& c, std::string_view bytes) {
+  int orientation = 1;
+  std::size_t pos = 2;
+  while (true) {
+    if (!c.has(pos, 1)) return failure("truncated JPEG header (no frame header found)");
+    if (c.byte(pos) != 0xFF) {
+      return failure("corrupt JPEG header (expected a marker at byte " + std::to_string(pos) + ")");
+    }
+    while (c.has(pos, 1) && c.byte(pos) == 0xFF) ++pos;  // fill bytes
+    if (!c.has(pos, 1)) return failure("truncated JPEG header (no frame header found)");
+    const std::uint32_t marker = c.byte(pos++);
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no length field
+    if (marker == 0xD9 || marker == 0xDA) {
+      return failure("corrupt JPEG header (image data starts before the frame header)");
+    }
+    if (!c.has(pos, 2)) return failure("truncated JPEG header");
+    const std::size_t length = c.be16(pos);
+    if (length < 2)
+      return failure("corrupt JPEG header (segment length " + std::to_string(length) + ")");
+    if (!c.has(pos, length)) return failure("truncated JPEG header");
+    const std::string_view segment = bytes.substr(pos + 2, length - 2);
+    if (is_sof(marker)) {
+      if (segment.size() < 5) return failure("truncated JPEG frame header");
+      const Cursor s(segment);
+      const std::int64_t height = s.be16(1);
+      const std::int64_t width = s.be16(3);
+      if (height == 0) {
+        return failure(
+            "JPEG height is only given after the image data (DNL marker); not supported");
+      }
+      return success(ImageFormat::jpeg, width, height, orientation);
+    }
+    if (marker == 0xE1 && segment.substr(0, 6) == std::string_view("Exif\0\0", 6)) {
+      orientation = tiff_orientation(segment.substr(6));
+    }
+    pos += length;
+  }
+}
+
+HeaderResult read_png(const Cursor& c, std::string_view bytes) {
+  if (!c.has(0, 24)) return failure("truncated PNG header");
+  if (bytes.substr(12, 4) != "IHDR") return failure("corrupt PNG header (first chunk is not IHDR)");
+  const std::int64_t width = c.be32(16);
+  const std::int64_t height = c.be32(20);
+  if (width > 0x7FFFFFFF || height > 0x7FFFFFFF)
+    return failure("corrupt PNG header (size over 2^31)");
+  return success(ImageFormat::png, width, height, 1);
+}
+
+HeaderResult read_webp(const Cursor& c, std::string_view bytes) {
+  if (!c.has(0, 20)) return failure("truncated WebP header");
+  const std::string_view chunk = bytes.substr(12, 4);
+  constexpr std::size_t data = 20;
+  if (chunk == "VP8 ") {
+    if (!c.has(data, 10)) return failure("truncated WebP (VP8) header");
+    if (c.byte(data + 3) != 0x9D || c.byte(data + 4) != 0x01 || c.byte(data + 5) != 0x2A) {
+      return failure("corrupt WebP (VP8) header");
+    }
+    return success(ImageFormat::webp, c.le16(data + 6) & 0x3FFF, c.le16(data + 8) & 0x3FFF, 1);
+  }
+  if (chunk == "VP8L") {
+    if (!c.has(data, 5)) return failure("truncated WebP (VP8L) header");
+    if (c.byte(data) != 0x2F) return failure("corrupt WebP (VP8L) header");
+    const std::uint32_t bits = c.le32(data + 1);
+    return success(ImageFormat::webp, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, 1);
+  }
+  if (chunk == "VP8X") {
+    if (!c.has(data, 10)) return failure("truncated WebP (VP8X) header");
+    return success(ImageFormat::webp, std::int64_t{c.le24(data + 4)} + 1,
+                   std::int64_t{c.le24(data + 7)} + 1, 1);
+  }
+  return failure("corrupt WebP header (unknown first chunk)");
+}
+
+HeaderResult read_bmp(const Cursor& c) {
+  if (!c.has(14, 4)) return failure("truncated BMP header");
+  const std::uint32_t info_size = c.le32(14);
+  if (info_size == 12) {  // BITMAPCOREHEADER: 16-bit sizes
+    if (!c.has(18, 4)) return failure("truncated BMP header");
+    return success(ImageFormat::bmp, c.le16(18), c.le16(20), 1);
+  }
+  if (info_size < 40)
+    return failure("corrupt BMP header (info header size " + std::to_string(info_size) + ")");
+  if (!c.has(18, 8)) return failure("truncated BMP header");
+  const std::int64_t width = static_cast<std::int32_t>(c.le32(18));
+  std::int64_t height = static_cast<std::int32_t>(c.le32(22));
+  if (height < 0) height = -height;  // negative height: rows stored top-down
+  return success(ImageFormat::bmp, width, height, 1);
+}
+
+HeaderResult read_tiff(std::string_view bytes) {
+  const TiffFields f = read_tiff_ifd0(bytes);
+  if (!f.ok) return failure("truncated or corrupt TIFF header");
+  if (f.width == 0 || f.height == 0) return failure("TIFF header has no image width or height");
+  return success(ImageFormat::tiff, f.width, f.height, f.orientation);
+}
+
+}  // namespace
+
+const char* format_name(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::jpeg:
+      return "JPEG";
+    case ImageFormat::png:
+      return "PNG";
+    case ImageFormat::tiff:
+      return "TIFF";
+    case ImageFormat::webp:
+      return "WebP";
+    case ImageFormat::bmp:
+      return "BMP";
+    case ImageFormat::unknown:
+      break;
+  }
+  return "unknown";
+}
+
+ImageFormat sniff_format(std::string_view b) {
+  if (b.substr(0, 3) == "\xFF\xD8\xFF") return ImageFormat::jpeg;
+  if (b.substr(0, 8) == "\x89PNG\r\n\x1A\n") return ImageFormat::png;
+  if (b.substr(0, 4) == std::string_view("II*\0", 4) ||
+      b.substr(0, 4) == std::string_view("MM\0*", 4)) {
+    return ImageFormat::tiff;
+  }
+  if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP")
+    return ImageFormat::webp;
+  if (b.substr(0, 2) == "BM") return ImageFormat::bmp;
+  return ImageFormat::unknown;
+}
+
+HeaderResult read_image_header(std::string_view bytes) {
+  const Cursor c(bytes);
+  switch (sniff_format(bytes)) {
+    case ImageFormat::jpeg:
+      return read_jpeg(c, bytes);
+    case ImageFormat::png:
+      return read_png(c, bytes);
+    case ImageFormat::tiff:
+      return read_tiff(bytes);
+    case ImageFormat::webp:
+      return read_webp(c, bytes);
+    case ImageFormat::bmp:
+      return read_bmp(c);
+    case ImageFormat::unknown:
+      break;
+  }
+  std::string hex;
+  for (std::size_t i = 0; i < bytes.size() && i < 8; ++i) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%02X", static_cast<unsigned>(static_cast<u8>(bytes[i])));
+    if (!hex.empty()) hex += ' ';
+    hex += buf;
+  }
+  HeaderResult out = failure(
+      "unsupported image format (first bytes: " + (hex.empty() ? std::string("none") : hex) +
+      "); patchq accepts JPEG, PNG, TIFF, WebP and BMP");
+  out.unsupported_format = true;
+  return out;
+}
+
+int tiff_orientation(std::string_view tiff) {
+  return read_tiff_ifd0(tiff).orientation;
+}
+
+}  // namespace patchq::patch

@@ -1,0 +1,49 @@
+// Patch planning: an Item and the image size -> the patches to cut (PatchSpec), plus a reason
+// for every patch-named annotation that cannot be cut. Pure: no I/O, no logging, so the
+// receiver can preview an item from the slot size and the worker can plan from the decoded
+// image. Annotations whose names are not patch names are ignored (not "skipped").
+// Invariants: every PatchSpec's box lies inside the image and its grid fits the box; no two
+// PatchSpecs share an annotation id; the total tile count never exceeds max_tiles.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/patch/patch_box.hpp"
+#include "common/patch/patch_name.hpp"
+#include "common/patch/pixel_rect.hpp"
+#include "common/webhook/item.hpp"
+
+namespace patchq::patch {
+
+struct PatchRules {
+  PatchNameRules names;
+  BoxRules boxes;
+  std::int64_t max_tiles = 10'000;  // per item; later patches are skipped beyond it
+  std::size_t max_id_bytes = 64;    // keeps tile names under file-name limits
+};
+
+struct PatchSpec {
+  std::string annotation_id;
+  std::string annotation_name;
+  PixelRect box;
+  GridSize grid;
+};
+
+struct SkippedAnnotation {
+  std::string annotation_id;
+  std::string annotation_name;
+  std::string reason;
+};
+
+struct PatchPlan {
+  std::vector<PatchSpec> patches;  // in annotation order
+  std::vector<SkippedAnnotation> skipped;
+  std::int64_t tile_count = 0;
+};
+
+PatchPlan plan_patches(const webhook::Item& item, ImageSize image, const PatchRules& rules);
+
+}  // namespace patchq::patch

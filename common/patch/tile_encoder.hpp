@@ -1,0 +1,32 @@
+// Tile encoding: one ROI view of the decoded image -> file bytes.
+//   PNG (default): written with no compression parameters, OpenCV's fastest setting (zlib
+//     best-speed with the RLE strategy); keeps 1/3/4 channels and 8 or 16-bit samples as is.
+//   JPEG: quality 1..100; 16-bit samples are scaled to 8-bit (v / 257), alpha is dropped.
+//   WebP: quality 1..100 lossy, above 100 lossless (OpenCV's convention); 16-bit samples are
+//     scaled to 8-bit, alpha is kept.
+// Invariant: the ROI is only read; conversions, when needed, copy the tile only.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace patchq::patch {
+
+enum class TileFormat { png, jpeg, webp };
+
+struct EncodeOptions {
+  TileFormat format = TileFormat::png;
+  int quality = 90;  // JPEG and WebP only
+};
+
+std::optional<TileFormat> parse_tile_format(std::string_view text);  // "png", "jpeg"/"jpg", "webp"
+std::string_view tile_extension(TileFormat format);                  // "png", "jpg", "webp"
+
+// Returns an empty string on success, the reason otherwise. Never throws.
+std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
+                        std::vector<unsigned char>& out);
+
+}  // namespace patchq::patch

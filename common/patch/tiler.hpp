@@ -1,0 +1,90 @@
+// Tiler: the patch engine's top level, called by the worker and by patchq-tile.
+//   image bytes --decode once--> cv::Mat --plan (patch names, boxes, grids)--> ROI views
+//   --encode (optionally on `jobs` threads)--> tiles
+// Two ways to receive tiles:
+//   - all at once: cut_tiles(item, bytes, options) returns every tile in plan order
+//     (annotation order, then row-major);
+//   - streaming: cut_tiles(item, bytes, options, sink) hands each tile to `sink` as soon as it
+//     is encoded, so uploads can overlap encoding. The sink is called one tile at a time
+//     (calls are serialized), in completion order, from the encoding threads; returning false
+//     stops the remaining work (status `cancelled`).
+// Invariants: no exception escapes; tiles are ROI views of the single decoded image until
+// encoded; a skipped annotation never fails the others; an image-level problem (format, size
+// limit, decode) fails the whole call with a reason and no tiles.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/patch/image_decode.hpp"
+#include "common/patch/image_header.hpp"
+#include "common/patch/patch_plan.hpp"
+#include "common/patch/pixel_rect.hpp"
+#include "common/patch/tile_encoder.hpp"
+#include "common/webhook/item.hpp"
+
+namespace patchq::patch {
+
+struct TileOptions {
+  PatchRules patches;
+  EncodeOptions encode;
+  std::int64_t max_pixels = kDefaultMaxPixels;
+  bool apply_exif_orientation = true;
+  int jobs = 1;           // encoding threads; 1 encodes in the caller's thread
+  bool log_skips = true;  // one JSON log line (stderr) per skipped patch annotation
+};
+
+struct Tile {
+  std::string name;  // <item-stem>_<annotation-id>_r<row>c<col>.<ext>
+  std::vector<unsigned char> bytes;
+  std::string annotation_id;
+  int row = 0;
+  int col = 0;
+  PixelRect rect;  // in the decoded (upright) image
+};
+
+struct TileTimings {
+  double decode_ms = 0;  // header check + decode + orientation
+  double tile_ms = 0;    // planning and cutting the ROI views
+  double encode_ms = 0;  // wall time of the encoding phase (sink calls included when streaming)
+};
+
+enum class TileStatus {
+  ok,
+  unsupported_format,
+  bad_header,
+  too_many_pixels,
+  decode_failed,
+  unsupported_pixels,
+  encode_failed,
+  cancelled,
+};
+const char* status_name(TileStatus status);  // "ok", "unsupported_format", ...
+
+struct TileResult {
+  TileStatus status = TileStatus::ok;
+  std::string error;  // one line, set when !ok()
+  ImageFormat source_format = ImageFormat::unknown;
+  ImageSize image_size;  // decoded, after orientation
+  int channels = 0;
+  int bit_depth = 0;  // 8 or 16
+  int orientation_applied = 1;
+  std::vector<Tile> tiles;  // all-at-once mode only
+  std::vector<SkippedAnnotation> skipped;
+  std::int64_t tile_count = 0;   // tiles encoded (and accepted by the sink when streaming)
+  std::uint64_t tile_bytes = 0;  // their encoded size
+  TileTimings timings;
+  bool ok() const { return status == TileStatus::ok; }
+};
+
+using TileSink = std::function<bool(Tile&& tile)>;
+
+TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
+                     const TileOptions& options);
+TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
+                     const TileOptions& options, const TileSink& sink);
+
+}  // namespace patchq::patch

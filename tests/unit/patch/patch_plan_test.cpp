@@ -1,0 +1,156 @@
+// plan_patches on the shipped samples (expected numbers worked out by hand in each test) and
+// on the per-annotation refusals that must never affect other annotations.
+#include "common/patch/patch_plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/patch/tile_grid.hpp"
+#include "common/webhook/payload_parser.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace patchq::patch {
+namespace {
+
+using patchq::testing::read_file;
+using patchq::testing::source_path;
+
+webhook::Item load(const char* relative) {
+  auto result = webhook::parse_payload(read_file(source_path(relative)));
+  EXPECT_TRUE(result.ok()) << result.error();
+  return std::move(result).item();
+}
+
+webhook::Annotation box(std::string id, std::string name, double x, double y, double w, double h) {
+  return webhook::Annotation{std::move(id), std::move(name), webhook::BoundingBox{x, y, w, h}};
+}
+
+webhook::Item item_with(std::vector<webhook::Annotation> annotations) {
+  webhook::Item item;
+  item.name = "img.png";
+  item.annotations = std::move(annotations);
+  return item;
+}
+
+TEST(PlanPatches, V2SampleGivesTheDocumentedPatches) {
+  const PatchPlan plan =
+      plan_patches(load("tests/data/v7/webhook_v2.json"), ImageSize{4000, 3000}, {});
+  ASSERT_EQ(plan.patches.size(), 3u);  // "car" is not a patch name: ignored, not skipped
+  EXPECT_TRUE(plan.skipped.empty());
+  // patch (4x6): edges 100.4 -> 100, 3100.4 -> 3100, 50.6 -> 51, 2050.6 -> 2051.
+  EXPECT_EQ(plan.patches[0].annotation_id, "754f5f2c-0001-4000-8000-000000000001");
+  EXPECT_EQ(plan.patches[0].box, (PixelRect{100, 51, 3000, 2000}));
+  EXPECT_EQ(plan.patches[0].grid, (GridSize{4, 6}));
+  // patch at 3900,2900 300x200 sticks out right and bottom: shifted to end at 4000 and 3000.
+  EXPECT_EQ(plan.patches[1].box, (PixelRect{3700, 2800, 300, 200}));
+  EXPECT_EQ(plan.patches[1].grid, (GridSize{1, 1}));
+  // keypoint (120, 2990.5): 500x500 at -130..370 x 2741..3241, shifted to 0..500 x 2500..3000.
+  EXPECT_EQ(plan.patches[2].box, (PixelRect{0, 2500, 500, 500}));
+  EXPECT_EQ(plan.tile_count, 24 + 1 + 1);
+}
+
+TEST(PlanPatches, V2SampleGridTilesAreExact) {
+  const PatchPlan plan =
+      plan_patches(load("tests/data/v7/webhook_v2.json"), ImageSize{4000, 3000}, {});
+  ASSERT_FALSE(plan.patches.empty());
+  const TileGrid grid(plan.patches[0].box, plan.patches[0].grid);
+  ASSERT_EQ(grid.count(), 24);
+  // 3000 / 6 = 500 px columns from x = 100; 2000 / 4 = 500 px rows from y = 51.
+  for (int r = 0; r < 4; ++r) {
+    for (int c = 0; c < 6; ++c) {
+      EXPECT_EQ(grid.tile(r, c), (PixelRect{100 + 500 * c, 51 + 500 * r, 500, 500}));
+    }
+  }
+}
+
+TEST(PlanPatches, LegacySampleGivesSixPlusOneTiles) {
+  const PatchPlan plan =
+      plan_patches(load("tests/data/v7/webhook_legacy.json"), ImageSize{1000, 800}, {});
+  ASSERT_EQ(plan.patches.size(), 2u);  // "tree" ignored
+  EXPECT_EQ(plan.patches[0].annotation_id, "a1");
+  EXPECT_EQ(plan.patches[0].box, (PixelRect{0, 0, 600, 400}));
+  EXPECT_EQ(plan.patches[0].grid, (GridSize{2, 3}));
+  const TileGrid grid(plan.patches[0].box, plan.patches[0].grid);
+  // 600 / 3 = 200 px columns, 400 / 2 = 200 px rows.
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(grid.tile(r, c), (PixelRect{200 * c, 200 * r, 200, 200}));
+  }
+  EXPECT_EQ(plan.patches[1].annotation_id, "a2");
+  EXPECT_EQ(plan.patches[1].box, (PixelRect{10, 10, 64, 64}));
+  EXPECT_EQ(plan.tile_count, 7);
+}
+
+TEST(PlanPatches, MalformedGridSkipsOnlyThatAnnotation) {
+  const PatchPlan plan = plan_patches(
+      item_with({box("a", "patch (0x3)", 0, 0, 10, 10), box("b", "patch (2x2)", 0, 0, 10, 10),
+                 box("c", "patch (4x)", 0, 0, 10, 10)}),
+      ImageSize{100, 100}, {});
+  ASSERT_EQ(plan.patches.size(), 1u);
+  EXPECT_EQ(plan.patches[0].annotation_id, "b");
+  ASSERT_EQ(plan.skipped.size(), 2u);
+  EXPECT_EQ(plan.skipped[0].annotation_id, "a");
+  EXPECT_EQ(plan.skipped[0].annotation_name, "patch (0x3)");
+  EXPECT_EQ(plan.skipped[0].reason, "malformed grid: grid rows must be 1..64, got 0");
+  EXPECT_EQ(plan.skipped[1].reason, "malformed grid: expected a number of columns after the 'x'");
+}
+
+TEST(PlanPatches, BoxOutsideTheImageIsSkippedWithItsReason) {
+  const PatchPlan plan =
+      plan_patches(item_with({box("a", "patch", 500, 0, 10, 10)}), ImageSize{100, 100}, {});
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].reason, "box lies entirely outside the 100x100 image");
+}
+
+TEST(PlanPatches, GridFinerThanThePlacedBoxIsSkipped) {
+  const PatchPlan plan =
+      plan_patches(item_with({box("a", "patch (8x1)", 0, 0, 10, 5)}), ImageSize{100, 100}, {});
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].reason,
+            "grid 8x1 is finer than the 10x5 px box (a tile would be empty)");
+}
+
+TEST(PlanPatches, PatchWithoutGeometryIsSkipped) {
+  webhook::Item item = item_with({webhook::Annotation{"t", "patch", webhook::NoGeometry{}}});
+  const PatchPlan plan = plan_patches(item, ImageSize{100, 100}, {});
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].reason, "has no bounding box or keypoint");
+}
+
+TEST(PlanPatches, DuplicateIdsWouldCollideSoTheSecondIsSkipped) {
+  const PatchPlan plan = plan_patches(
+      item_with({box("same", "patch", 0, 0, 10, 10), box("same", "crop", 20, 20, 10, 10)}),
+      ImageSize{100, 100}, {});
+  ASSERT_EQ(plan.patches.size(), 1u);
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].annotation_name, "crop");
+  EXPECT_EQ(plan.skipped[0].reason,
+            "another patch annotation has the same id (tile names would collide)");
+}
+
+TEST(PlanPatches, OverlongIdsAreSkipped) {
+  const PatchPlan plan = plan_patches(item_with({box(std::string(65, 'i'), "patch", 0, 0, 10, 10)}),
+                                      ImageSize{100, 100}, {});
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].reason, "annotation id is longer than 64 bytes");
+}
+
+TEST(PlanPatches, TileLimitSkipsPatchesThatWouldExceedIt) {
+  PatchRules rules;
+  rules.max_tiles = 25;
+  const PatchPlan plan =
+      plan_patches(load("tests/data/v7/webhook_v2.json"), ImageSize{4000, 3000}, rules);
+  ASSERT_EQ(plan.patches.size(), 2u);  // 24 + 1 fit, the keypoint's tile would be the 26th
+  EXPECT_EQ(plan.tile_count, 25);
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].annotation_id, "754f5f2c-0003-4000-8000-000000000003");
+  EXPECT_EQ(plan.skipped[0].reason, "the item would exceed the limit of 25 tiles");
+}
+
+TEST(PlanPatches, EmptyAnnotationListPlansNothing) {
+  const PatchPlan plan = plan_patches(item_with({}), ImageSize{100, 100}, {});
+  EXPECT_TRUE(plan.patches.empty());
+  EXPECT_TRUE(plan.skipped.empty());
+  EXPECT_EQ(plan.tile_count, 0);
+}
+
+}  // namespace
+}  // namespace patchq::patch
