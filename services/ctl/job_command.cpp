@@ -1,0 +1,64 @@
+// patchqctl job <id>: one job's record, where it is now, and its timeline. The payload itself
+// is not printed (it can be large); its size is.
+#include "common/json/json_writer.hpp"
+#include "common/queue/job_record.hpp"
+#include "services/ctl/commands.hpp"
+#include "services/ctl/text_format.hpp"
+
+namespace patchq::ctl {
+namespace {
+
+bool is_time_field(const std::string& name) {
+  return name == "received_at" || name == "started_at" || name == "finished_at" ||
+         name == "updated_at" || name == "next_attempt_at";
+}
+
+}  // namespace
+
+CommandResult run_job(const CommandInput& in) {
+  const std::string& id = in.args.at(0);
+  const auto record = queue::read_job_record(in.client, in.keys, id);
+  CommandResult r;
+  if (!record) {
+    r.exit_code = kExitRefused;
+    r.err = "patchqctl job: no job " + id + " (never enqueued, or expired after it was done)\n";
+    return r;
+  }
+  const std::size_t payload_bytes = record->field("payload").size();
+  if (in.options.json) {
+    json::JsonWriter w;
+    w.begin_object().field("id", id);
+    for (const auto& [name, value] : record->fields) {
+      if (name != "payload") w.field(name, value);
+    }
+    w.field("payload_bytes", static_cast<std::uint64_t>(payload_bytes));
+    if (record->retry_due_ms) w.field("retry_due_ms", *record->retry_due_ms);
+    if (!record->dead_reason.empty()) w.field("dead_reason", record->dead_reason);
+    w.field("ttl_ms", record->ttl_ms).end_object();
+    r.out = w.take() + "\n";
+    return r;
+  }
+  auto row = [&r](const std::string& name, const std::string& value) {
+    std::string line = name;
+    line.resize(std::max<std::size_t>(16, name.size() + 1), ' ');
+    r.out += line + value + "\n";
+  };
+  row("job", id);
+  for (const char* name :
+       {"status", "attempts", "target", "item_id", "delivery_id", "worker", "tiles", "error",
+        "received_at", "started_at", "finished_at", "next_attempt_at", "updated_at"}) {
+    const std::string value = record->field(name);
+    if (value.empty()) continue;
+    if (is_time_field(name)) {
+      row(name, iso_time_ms(std::stoll(value)));
+    } else {
+      row(name, value);
+    }
+  }
+  if (!record->dead_reason.empty()) row("dead_reason", record->dead_reason);
+  row("payload", std::to_string(payload_bytes) + " bytes");
+  if (record->ttl_ms >= 0) row("expires_in", span_ms(record->ttl_ms));
+  return r;
+}
+
+}  // namespace patchq::ctl

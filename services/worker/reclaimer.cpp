@@ -1,0 +1,76 @@
+// Reclaimer: expired leases -> this worker, poison -> dead letters (see reclaimer.hpp).
+#include "services/worker/reclaimer.hpp"
+
+#include <algorithm>
+
+#include "common/obs/log.hpp"
+
+namespace patchq::worker {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Consumers idle this long without pending entries belong to exited workers.
+milliseconds prune_after(milliseconds lease) {
+  return std::max<milliseconds>(2 * lease, std::chrono::minutes(5));
+}
+constexpr auto kPruneEvery = std::chrono::minutes(1);
+
+}  // namespace
+
+Reclaimer::Reclaimer(queue::JobQueue& queue, std::string consumer, queue::RetryPolicy policy,
+                     milliseconds lease, WorkerMetrics& metrics)
+    : queue_(queue),
+      consumer_(std::move(consumer)),
+      policy_(policy),
+      lease_(lease),
+      // Scan often enough that a dead worker's job waits little more than its lease, rarely
+      // enough that an idle fleet does not hammer Redis.
+      scan_interval_(std::clamp<milliseconds>(lease / 4, milliseconds(20), milliseconds(1000))),
+      metrics_(metrics) {}
+
+std::optional<queue::Job> Reclaimer::next() {
+  const auto now = Clock::now();
+  if (now >= next_prune_) {
+    next_prune_ = now + kPruneEvery;
+    if (const auto pruned = queue_.prune_idle_consumers(prune_after(lease_)); pruned > 0) {
+      obs::log_info("consumers_pruned").field("count", static_cast<std::uint64_t>(pruned));
+    }
+  }
+  if (now < next_scan_) return std::nullopt;
+  // A bounded number of claims per call, so poison jobs cannot keep the loop from reading.
+  for (int i = 0; i < 16; ++i) {
+    auto delivery = queue_.claim_expired(consumer_, lease_, cursor_);
+    if (!delivery) break;
+    if (policy_.is_poison(delivery->deliveries)) {
+      const std::string error = "delivered " + std::to_string(delivery->deliveries) +
+                                " times without an outcome: the job kills or stalls its worker";
+      const auto dead_id =
+          queue_.bury(queue::job_of(*delivery), consumer_, queue::dead_reason::poison, error);
+      if (dead_id) {
+        metrics_.dead_letter(queue::dead_reason::poison);
+        metrics_.job_finished("dead", delivery->attempt + 1, std::chrono::nanoseconds(0));
+        obs::log_warn("job_outcome")
+            .field("job_id", delivery->job_id)
+            .field("outcome", "dead")
+            .field("reason", queue::dead_reason::poison)
+            .field("attempt", delivery->attempt + 1)
+            .field("deliveries", delivery->deliveries)
+            .field("error", error);
+      }
+      continue;
+    }
+    auto job = queue_.start(*delivery, consumer_);
+    if (!job) continue;
+    metrics_.reclaimed();
+    obs::log_info("job_reclaimed")
+        .field("job_id", job->id)
+        .field("attempt", job->attempt + 1)
+        .field("deliveries", job->deliveries);
+    return job;  // scan again right after this job: more may have expired
+  }
+  next_scan_ = Clock::now() + scan_interval_;
+  return std::nullopt;
+}
+
+}  // namespace patchq::worker

@@ -1,0 +1,60 @@
+// worker_main: flags -> WorkerConfig -> one worker process, or a supervisor of N.
+#include "services/worker/worker_main.hpp"
+
+#include <cstdio>
+
+#include "common/obs/log.hpp"
+#include "services/worker/supervisor.hpp"
+#include "services/worker/worker_flags.hpp"
+#include "services/worker/worker_process.hpp"
+
+namespace patchq::worker {
+
+int worker_main(int argc, const char* const* argv, const WorkerProgram& program) {
+  WorkerConfig config;
+  config::FlagSet flags(program.name, program.summary);
+  add_worker_flags(flags, config);
+  if (program.add_handler_flags) program.add_handler_flags(flags);
+  const config::ParseResult parsed = flags.parse(argc, argv);
+  if (parsed.status == config::ParseStatus::help) {
+    std::fputs(parsed.message.c_str(), stdout);
+    return 0;
+  }
+  if (parsed.status == config::ParseStatus::error) {
+    std::fprintf(stderr, "%s\n", parsed.message.c_str());
+    return 2;
+  }
+  if (!parsed.positional.empty()) {
+    std::fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", program.name.c_str(),
+                 parsed.positional.front().c_str());
+    return 2;
+  }
+  if (const std::string why = finish_worker_config(config); !why.empty()) {
+    std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(), why.c_str());
+    return 2;
+  }
+  if (!program.make_handler) {
+    std::fprintf(stderr,
+                 "%s: this build has no job handler; plug one in through "
+                 "WorkerProgram::make_handler in services/worker/main.cpp\n",
+                 program.name.c_str());
+    return 1;
+  }
+  obs::Level level = obs::Level::info;
+  obs::parse_log_level(config.log_level, &level);
+  obs::set_log_level(level);
+  obs::set_log_service(program.name);
+
+  if (config.processes == 1) return run_worker_process(config, program.make_handler);
+
+  SupervisorOptions options;
+  options.processes = static_cast<int>(config.processes);
+  options.kill_after = config.shutdown_grace + std::chrono::seconds(10);
+  return run_supervisor(options, [&config, &program](int slot) {
+    WorkerConfig mine = config;
+    mine.slot = slot;
+    return run_worker_process(mine, program.make_handler);
+  });
+}
+
+}  // namespace patchq::worker

@@ -1,0 +1,26 @@
+// worker_main: the whole of patchq-worker's main() (flags, logging, supervisor or single
+// process), shared with the test worker so both run exactly the same wiring and differ only
+// in the job handler they plug in.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/config/flag_set.hpp"
+#include "services/worker/worker_config.hpp"
+
+namespace patchq::worker {
+
+struct WorkerProgram {
+  std::string name = "patchq-worker";
+  std::string summary;
+  // Builds the job handler in each worker process. Empty: the program refuses to start.
+  HandlerFactory make_handler;
+  // Optional: adds the handler's own flags (bound to the handler's own config).
+  std::function<void(config::FlagSet&)> add_handler_flags;
+};
+
+// Exit codes: 0 drained after SIGTERM, 1 could not start, 2 usage error (message on stderr).
+int worker_main(int argc, const char* const* argv, const WorkerProgram& program);
+
+}  // namespace patchq::worker
