@@ -1,6 +1,7 @@
 // run_worker_process: wiring of one worker process (see worker_process.hpp).
 #include "services/worker/worker_process.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -84,8 +85,10 @@ int run_worker_process(const WorkerConfig& config, const HandlerFactory& make_ha
       .field("lease_ms", static_cast<std::int64_t>(config.lease.count()));
 
   const milliseconds renew_period = config.lease_renew_period();
-  LeaseKeeper lease_keeper(side_connection(config, std::max(renew_period, milliseconds(200))), keys,
-                           consumer, renew_period, metrics);
+  const milliseconds renew_timeout =
+      std::clamp(renew_period, milliseconds(200), milliseconds(5000));
+  LeaseKeeper lease_keeper(side_connection(config, renew_timeout), keys, consumer, renew_period,
+                           metrics);
   lease_keeper_for_abandon = &lease_keeper;
   {
     RetryForwarder forwarder(side_connection(config, milliseconds(2000)), keys,
