@@ -160,9 +160,11 @@ HttpResult HttpClient::send(const HttpRequest& request) {
   std::string_view body = request.body;
   bool trusted_by_name = request.trust_url_host;
   for (int redirects = 0;; ++redirects) {
-    const bool credential_hop =
+    const bool credential_origin =
         request.credential != nullptr && url->origin() == request.credential->origin;
-    if (!trusted_by_name && !credential_hop && !options_.rules.allows_host(url->host())) {
+    const bool credential_hop =
+        credential_origin && url->path().starts_with(request.credential->path_prefix);
+    if (!trusted_by_name && !credential_origin && !options_.rules.allows_host(url->host())) {
       return TransportError{
           TransportError::Kind::host_not_allowed,
           "host " + url->host() + " is not an allowed host (" + url->redacted() + ")"};
@@ -202,8 +204,8 @@ HttpResult HttpClient::send(const HttpRequest& request) {
                                 url->redacted() + " has no usable Location"};
     }
     // A redirect issued by the credential's origin (the V7 API) is V7's own word: its target
-    // is trusted by name, but it never gets the credential unless it is that origin again.
-    trusted_by_name = credential_hop;
+    // is trusted by name, but it never gets the credential unless it is in scope again.
+    trusted_by_name = credential_origin;
     if (response.status == 303 ||
         ((response.status == 301 || response.status == 302) && method == "POST")) {
       if (method != "HEAD") method = "GET";

@@ -16,10 +16,13 @@ namespace patchq::net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// A secret header value that goes only to one origin ("https://darwin.v7labs.com:443"): never
-// to another host, and so never to a storage host a redirect points at.
+// A secret header value scoped to one origin ("https://darwin.v7labs.com:443") and a path
+// prefix ("/api/"): never sent to another host, port or scheme, and so never to a storage
+// host a redirect points at; the prefix also keeps it from storage paths served on the API's
+// own origin (as the V7 stand-in does under /_storage/).
 struct Credential {
   std::string origin;
+  std::string path_prefix;    // empty: any path on the origin
   std::string authorization;  // the whole Authorization value, e.g. "ApiKey <key>"
 };
 

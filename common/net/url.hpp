@@ -23,6 +23,8 @@ class Url {
   // Host as written in the URL without IPv6 brackets ("::1", not "[::1]").
   const std::string& host() const { return host_; }
   int port() const { return port_; }
+  // Path without query or fragment, dot segments removed ("/api/v2/x").
+  const std::string& path() const { return path_; }
   // "https://darwin.v7labs.com:443": equal origins mean the same server for credentials.
   std::string origin() const;
   // scheme://host[:port]/path with query and fragment cut: presigned URLs carry signatures in

@@ -99,13 +99,15 @@ Parsed<RegisterResponse> parse_register_response(std::string_view body) {
       std::string reason = "UNKNOWN";
       simdjson::dom::array slots;
       std::string_view r;
-      if (item["slots"].get_array().get(slots) == simdjson::SUCCESS && slots.size() > 0 &&
-          slots.at(0)["reason"].get_string().get(r) == simdjson::SUCCESS) {
-        reason = std::string(r);
-      } else if (item["reason"].get_string().get(r) == simdjson::SUCCESS) {
+      std::string upload_id;
+      if (item["slots"].get_array().get(slots) == simdjson::SUCCESS && slots.size() > 0) {
+        if (slots.at(0)["reason"].get_string().get(r) == simdjson::SUCCESS) reason = r;
+        if (slots.at(0)["upload_id"].get_string().get(r) == simdjson::SUCCESS) upload_id = r;
+      }
+      if (reason == "UNKNOWN" && item["reason"].get_string().get(r) == simdjson::SUCCESS) {
         reason = std::string(r);
       }
-      out.blocked.push_back({std::string(*name), std::move(reason)});
+      out.blocked.push_back({std::string(*name), std::move(reason), std::move(upload_id)});
     }
   }
   return out;

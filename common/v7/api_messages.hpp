@@ -30,7 +30,8 @@ struct RegisteredItem {
 
 struct BlockedItem {
   std::string name;
-  std::string reason;  // e.g. "ALREADY_EXISTS"
+  std::string reason;     // e.g. "ALREADY_EXISTS"
+  std::string upload_id;  // of the existing registration, when V7 says (may be empty)
 };
 
 struct RegisterResponse {

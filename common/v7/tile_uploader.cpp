@@ -85,6 +85,7 @@ UploadReport TileUploader::finish() {
         ++report.failed;
         break;
     }
+    if (entry.resumed && entry.result.outcome == TileOutcome::uploaded) ++report.resumed;
     report.tiles.push_back(std::move(entry.result));
   }
   report.bytes_sent = bytes_sent_;
@@ -165,7 +166,12 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
   for (const auto& blocked : response->blocked) {
     auto it = by_name_.find(blocked.name);
     if (it == by_name_.end()) continue;
-    if (blocked.reason == kAlreadyExists) {
+    if (blocked.reason == kAlreadyExists && !direct && !blocked.upload_id.empty()) {
+      ++tasks_in_flight_;
+      pool_.submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
+        run_resume(http, index, id);
+      });
+    } else if (blocked.reason == kAlreadyExists) {
       complete(it->second, TileOutcome::already_existed, std::nullopt);
     } else {
       complete(it->second, TileOutcome::failed,
@@ -232,17 +238,48 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
 }
 
 void TileUploader::run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id) {
+  auto url = api_.sign(http, team_, upload_id);
+  if (!url) {
+    std::lock_guard lock(mutex_);
+    complete(index, TileOutcome::failed, for_tile(entries_[index].tile.name, url.error()));
+    task_done();
+    return;
+  }
+  finish_transfer(http, index, upload_id, *url);
+}
+
+void TileUploader::run_resume(net::HttpClient& http, std::size_t index, std::string upload_id) {
+  auto url = api_.sign(http, team_, upload_id);
+  if (!url) {
+    const int status = url.error().http_status;
+    const bool complete_already = status == 404 || status == 409 || status == 410 || status == 422;
+    std::lock_guard lock(mutex_);
+    if (complete_already) {
+      complete(index, TileOutcome::already_existed, std::nullopt);
+    } else {
+      complete(index, TileOutcome::failed, for_tile(entries_[index].tile.name, url.error()));
+    }
+    task_done();
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    entries_[index].resumed = true;
+  }
+  finish_transfer(http, index, upload_id, *url);
+}
+
+void TileUploader::finish_transfer(net::HttpClient& http, std::size_t index,
+                                   const std::string& upload_id, const std::string& upload_url) {
   std::string_view bytes;
   std::string name;
   {
     std::lock_guard lock(mutex_);
-    bytes = entries_[index].tile.bytes;
+    bytes = entries_[index].tile.bytes;  // stable: only complete() releases them
     name = entries_[index].tile.name;
   }
   std::optional<V7Error> error;
-  if (auto url = api_.sign(http, team_, upload_id); !url) {
-    error = url.error();
-  } else if (auto put = api_.put_to_storage(http, *url, bytes); !put) {
+  if (auto put = api_.put_to_storage(http, upload_url, bytes); !put) {
     error = put.error();
   } else if (auto confirmed = api_.confirm(http, team_, upload_id); !confirmed) {
     error = confirmed.error();

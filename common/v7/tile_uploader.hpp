@@ -13,7 +13,11 @@
 //
 // Idempotency: a tile V7 reports as blocked with ALREADY_EXISTS counts as uploaded (a re-run
 // of a job uploads nothing twice). Any other blocked reason is a permanent failure of that
-// tile carrying the reason.
+// tile carrying the reason. One exception closes a hole: when the blocked entry names its
+// upload_id (register mode), the earlier run may have died between register and confirm, so
+// the uploader asks V7 to sign that upload again. V7 refusing (404/409/410/422: nothing left
+// to upload) means the tile is complete -> already_existed; a signed URL means it was never
+// finished -> PUT + confirm now -> uploaded (counted as resumed).
 // Invariants: each added tile gets exactly one TileResult; results keep add() order; tile
 // bytes are released as soon as their transfer ends; the uploader outlives its tasks
 // (finish() and the destructor wait for them).
@@ -56,6 +60,7 @@ struct UploadReport {
   std::size_t uploaded = 0;
   std::size_t already_existed = 0;
   std::size_t failed = 0;
+  std::size_t resumed = 0;       // of `uploaded`: registered by an earlier run, finished now
   std::uint64_t bytes_sent = 0;  // tile bytes V7 accepted in this run
   std::chrono::milliseconds elapsed{0};
 
@@ -91,6 +96,7 @@ class TileUploader {
     Tile tile;
     TileResult result;
     bool done = false;
+    bool resumed = false;
   };
   void dispatch();  // starts register/direct calls for pending tiles; mutex held
   void complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error);
@@ -99,6 +105,9 @@ class TileUploader {
   void run_register(net::HttpClient& http, std::vector<std::size_t> batch);
   void run_direct(net::HttpClient& http, std::vector<std::size_t> batch);
   void run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id);
+  void run_resume(net::HttpClient& http, std::size_t index, std::string upload_id);
+  void finish_transfer(net::HttpClient& http, std::size_t index, const std::string& upload_id,
+                       const std::string& upload_url);
   void task_done();  // mutex held
 
   const V7Api& api_;

@@ -30,7 +30,9 @@ V7Api::V7Api(const V7ClientConfig& config, RateLimiter* limiter)
           (api_url_.host().find(':') != std::string::npos ? "[" + api_url_.host() + "]"
                                                           : api_url_.host()) +
           ":" + std::to_string(api_url_.port());
-  credential_ = net::Credential{api_url_.origin(), "ApiKey " + config.api_key};
+  // Every V7 API call is under /api/; anything else on the origin (the stand-in serves its
+  // storage there) never sees the key.
+  credential_ = net::Credential{api_url_.origin(), "/api/", "ApiKey " + config.api_key};
 }
 
 net::HttpClientOptions V7Api::http_options() const {

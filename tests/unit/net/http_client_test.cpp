@@ -58,7 +58,7 @@ TEST(HttpClient, SendsTheCredentialToItsOriginButNotToTheStorageHostItRedirectsT
   auto options = loopback_options({});  // storage.test is trusted only as the API's redirect
   options.resolve = {pin("api.test", api), pin("storage.test", storage)};
   HttpClient client(options);
-  const Credential credential{"http://api.test:" + std::to_string(api.port()), "ApiKey sekrit"};
+  const Credential credential{"http://api.test:" + std::to_string(api.port()), "", "ApiKey sekrit"};
   auto result = client.send({.url = url_on("api.test", api, "/file"), .credential = &credential});
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result.response().body, "hello");
@@ -75,11 +75,32 @@ TEST(HttpClient, DoesNotSendTheCredentialToAnotherPortOfTheSameHost) {
     c.write(ScriptedServer::reply(307, "", {{"Location", other.url("/o")}}));
   });
   HttpClient client(loopback_options({"127.0.0.1"}));
-  const Credential credential{"http://127.0.0.1:" + std::to_string(api.port()), "ApiKey sekrit"};
+  const Credential credential{"http://127.0.0.1:" + std::to_string(api.port()), "",
+                              "ApiKey sekrit"};
   auto result = client.send({.url = api.url("/file"), .credential = &credential});
   ASSERT_TRUE(result.ok()) << result.error().message;
   ASSERT_EQ(other.requests().size(), 1u);
   EXPECT_FALSE(other.requests()[0].headers.contains("authorization"));
+}
+
+TEST(HttpClient, KeepsTheCredentialOffPathsOutsideItsPrefixOnTheSameOrigin) {
+  ScriptedServer server([&](const RecordedRequest& r, ScriptedConnection& c) {
+    if (r.target.starts_with("/api/")) {
+      c.write(ScriptedServer::reply(302, "", {{"Location", "/_storage/files/1?token=t"}}));
+    } else {
+      c.write(ScriptedServer::reply(200, "bytes"));
+    }
+  });
+  HttpClient client(loopback_options({"127.0.0.1"}));
+  const Credential credential{"http://127.0.0.1:" + std::to_string(server.port()), "/api/",
+                              "ApiKey sekrit"};
+  auto result =
+      client.send({.url = server.url("/api/v2/teams/t/uploads/1"), .credential = &credential});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].headers.at("authorization"), "ApiKey sekrit");
+  EXPECT_FALSE(seen[1].headers.contains("authorization"));
 }
 
 TEST(HttpClient, StopsAfterTheRedirectBound) {

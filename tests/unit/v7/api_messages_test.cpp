@@ -54,6 +54,14 @@ TEST(ApiMessages, ParsesRegisteredAndBlockedItems) {
   ASSERT_EQ(parsed.value().blocked.size(), 1u);
   EXPECT_EQ(parsed.value().blocked[0].name, "b.png");
   EXPECT_EQ(parsed.value().blocked[0].reason, "ALREADY_EXISTS");
+  EXPECT_EQ(parsed.value().blocked[0].upload_id, "");
+}
+
+TEST(ApiMessages, BlockedItemKeepsTheUploadIdOfTheExistingRegistration) {
+  const auto parsed = parse_register_response(R"({"items": [], "blocked_items": [
+      {"name": "b.png", "slots": [{"upload_id": "u9", "reason": "ALREADY_EXISTS"}]}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  EXPECT_EQ(parsed.value().blocked.at(0).upload_id, "u9");
 }
 
 TEST(ApiMessages, RegisteredItemWithoutUploadIdIsAParseFailure) {
