@@ -96,6 +96,20 @@ TEST_F(JobOutcomes, TheWorkerRidesOutARedisOutageAndThenRunsJobs) {
   EXPECT_TRUE(worker.running());
 }
 
+TEST_F(JobOutcomes, AnOutcomeThatCannotBeWrittenIsKeptUntilRedisIsBack) {
+  ChildProcess& worker = start_worker({"--lease", "5s"});
+  const std::string job = enqueue(R"({"sleep_ms":800,"sleep_times":1})");
+  ASSERT_TRUE(wait_until([&] { return runs(job) == 1; }));
+  redis_.stop();  // down across the end of the run: the handler's own write fails too (retry)
+  ASSERT_TRUE(wait_until(
+      [&] { return worker.stderr_text().find("outcome_write_failed") != std::string::npos; }));
+  redis_.start();
+  ASSERT_TRUE(wait_status(job, "done", 15s));
+  EXPECT_EQ(effects(job), 1);
+  EXPECT_EQ(runs(job), 2);  // the failed run was written as a retry, not lost
+  EXPECT_EQ(pending(), 0);
+}
+
 TEST_F(JobOutcomes, MetricsCountOutcomesStagesAndTheQueue) {
   const int port = free_port();
   start_worker({"--metrics-listen", "127.0.0.1:" + std::to_string(port)});

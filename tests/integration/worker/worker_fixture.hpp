@@ -67,7 +67,7 @@ class WorkerFixture : public ::testing::Test {
     }
   }
 
-  RedisServer redis_;
+  RedisServer redis_{RedisServer::Options{.append_only = true}};  // jobs survive a restart
   std::vector<std::unique_ptr<ChildProcess>> workers_;
 };
 
