@@ -78,6 +78,10 @@ function checkModel(model) {
   const rurl = healthUrl(s.receiver) || "";
   if (!rurl.endsWith(`:${rport}/healthz`)) p.push(`receiver: healthcheck ${rurl} is not /healthz on port ${rport}`);
   if (!(s.receiver.environment || {}).PATCHQ_WEBHOOK_TOKEN) p.push("receiver: no PATCHQ_WEBHOOK_TOKEN");
+  const rgrace = k.durationSeconds(rc.flags.get("shutdown-grace") || "");
+  const rstop = graceSeconds(s.receiver.stop_grace_period || "10s");
+  if (rgrace === null) p.push("receiver: --shutdown-grace not set explicitly");
+  else if (!(rstop > rgrace)) p.push(`receiver: stop_grace_period ${rstop}s is not above --shutdown-grace ${rgrace}s`);
 
   const wc = commandFlags(s.worker);
   if (wc.program !== "patchq-worker") p.push(`worker runs ${wc.program}`);
@@ -89,11 +93,15 @@ function checkModel(model) {
   else if (!(stop > grace)) p.push(`worker: stop_grace_period ${stop}s is not above --shutdown-grace ${grace}s`);
   const mport = k.portOfListen(wc.flags.get("metrics-listen") || "");
   const wurl = healthUrl(s.worker) || "";
-  if (!mport || !wurl.includes(`:${mport}/`)) p.push(`worker: healthcheck ${wurl} is not on the --metrics-listen port ${mport}`);
+  if (!mport || !wurl.endsWith(`:${mport}/healthz`)) p.push(`worker: healthcheck ${wurl} is not /healthz on the --metrics-listen port ${mport}`);
   if (!(s.worker.environment || {}).V7_API_KEY) p.push("worker: no V7_API_KEY");
 
   if (!(s.v7sim.profiles || []).includes("sim")) p.push("v7sim: not under the sim profile");
-  if (commandFlags(s.v7sim).program !== "patchq-v7sim") p.push("v7sim: does not run patchq-v7sim");
+  const sc = commandFlags(s.v7sim);
+  if (sc.program !== "patchq-v7sim") p.push("v7sim: does not run patchq-v7sim");
+  const sport = k.portOfListen(sc.flags.get("listen") || "");
+  const surl = healthUrl(s.v7sim) || "";
+  if (!sport || !surl.endsWith(`:${sport}/_sim/health`)) p.push(`v7sim: healthcheck ${surl} is not /_sim/health on its --listen port ${sport}`);
 
   // Secrets reach only the services that use them.
   const owners = { PATCHQ_WEBHOOK_TOKEN: ["receiver"], V7_API_KEY: ["worker", "v7sim"] };

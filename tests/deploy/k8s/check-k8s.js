@@ -100,6 +100,12 @@ function checkReceiver(objects) {
   }
   p.push(...probeProblems("receiver", c, "readinessProbe", "/readyz"));
   p.push(...probeProblems("receiver", c, "livenessProbe", "/healthz"));
+  const grace = shutdownGraceSeconds(c, "receiver");
+  const pause = preStopPauseSeconds(c);
+  const tgps = workload.spec.template.spec.terminationGracePeriodSeconds;
+  if (!(tgps > grace + pause)) {
+    p.push(`terminationGracePeriodSeconds ${tgps} is not above preStop ${pause}s + --shutdown-grace ${grace}s`);
+  }
   const env = (c.env || []).map((e) => e.name);
   if (!env.includes("PATCHQ_WEBHOOK_TOKEN")) p.push("PATCHQ_WEBHOOK_TOKEN is not set from the Secret");
   const pdb = k.ofKind(objects, "PodDisruptionBudget")
@@ -131,9 +137,15 @@ function checkServices(objects) {
   return p;
 }
 
-function shutdownGraceSeconds(c) {
+// A preStop `sleep N` delays SIGTERM by N seconds, all inside the grace period.
+function preStopPauseSeconds(c) {
+  const cmd = (((c.lifecycle || {}).preStop || {}).exec || {}).command || [];
+  return cmd[0] === "sleep" ? Number(cmd[1]) || 0 : 0;
+}
+
+function shutdownGraceSeconds(c, who) {
   const text = k.flagsOf(c).get("shutdown-grace");
-  if (text === undefined) throw new Error("worker args do not set --shutdown-grace explicitly");
+  if (text === undefined) throw new Error(`${who} args do not set --shutdown-grace explicitly`);
   const s = k.durationSeconds(text);
   if (s === null) throw new Error(`--shutdown-grace=${text} is not a duration`);
   return s;
@@ -145,9 +157,9 @@ function checkWorker(objects) {
   if (k.programOf(c) !== "patchq-worker") p.push(`runs ${k.programOf(c)}, not patchq-worker`);
   const flags = k.flagsOf(c);
   if (flags.get("processes") === undefined) p.push("no --processes in args");
-  const grace = shutdownGraceSeconds(c);
+  const grace = shutdownGraceSeconds(c, "worker");
   const tgps = workload.spec.template.spec.terminationGracePeriodSeconds;
-  if (!(tgps > grace)) p.push(`terminationGracePeriodSeconds ${tgps} is not above --shutdown-grace ${grace}s`);
+  if (!(tgps > grace + preStopPauseSeconds(c))) p.push(`terminationGracePeriodSeconds ${tgps} is not above --shutdown-grace ${grace}s`);
   const listen = flags.get("metrics-listen");
   const port = listen ? k.portOfListen(listen) : null;
   if (!port) p.push("no --metrics-listen=<host:port> in args");
@@ -296,7 +308,7 @@ function checkInvariants(rendered) {
       ns = namespaceOf(objects);
       return [];
     });
-    report.run(`overlay ${overlay}: receiver (replicas, --listen port, /readyz, /healthz, PDB)`, () => checkReceiver(objects));
+    report.run(`overlay ${overlay}: receiver (replicas, --listen port, /readyz, /healthz, PDB, grace)`, () => checkReceiver(objects));
     report.run(`overlay ${overlay}: Services select pods and target their ports`, () => checkServices(objects));
     report.run(`overlay ${overlay}: worker (grace period > --shutdown-grace, metrics port)`, () => checkWorker(objects));
     report.run(`overlay ${overlay}: worker autoscaler (KEDA lag on PATCHQ_PREFIX+jobs, or HPA)`, () => checkAutoscaler(objects, ns));
