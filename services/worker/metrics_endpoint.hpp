@@ -1,38 +1,37 @@
-// MetricsEndpoint: a tiny HTTP/1.1 server for Prometheus: GET /metrics (text format 0.0.4) and
-// GET /healthz. One thread, one connection at a time, "Connection: close".
-// This is a stop-gap until the shared Beast server in common/http is committed; its interface
-// (address, port, a render function) is all the worker uses, so swapping it is local to
-// worker_process.cpp.
-// Bounds: request head <= 8 KiB, 2 s to send it, 2 s to take the reply; other methods and
-// paths get 405/404; the listening socket is bound to the address given (tests: 127.0.0.1).
+// MetricsEndpoint: the worker's Prometheus endpoint on the shared HTTP server (common/http):
+// GET /metrics (text format 0.0.4) and GET /healthz; 404 for other paths, 405 for other
+// methods. One loop thread; a scrape renders on it (the render function may read Redis with
+// a short timeout). Requests carry no body worth reading: bodies are capped at 1 KiB.
 #pragma once
 
-#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
-#include <thread>
+
+#include "common/http/message.hpp"
+
+namespace patchq::http {
+class HttpServer;
+}
 
 namespace patchq::worker {
 
+// The endpoint's routes as a plain function of the request (no sockets).
+http::Handler metrics_routes(std::function<std::string()> render);
+
 class MetricsEndpoint {
  public:
-  // Binds now (throws std::runtime_error naming the address and the reason) and serves on a
-  // thread until destroyed. `render` is called per scrape, on that thread.
+  // Binds now (throws std::runtime_error naming the address and the reason) and serves until
+  // destroyed. `render` is called per scrape, on the server's thread.
   MetricsEndpoint(const std::string& host, int port, std::function<std::string()> render);
   ~MetricsEndpoint();
   MetricsEndpoint(const MetricsEndpoint&) = delete;
   MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
 
-  int port() const { return port_; }
+  int port() const;
 
  private:
-  void serve();
-  void answer(int fd);
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::function<std::string()> render_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace patchq::worker

@@ -132,6 +132,7 @@ TEST_F(JobOutcomes, MetricsCountOutcomesStagesAndTheQueue) {
   EXPECT_NE(body.find("patchq_queue_depth 0"), std::string::npos) << body;
   EXPECT_NE(body.find("patchq_worker_redis_up 1"), std::string::npos) << body;
   EXPECT_EQ(http_get(port, "/nope").status, 404);
+  EXPECT_EQ(http_post(port, "/metrics", "{}").status, 405);
 }
 
 TEST_F(JobOutcomes, OneJsonLogLinePerOutcomeCarriesTheJobsFacts) {
