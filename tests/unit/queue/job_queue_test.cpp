@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/queue/enqueue_script.hpp"
 #include "tests/unit/queue/queue_fixture.hpp"
 
 namespace patchq::queue {
@@ -31,6 +32,27 @@ TEST_F(JobQueueTest, EnqueueWritesTheRecordFieldsAndOneStreamEntry) {
   EXPECT_FALSE(hget(id, "updated_at").empty());
   EXPECT_EQ(integer({"XLEN", "t:jobs"}), 1);
   EXPECT_EQ(integer({"TTL", keys_.job_record(id)}), -1);  // no TTL while it can run
+}
+
+TEST_F(JobQueueTest, AJobEnqueuedByTheReceiversScriptIsReadWithAllItsFields) {
+  EnqueueRequest request;
+  request.job_id = "0190c0de-0000-7000-8000-000000000001";
+  request.payload = R"({"item":{}})";
+  request.target = "ds-tiles";
+  request.item_id = "item-3";
+  request.delivery_id = "webhook-9";
+  request.dedup_hash = "h1";
+  request.received_at_ms = 1700000000999;
+  ASSERT_EQ(enqueue_sync(client_, keys_, request).status, EnqueueStatus::queued);
+  const Job job = take("w1");
+  EXPECT_EQ(job.id, request.job_id);
+  EXPECT_EQ(job.payload, R"({"item":{}})");
+  EXPECT_EQ(job.target, "ds-tiles");
+  EXPECT_EQ(job.item_id, "item-3");
+  EXPECT_EQ(job.delivery_id, "webhook-9");
+  EXPECT_EQ(job.received_at_ms, 1700000000999);
+  EXPECT_EQ(job.attempt, 0);
+  EXPECT_TRUE(queue_.complete(job, "w1", 1, 60s));
 }
 
 TEST_F(JobQueueTest, EnqueueRefusesAnIdThatExists) {
