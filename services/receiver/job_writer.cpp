@@ -1,0 +1,54 @@
+// JobWriter (see job_writer.hpp).
+#include "services/receiver/job_writer.hpp"
+
+#include <atomic>
+#include <boost/asio/strand.hpp>
+
+namespace patchq::receiver {
+
+JobWriter::JobWriter(boost::asio::io_context& io, Options options)
+    : keys_(std::move(options.keys)) {
+  options.client.preload.push_back(&queue::enqueue_script());
+  const std::size_t n = options.connections == 0 ? 1 : options.connections;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto client_options = options.client;
+    client_options.name = "patchq-receiver-" + std::to_string(i);
+    clients_.push_back(
+        redis::AsyncClient::create(boost::asio::make_strand(io), std::move(client_options)));
+  }
+}
+
+void JobWriter::start() {
+  for (auto& c : clients_) c->start();
+}
+
+void JobWriter::stop(std::function<void()> done) {
+  auto remaining = std::make_shared<std::atomic<std::size_t>>(clients_.size());
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& c : clients_) {
+    c->stop([remaining, shared_done] {
+      if (remaining->fetch_sub(1) == 1 && *shared_done) (*shared_done)();
+    });
+  }
+}
+
+bool JobWriter::ready() const {
+  for (const auto& c : clients_) {
+    if (!c->ready()) return false;
+  }
+  return true;
+}
+
+redis::AsyncClient& JobWriter::client_for_this_thread() {
+  // Threads get consecutive numbers on first use; the server's N threads map onto N clients.
+  static std::atomic<std::size_t> next_thread{0};
+  thread_local const std::size_t thread_number = next_thread.fetch_add(1);
+  return *clients_[thread_number % clients_.size()];
+}
+
+void JobWriter::enqueue(queue::EnqueueRequest request,
+                        std::function<void(queue::EnqueueOutcome)> done) {
+  queue::enqueue_async(client_for_this_thread(), keys_, std::move(request), std::move(done));
+}
+
+}  // namespace patchq::receiver

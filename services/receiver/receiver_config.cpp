@@ -1,0 +1,112 @@
+// ReceiverConfig (see receiver_config.hpp).
+#include "services/receiver/receiver_config.hpp"
+
+#include <charconv>
+#include <thread>
+
+#include "common/queue/key_schema.hpp"
+
+namespace patchq::receiver {
+
+std::optional<std::pair<std::string, unsigned short>> parse_listen(std::string_view listen) {
+  std::string host;
+  std::string_view port_text;
+  if (listen.starts_with('[')) {
+    const auto close = listen.find(']');
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return std::nullopt;
+    }
+    host = std::string(listen.substr(1, close - 1));
+    port_text = listen.substr(close + 2);
+  } else {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = std::string(listen.substr(0, colon));
+    port_text = listen.substr(colon + 1);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  unsigned port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  return std::make_pair(host, static_cast<unsigned short>(port));
+}
+
+ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args) {
+  ReceiverConfigResult result;
+  ReceiverConfig& c = result.config;
+  config::FlagSet flags(
+      "patchq-receiver",
+      "Receives V7 webhook deliveries and queues them as jobs in Redis (202 once stored).");
+  flags
+      .add_string("listen", &c.listen, "PATCHQ_LISTEN", "Address and port to listen on (host:port)")
+      .add_int("threads", &c.threads, "PATCHQ_THREADS",
+               "I/O threads, each with one Redis connection (0: one per core)", 0, 256)
+      .add_string("redis", &c.redis_url, "PATCHQ_REDIS_URL",
+                  "Redis URL, redis://[:password@]host[:port][/db]")
+      .add_string("prefix", &c.prefix, "PATCHQ_PREFIX", "Prefix of every Redis key")
+      .add_string("webhook-token", &c.webhook_token, "PATCHQ_WEBHOOK_TOKEN",
+                  "Shared token V7 sends as Authorization (\"Bearer <token>\" or the bare token)",
+                  true)
+      .add_string("webhook-secret", &c.webhook_secret, "PATCHQ_WEBHOOK_SECRET",
+                  "Standard Webhooks signing secret (whsec_...); when set, signatures are required",
+                  true)
+      .add_bool("insecure-no-auth", &c.insecure_no_auth, "PATCHQ_INSECURE_NO_AUTH",
+                "Accept webhooks without any authentication (local trials only)")
+      .add_bytes("max-body", &c.max_body, "PATCHQ_MAX_BODY",
+                 "Largest webhook body accepted (413 above)")
+      .add_int("max-queue", &c.max_queue, "PATCHQ_MAX_QUEUE",
+               "Answer 503 while the jobs stream holds this many entries (0: no limit)", 0)
+      .add_duration("header-timeout", &c.header_timeout, "PATCHQ_HEADER_TIMEOUT",
+                    "Time allowed to send the request headers")
+      .add_duration("body-timeout", &c.body_timeout, "PATCHQ_BODY_TIMEOUT",
+                    "Time allowed to send the body (and to read the answer)")
+      .add_duration("idle-timeout", &c.idle_timeout, "PATCHQ_IDLE_TIMEOUT",
+                    "Keep-alive connections idle this long are closed")
+      .add_duration("redis-timeout", &c.redis_timeout, "PATCHQ_REDIS_TIMEOUT",
+                    "A Redis connection with no reply for this long is dropped and re-dialled")
+      .add_int("max-connections", &c.max_connections, "PATCHQ_MAX_CONNECTIONS",
+               "Open client connections at most (more are closed at once)", 1)
+      .add_duration("shutdown-grace", &c.shutdown_grace, "PATCHQ_SHUTDOWN_GRACE",
+                    "On SIGTERM, time allowed for in-flight requests to finish")
+      .add_string("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error");
+  const config::ParseResult parsed = flags.parse(args);
+  result.status = parsed.status;
+  result.message = parsed.message;
+  if (parsed.status != config::ParseStatus::ok) return result;
+
+  auto fail = [&](std::string message) {
+    result.status = config::ParseStatus::error;
+    result.message = "patchq-receiver: " + std::move(message);
+    return result;
+  };
+  if (!parsed.positional.empty()) return fail("unexpected argument '" + parsed.positional[0] + "'");
+  auto listen = parse_listen(c.listen);
+  if (!listen) return fail("--listen: expected host:port, got '" + c.listen + "'");
+  c.host = listen->first;
+  c.port = listen->second;
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string error;
+  auto endpoint = redis::parse_redis_url(c.redis_url, &error);
+  if (!endpoint) return fail("--redis: " + error);  // the parser's text never holds the password
+  c.redis = *endpoint;
+  if (c.prefix.empty()) return fail("--prefix must not be empty");
+  if (!c.webhook_token.empty()) c.token.emplace(c.webhook_token);
+  if (!c.webhook_secret.empty()) {
+    c.signature = auth::WebhookSignature::from_secret(c.webhook_secret, &error);
+    if (!c.signature) return fail("--webhook-secret: " + error);
+  }
+  if (!c.token && !c.signature && !c.insecure_no_auth) {
+    return fail(
+        "refusing to start without webhook authentication: set --webhook-token "
+        "(PATCHQ_WEBHOOK_TOKEN) to the value V7's webhook stage sends as Authorization, or "
+        "--webhook-secret, or pass --insecure-no-auth for a local trial");
+  }
+  if (c.max_body == 0) return fail("--max-body must be above 0");
+  return result;
+}
+
+}  // namespace patchq::receiver

@@ -1,0 +1,84 @@
+// Standard Webhooks signatures: a valid one passes; tampering, replay and malformed input fail.
+#include "common/auth/webhook_signature.hpp"
+
+#include <gtest/gtest.h>
+
+namespace patchq::auth {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::system_clock;
+
+// The Standard Webhooks specification's own example secret.
+constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+system_clock::time_point at(long long unix_seconds) {
+  return system_clock::time_point(std::chrono::seconds(unix_seconds));
+}
+
+WebhookSignature signer() {
+  return *WebhookSignature::from_secret(kSecret);
+}
+
+TEST(WebhookSignature, MatchesTheSpecificationsExampleSignature) {
+  const auto s = signer();
+  EXPECT_EQ(s.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", R"({"test": 2432232314})"),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+TEST(WebhookSignature, AcceptsAValidSignatureWithinTheTolerance) {
+  const auto s = signer();
+  const std::string sig = s.sign("msg_1", "1700000000", "{}");
+  EXPECT_EQ(s.problem("msg_1", "1700000000", sig, "{}", at(1700000000 + 299)), std::nullopt);
+  EXPECT_EQ(s.problem("msg_1", "1700000000", sig, "{}", at(1700000000 - 299)), std::nullopt);
+}
+
+TEST(WebhookSignature, RefusesATamperedBody) {
+  const auto s = signer();
+  const std::string sig = s.sign("msg_1", "1700000000", R"({"a":1})");
+  const auto problem = s.problem("msg_1", "1700000000", sig, R"({"a":2})", at(1700000000));
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find("does not match"), std::string::npos);
+}
+
+TEST(WebhookSignature, RefusesTimestampsMoreThanFiveMinutesAway) {
+  const auto s = signer();
+  const std::string sig = s.sign("msg_1", "1700000000", "{}");
+  EXPECT_TRUE(s.problem("msg_1", "1700000000", sig, "{}", at(1700000000 + 301)).has_value());
+  EXPECT_TRUE(s.problem("msg_1", "1700000000", sig, "{}", at(1700000000 - 301)).has_value());
+}
+
+TEST(WebhookSignature, AcceptsWhenAnyOfSeveralSignaturesMatches) {
+  const auto s = signer();
+  const std::string good = s.sign("msg_1", "1700000000", "{}");
+  const std::string list = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1a,xyz " + good;
+  EXPECT_EQ(s.problem("msg_1", "1700000000", list, "{}", at(1700000000)), std::nullopt);
+}
+
+TEST(WebhookSignature, RefusesMissingHeadersAndMalformedTimestamps) {
+  const auto s = signer();
+  EXPECT_TRUE(s.problem("", "1700000000", "v1,x", "{}", at(1700000000)).has_value());
+  EXPECT_TRUE(s.problem("msg", "", "v1,x", "{}", at(1700000000)).has_value());
+  EXPECT_TRUE(s.problem("msg", "1700000000", "", "{}", at(1700000000)).has_value());
+  EXPECT_TRUE(s.problem("msg", "17e8", "v1,x", "{}", at(1700000000)).has_value());
+}
+
+TEST(WebhookSignature, RefusesASecretThatIsNotBase64) {
+  std::string error;
+  EXPECT_FALSE(WebhookSignature::from_secret("whsec_not base64!", &error).has_value());
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(WebhookSignature::from_secret("whsec_", &error).has_value());
+}
+
+TEST(Base64, RoundTripsWithPadding) {
+  for (std::string text : {"", "a", "ab", "abc", "abcd"}) {
+    const auto encoded =
+        base64_encode(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    const auto decoded = base64_decode(encoded);
+    ASSERT_TRUE(decoded.has_value()) << encoded;
+    EXPECT_EQ(std::string(decoded->begin(), decoded->end()), text);
+  }
+}
+
+}  // namespace
+}  // namespace patchq::auth
