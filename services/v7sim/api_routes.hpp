@@ -1,0 +1,48 @@
+// ApiRoutes: the subset of V7's REST API patchq uses (shared/v7/API.md), served from the
+// SimStore. Every route here is guarded by the API key (checked by the router); the team in
+// the path must be the simulator's team (403 otherwise).
+//   token_info       GET  /api/users/token_info
+//   datasets         GET  /api/datasets[/]            POST /api/datasets {"name"}
+//   item             GET  /api/v2/teams/{team}/items/{item_id}
+//   download         GET  /api/v2/teams/{team}/uploads/{upload_id}      -> 302 to storage
+//   register_upload  POST /api/v2/teams/{team}/items/register_upload
+//   sign             GET  /api/v2/teams/{team}/items/uploads/{upload_id}/sign
+//   confirm          POST /api/v2/teams/{team}/items/uploads/{upload_id}/confirm
+//   direct_upload    POST /api/v2/teams/{team}/items/direct_upload
+#pragma once
+
+#include <boost/beast/http/verb.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/v7sim/routed_call.hpp"
+#include "services/v7sim/sim_store.hpp"
+#include "services/v7sim/sim_urls.hpp"
+
+namespace patchq::v7sim {
+
+class ApiRoutes {
+ public:
+  ApiRoutes(SimStore& store, const SimUrls& urls, std::string team_name);
+  std::optional<RoutedCall> match(boost::beast::http::verb method,
+                                  const std::vector<std::string>& segments);
+
+ private:
+  http::Response token_info(const http::Request& req) const;
+  http::Response list_datasets(const http::Request& req) const;
+  http::Response create_dataset(const http::Request& req);
+  http::Response get_item(const http::Request& req, const std::string& item_id) const;
+  http::Response download(const http::Request& req, const std::string& upload_id) const;
+  http::Response register_upload(const http::Request& req);
+  http::Response sign(const http::Request& req, const std::string& upload_id) const;
+  http::Response confirm(const http::Request& req, const std::string& upload_id);
+  http::Response direct_upload(const http::Request& req);
+  http::Response upload_batch(const http::Request& req, bool direct);
+
+  SimStore& store_;
+  const SimUrls& urls_;
+  std::string team_name_;
+};
+
+}  // namespace patchq::v7sim

@@ -1,0 +1,209 @@
+// patchq-v7sim: a stand-in for V7 (Darwin) for tests, the demo and benchmarks. Parses the
+// flags, builds the store, routes and router, and runs the HTTP server until SIGTERM/SIGINT.
+// Prints {"event":"listening","port":N,"url":"..."} on stdout once it accepts connections, so
+// a test that asked for port 0 can read the port. See docs/V7SIM.md.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/config/flag_set.hpp"
+#include "common/http/server.hpp"
+#include "common/json/json_writer.hpp"
+#include "common/obs/log.hpp"
+#include "services/v7sim/api_routes.hpp"
+#include "services/v7sim/control_routes.hpp"
+#include "services/v7sim/faults.hpp"
+#include "services/v7sim/sim_router.hpp"
+#include "services/v7sim/sim_stats.hpp"
+#include "services/v7sim/sim_store.hpp"
+#include "services/v7sim/sim_urls.hpp"
+#include "services/v7sim/stage.hpp"
+#include "services/v7sim/storage_routes.hpp"
+
+namespace {
+
+using namespace patchq;
+namespace fs = std::filesystem;
+
+struct SimFlags {
+  std::string listen = "127.0.0.1:8090";
+  std::string api_key;
+  std::string team = "patchq-sim";
+  std::string team_name;
+  std::string data_dir;
+  std::string public_url;
+  std::int64_t threads = 2;
+  bool enforce_rate_limit = false;
+  std::uint64_t max_body = 256ull << 20;
+  bool fsync = false;
+  std::string log_level = "info";
+};
+
+// "host:port" or "[v6]:port" -> host and port; nullopt when malformed.
+std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string port_text = text.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const unsigned long port = std::stoul(port_text);
+  if (port > 65535) return std::nullopt;
+  return std::make_pair(host, static_cast<unsigned short>(port));
+}
+
+// Without --data-dir the simulator keeps its files in a fresh temp dir removed at exit.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/patchq-v7sim-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+int run(const SimFlags& flags, const std::string& host, unsigned short port) {
+  std::optional<ScratchDir> scratch;
+  fs::path data_dir = flags.data_dir;
+  if (data_dir.empty()) {
+    scratch.emplace();
+    data_dir = scratch->path();
+  }
+  v7sim::SimStore store(data_dir, flags.fsync);
+
+  http::ServerOptions options;
+  options.address = host;
+  options.port = port;
+  options.threads = static_cast<int>(flags.threads);
+  options.max_body_bytes = flags.max_body;
+  options.server_name = "patchq-v7sim";
+
+  std::unique_ptr<v7sim::SimRouter> router;
+  http::HttpServer server(options, [&router](http::Request&& req, http::Responder respond) {
+    router->handle(std::move(req), std::move(respond));
+  });
+
+  const std::string url_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  const std::string public_url = flags.public_url.empty()
+                                     ? "http://" + url_host + ":" + std::to_string(server.port())
+                                     : flags.public_url;
+  const std::string team_name = flags.team_name.empty() ? flags.team : flags.team_name;
+  v7sim::SimUrls urls(public_url, flags.team, store.signing_key());
+  v7sim::FaultTable faults;
+  v7sim::SimStats stats;
+  v7sim::StageRunner stages(server.io_context());
+  v7sim::ApiRoutes api(store, urls, team_name);
+  v7sim::StorageRoutes storage(store, urls);
+  v7sim::ControlRoutes control(store, urls, faults, stats, stages, team_name);
+  router = std::make_unique<v7sim::SimRouter>(
+      server.io_context(), v7sim::RouterSettings{flags.api_key, flags.enforce_rate_limit}, api,
+      storage, control, faults, stats);
+
+  boost::asio::signal_set signals(server.io_context(), SIGTERM, SIGINT);
+  signals.async_wait([&server](const boost::system::error_code& ec, int) {
+    if (!ec) server.shutdown(std::chrono::seconds(5));
+  });
+
+  server.start();
+  json::JsonWriter line;
+  line.begin_object()
+      .field("event", "listening")
+      .field("port", static_cast<unsigned>(server.port()));
+  line.field("url", public_url).end_object();
+  std::printf("%s\n", line.str().c_str());
+  std::fflush(stdout);
+  obs::log_info("v7sim_listening")
+      .field("address", host)
+      .field("port", static_cast<unsigned>(server.port()))
+      .field("public_url", public_url)
+      .field("team", flags.team)
+      .field("data_dir", data_dir.string())
+      .field("persistent", !scratch.has_value())
+      .field("enforce_rate_limit", flags.enforce_rate_limit);
+  server.run();
+  obs::log_info("v7sim_stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  SimFlags flags;
+  config::FlagSet set("patchq-v7sim",
+                      "A V7 (Darwin) stand-in: the API subset patchq uses, signed storage URLs, "
+                      "fault injection and a webhook stage, for tests, demos and benchmarks.");
+  set.add_string("listen", &flags.listen, "V7SIM_LISTEN",
+                 "host:port to listen on (port 0 picks a free port, printed on stdout)")
+      .add_string("api-key", &flags.api_key, "V7_API_KEY",
+                  "the API key clients must send as 'Authorization: ApiKey <key>' (required)",
+                  /*secret=*/true)
+      .add_string("team", &flags.team, "V7SIM_TEAM", "team slug")
+      .add_string("team-name", &flags.team_name, "V7SIM_TEAM_NAME",
+                  "team display name (default: the slug)")
+      .add_string("data-dir", &flags.data_dir, "V7SIM_DATA_DIR",
+                  "where datasets, items and files persist (default: a temp dir removed at exit)")
+      .add_string("public-url", &flags.public_url, "V7SIM_PUBLIC_URL",
+                  "base URL put in file and upload URLs (default: http://<listen>)")
+      .add_int("threads", &flags.threads, "V7SIM_THREADS", "server threads", 1, 64)
+      .add_bool("enforce-rate-limit", &flags.enforce_rate_limit, "V7SIM_ENFORCE_RATE_LIMIT",
+                "answer 429 over V7's 1000 requests per minute per API key")
+      .add_bytes("max-body", &flags.max_body, "V7SIM_MAX_BODY", "largest request body accepted")
+      .add_bool("fsync", &flags.fsync, "V7SIM_FSYNC",
+                "fsync every write (survive machine crashes, not only process restarts)")
+      .add_string("log-level", &flags.log_level, "V7SIM_LOG_LEVEL", "debug, info, warn or error");
+  const auto parsed = set.parse(argc, argv);
+  if (parsed.status == config::ParseStatus::help) {
+    std::printf("%s", parsed.message.c_str());
+    return 0;
+  }
+  if (parsed.status == config::ParseStatus::error) {
+    std::fprintf(stderr, "patchq-v7sim: %s\n", parsed.message.c_str());
+    return 2;
+  }
+  obs::Level level;
+  if (!obs::parse_log_level(flags.log_level, &level)) {
+    std::fprintf(stderr, "patchq-v7sim: --log-level: expected debug, info, warn or error\n");
+    return 2;
+  }
+  obs::set_log_level(level);
+  obs::set_log_service("v7sim");
+  if (flags.api_key.empty()) {
+    std::fprintf(stderr, "patchq-v7sim: --api-key (or V7_API_KEY) is required\n");
+    return 2;
+  }
+  if (!v7sim::is_valid_slug(flags.team)) {
+    std::fprintf(stderr, "patchq-v7sim: --team must be a slug ([a-z0-9_-])\n");
+    return 2;
+  }
+  const auto listen = split_listen(flags.listen);
+  if (!listen) {
+    std::fprintf(stderr, "patchq-v7sim: --listen: expected host:port, got '%s'\n",
+                 flags.listen.c_str());
+    return 2;
+  }
+  try {
+    return run(flags, listen->first, listen->second);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "patchq-v7sim: %s\n", e.what());
+    return 1;
+  }
+}

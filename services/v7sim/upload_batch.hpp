@@ -1,0 +1,42 @@
+// UploadBatch: the request body of register_upload and direct_upload, checked the way V7
+// checks it (shared/v7/API.md):
+//   {"items":[{"name":"t.png","path":"/","slots":[{"file_name":"t.png","slot_name":"0",
+//              "file_content":"<base64, direct_upload only>"}]}],
+//    "dataset_slug":"<slug>","options":{...}}
+// At most 500 items; one slot per item (the simulator has no multi-slot items); file_content
+// may also sit on the item itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace patchq::v7sim {
+
+inline constexpr std::size_t kMaxItemsPerCall = 500;
+inline constexpr std::size_t kMaxDirectUploadBase64Bytes = 30'000'000;  // V7's 30 MB
+
+struct UploadEntry {
+  std::string name;
+  std::string path = "/";
+  std::string file_name;
+  std::string slot_name = "0";
+  std::optional<std::string> content;  // decoded bytes (direct_upload)
+};
+
+struct UploadBatch {
+  std::string dataset_slug;
+  std::vector<UploadEntry> items;
+};
+
+struct BatchError {
+  int status;  // 400 (not JSON), 413 (content too large), 422 (shape)
+  std::string code;
+  std::string message;
+};
+
+std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, bool with_content);
+
+}  // namespace patchq::v7sim
