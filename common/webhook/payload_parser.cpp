@@ -150,10 +150,17 @@ class Reader {
     return true;
   }
   bool read_number(od::value& v, const FieldPath& at, double lo, double hi, double& out) {
-    if (!expect(v, at, od::json_type::number, "a number")) return false;
     const auto range = [&] {
       return "expected a finite number in [" + format_number(lo) + ", " + format_number(hi) + "]";
     };
+    // NaN and Infinity are not JSON; name them rather than report a structure error.
+    const std::string_view token = v.raw_json_token();  // peeks, does not consume
+    const std::string_view word = token.substr(0, token.find_first_of(" \t\r\n,}]"));
+    for (const std::string_view bad : {"NaN", "nan", "Infinity", "-Infinity", "inf", "-inf"}) {
+      if (word == bad)
+        return fail(at, range() + ", got " + std::string(word) + " (not valid JSON)");
+    }
+    if (!expect(v, at, od::json_type::number, "a number")) return false;
     double value = 0;
     if (v.get_double().get(value)) return fail(at, range() + ", got a number out of double range");
     if (!std::isfinite(value) || value < lo || value > hi) {
