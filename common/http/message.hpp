@@ -18,8 +18,9 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // Call exactly once, from any thread; the server posts the write back onto the connection's
-// strand. If the connection is already gone, the call is a harmless no-op; later calls are
-// ignored. Dropping every copy without calling it closes the connection without an answer.
+// strand. If the connection is already gone (closed, force-closed, or the server destroyed),
+// the call is a harmless no-op; later calls are ignored. Dropping every copy without calling
+// it is a handler bug: the client gets 500 {"error":"handler gave no answer"}.
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request&&, Responder)>;
 

@@ -257,6 +257,23 @@ TEST(HttpServer, SlowlorisHeaderIsCutOffAtTheHeaderTimeout) {
   EXPECT_TRUE(wait_until([&] { return server.open_connections() == 0; }, 2s));
 }
 
+TEST(HttpServer, StalledBodyIsCutOffAtTheBodyTimeout) {
+  std::atomic<int> calls{0};
+  auto options = loopback_options();
+  options.body_timeout = 200ms;
+  HttpServer server(options, [&](Request&& req, Responder respond) {
+    ++calls;
+    echo(std::move(req), std::move(respond));
+  });
+  server.start();
+  RawConnection conn(server.port());
+  conn.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");  // 7 bytes short
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(conn.closed_within(3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(calls.load(), 0);
+}
+
 TEST(HttpServer, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   auto options = loopback_options();
   options.idle_timeout = 200ms;
