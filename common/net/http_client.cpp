@@ -285,10 +285,10 @@ HttpResult HttpClient::perform_hop(Hop& hop, const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
   const CURLcode code = curl_easy_perform(curl);
-  ++stats_.requests;
+  ++requests_;
   long connects = 0;
   curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
-  stats_.connections_opened += static_cast<std::uint64_t>(std::max(0L, connects));
+  connections_opened_ += static_cast<std::uint64_t>(std::max(0L, connects));
 
   const std::string where = Url::parse(request.url).value().redacted();
   if (code != CURLE_OK) {

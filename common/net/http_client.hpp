@@ -7,9 +7,10 @@
 //   - connect timeout, total timeout (across all hops) and a low-speed abort always apply;
 //   - proxies from the environment are ignored (they would bypass the address check).
 // Invariant: one call at a time per HttpClient (give each thread its own); responses own
-// their bytes.
+// their bytes; stats() may be read from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -47,7 +48,8 @@ class HttpClient {
   HttpResult send(const HttpRequest& request);
 
   const HttpClientOptions& options() const { return options_; }
-  const HttpClientStats& stats() const { return stats_; }
+  // Safe to call from any thread, also while a call runs on another.
+  HttpClientStats stats() const { return {requests_.load(), connections_opened_.load()}; }
 
  private:
   struct Hop;
@@ -57,7 +59,8 @@ class HttpClient {
   HttpClientOptions options_;
   void* curl_ = nullptr;          // CURL*
   void* resolve_list_ = nullptr;  // curl_slist*
-  HttpClientStats stats_;
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> connections_opened_{0};
 };
 
 }  // namespace patchq::net

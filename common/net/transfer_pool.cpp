@@ -2,13 +2,12 @@
 
 namespace patchq::net {
 
-TransferPool::TransferPool(std::size_t threads, const HttpClientOptions& options)
-    : per_thread_(std::max<std::size_t>(1, threads)) {
-  for (std::size_t i = 0; i < per_thread_.size(); ++i) {
-    threads_.emplace_back([this, i, options] {
-      HttpClient client(options);
-      run(i, client);
-    });
+TransferPool::TransferPool(std::size_t threads, const HttpClientOptions& options) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) {
+    clients_.push_back(std::make_unique<HttpClient>(options));
+  }
+  for (auto& client : clients_) {
+    threads_.emplace_back([this, c = client.get()] { run(*c); });
   }
 }
 
@@ -30,16 +29,16 @@ void TransferPool::submit(Task task) {
 }
 
 HttpClientStats TransferPool::stats() const {
-  std::lock_guard lock(mutex_);
   HttpClientStats sum;
-  for (const auto& s : per_thread_) {
+  for (const auto& client : clients_) {
+    const auto s = client->stats();
     sum.requests += s.requests;
     sum.connections_opened += s.connections_opened;
   }
   return sum;
 }
 
-void TransferPool::run(std::size_t index, HttpClient& client) {
+void TransferPool::run(HttpClient& client) {
   for (;;) {
     Task task;
     {
@@ -50,8 +49,6 @@ void TransferPool::run(std::size_t index, HttpClient& client) {
       tasks_.pop_front();
     }
     task(client);
-    std::lock_guard lock(mutex_);
-    per_thread_[index] = client.stats();
   }
 }
 

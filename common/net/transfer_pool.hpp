@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -26,17 +27,17 @@ class TransferPool {
 
   void submit(Task task);
   std::size_t size() const { return threads_.size(); }
-  // Sum over the pool's clients, as of their last finished task.
+  // Sum over the pool's clients, live.
   HttpClientStats stats() const;
 
  private:
-  void run(std::size_t index, HttpClient& client);
+  void run(HttpClient& client);
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> tasks_;
   bool stopping_ = false;
-  std::vector<HttpClientStats> per_thread_;
+  std::vector<std::unique_ptr<HttpClient>> clients_;  // clients_[i] is used by threads_[i] only
   std::vector<std::jthread> threads_;
 };
 

@@ -27,8 +27,6 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config) {
                     "TCP/TLS connect timeout for V7 and storage")
       .add_duration("transfer-timeout", &config.transfer_timeout, "PATCHQ_TRANSFER_TIMEOUT",
                     "total time for one HTTP call, redirects included")
-      .add_int("upload-concurrency", &config.upload_concurrency, "PATCHQ_UPLOAD_CONCURRENCY",
-               "tile uploads in flight per worker process", 1, 64)
       .add_string("upload-mode", &config.upload_mode, "PATCHQ_UPLOAD_MODE",
                   "register (register_upload/sign/PUT/confirm) or direct (base64 direct_upload)")
       .add_bool("create-target", &config.create_target, "PATCHQ_CREATE_TARGET",

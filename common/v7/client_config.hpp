@@ -23,6 +23,7 @@ struct V7ClientConfig {
   std::uint64_t max_image_bytes = 256ull << 20;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds transfer_timeout{120000};
+  // Set by the worker from its own --upload-concurrency flag (one flag, one owner).
   std::int64_t upload_concurrency = 4;
   std::string upload_mode = "register";  // "register" (register/sign/PUT/confirm) or "direct"
   bool create_target = false;
@@ -42,7 +43,7 @@ struct V7ClientConfig {
 
 // Registers --v7-api-url, --v7-api-key (env V7_API_KEY, falling back to V7_KEY),
 // --allow-private-hosts, --allowed-image-hosts, --max-image-bytes, --connect-timeout,
-// --transfer-timeout, --upload-concurrency, --upload-mode, --create-target, --v7-rate,
+// --transfer-timeout, --upload-mode, --create-target, --v7-rate,
 // --v7-rate-burst.
 void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config);
 

@@ -1,6 +1,7 @@
 #include "common/v7/tile_uploader.hpp"
 
 #include <stdexcept>
+#include <unordered_set>
 
 #include "common/v7/api_messages.hpp"
 
@@ -108,12 +109,16 @@ void TileUploader::dispatch() {
     });
     return;
   }
-  while (direct_in_flight_ < std::max<std::size_t>(1, tuning_.direct_calls_in_flight) &&
-         !pending_.empty()) {
+  const std::size_t slots = std::max<std::size_t>(1, tuning_.direct_calls_in_flight);
+  while (direct_in_flight_ < slots && !pending_.empty()) {
+    // A share of the backlog rather than all of it, so a burst of tiles spreads over the
+    // concurrent calls instead of queueing behind one huge body.
+    const std::size_t share =
+        std::min(tuning_.register_batch, (pending_.size() + slots - 1) / slots);
     std::vector<std::size_t> batch;
     std::uint64_t call_bytes = 0;
     std::size_t taken = 0;
-    for (; taken < pending_.size() && batch.size() < tuning_.register_batch; ++taken) {
+    for (; taken < pending_.size() && batch.size() < share; ++taken) {
       const std::size_t index = pending_[taken];
       const std::uint64_t size = base64_size(entries_[index].tile.bytes.size());
       if (size > tuning_.direct_call_bytes) {
@@ -191,11 +196,11 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     }
   }
   // A tile V7 neither registered nor blocked: do not count it as uploaded.
+  std::unordered_set<std::string_view> mentioned;
+  for (const auto& item : response->items) mentioned.insert(item.name);
+  for (const auto& item : response->blocked) mentioned.insert(item.name);
   for (std::size_t index : batch) {
-    if (entries_[index].done) continue;
-    bool started = false;
-    for (const auto& item : response->items) started |= item.name == entries_[index].tile.name;
-    if (!started) {
+    if (!entries_[index].done && !mentioned.contains(entries_[index].tile.name)) {
       complete(index, TileOutcome::failed,
                V7Error::retryable_error("tile " + entries_[index].tile.name + ": " +
                                         (direct ? "direct_upload" : "register_upload") +

@@ -68,7 +68,10 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
   if (call.json_body) request.headers.emplace_back("Content-Type", "application/json");
 
   auto target = net::Url::parse(call.url);
-  const bool to_api = target && target->origin() == api_url_.origin();
+  // A V7 API call is what the credential is scoped to; storage served on the same origin
+  // (as the stand-in does) is not one, and does not spend the rate budget.
+  const bool to_api = target && target->origin() == credential_.origin &&
+                      target->path().starts_with(credential_.path_prefix);
   const retry::BackoffPolicy quick{config_.quick_backoff_base, config_.quick_backoff_cap};
   for (int attempt = 0;; ++attempt) {
     if (to_api) {
