@@ -111,6 +111,21 @@ TEST(V7ClientErrors, ALongRetryAfterIsHandedUpwardAtOnce) {
   EXPECT_EQ(sim.count("download", "429"), 1);
 }
 
+TEST(V7ClientErrors, ASlowServerTimesOutAsRetryable) {
+  V7Sim sim;
+  sim.set_fault(R"({"endpoint": "token_info", "latency_ms": 3000})");
+  auto config = sim.client_config();
+  config.transfer_timeout = 300ms;
+  config.quick_tries = 2;
+  V7Client client(config, nullptr);
+  const auto started = std::chrono::steady_clock::now();
+  auto team = client.team_slug("");
+  ASSERT_FALSE(team);
+  EXPECT_TRUE(team.error().retryable());
+  EXPECT_NE(team.error().reason.find("timeout"), std::string::npos) << team.error().reason;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+}
+
 TEST(V7ClientErrors, ConnectionRefusedIsRetryable) {
   V7ClientConfig config;
   {

@@ -38,14 +38,13 @@ TEST(ClientConfig, FlagsFillTheConfig) {
   add_v7_flags(flags, config);
   auto result = flags.parse({"--v7-api-url=http://127.0.0.1:9", "--v7-api-key=k",
                              "--allow-private-hosts", "--upload-mode=direct",
-                             "--max-image-bytes=1MiB", "--upload-concurrency=8", "--v7-rate=60"});
+                             "--max-image-bytes=1MiB", "--v7-rate=60"});
   ASSERT_EQ(result.status, config::ParseStatus::ok) << result.message;
   EXPECT_EQ(config.api_url, "http://127.0.0.1:9");
   EXPECT_EQ(config.api_key, "k");
   EXPECT_TRUE(config.allow_private_hosts);
   EXPECT_EQ(upload_mode(config), UploadMode::direct);
   EXPECT_EQ(config.max_image_bytes, 1u << 20);
-  EXPECT_EQ(config.upload_concurrency, 8);
   EXPECT_EQ(config.rate_per_minute, 60);
   EXPECT_FALSE(validate(config));
 }
