@@ -2,19 +2,18 @@
 #include "common/auth/token_auth.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include <cassert>
+
+#include "common/auth/sha256.hpp"
 
 namespace patchq::auth {
 namespace {
 
-using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+using Digest = Sha256Digest;
 
 Digest digest_of(std::string_view text) {
-  Digest d;
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d.data());
-  return d;
+  return sha256({text});
 }
 
 std::string_view trim(std::string_view s) {

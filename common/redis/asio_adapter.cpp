@@ -4,11 +4,19 @@
 // semantics, as libev's watchers). An Asio wait completes once, so each direction keeps a
 // wanted flag (set by add, cleared by del) and at most one wait in flight; the wait is re-armed
 // after each completion while the direction is still wanted.
+//
+// Writes on a connected socket skip the readiness wait: a connected socket is almost always
+// writable, so addWrite posts one flush to the executor instead (one per batch: every command
+// appended before it runs goes out in the same write). Only when a write could not finish
+// (hiredis asks for write readiness again from inside the flush) or while connecting does the
+// adapter wait for the socket to become writable.
 #include "common/redis/asio_adapter.hpp"
 
 #include <hiredis/async.h>
+#include <hiredis/hiredis.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <memory>
 
 namespace patchq::redis {
@@ -25,7 +33,13 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
   void want(Wait direction, bool wanted) {
     Direction& d = at(direction);
     d.wanted = wanted;
-    if (wanted) arm(direction);
+    if (!wanted) return;
+    if (direction == Wait::wait_write && !writing_ && context_ != nullptr &&
+        (context_->c.flags & REDIS_CONNECTED) != 0) {
+      post_flush();
+      return;
+    }
+    arm(direction);
   }
 
   // hiredis is about to close the socket: forget the context and let go of the fd without
@@ -45,6 +59,21 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
     bool wanted = false;
     bool waiting = false;
   };
+
+  void post_flush() {
+    if (flush_posted_ || write_.waiting) return;  // one flush (or wait) serves the whole batch
+    flush_posted_ = true;
+    asio::post(descriptor_.get_executor(), [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      if (self->context_ != nullptr && self->write_.wanted) self->handle_write();
+    });
+  }
+
+  void handle_write() {
+    writing_ = true;  // an addWrite from inside means "could not write it all": wait for room
+    redisAsyncHandleWrite(context_);
+    writing_ = false;
+  }
   Direction& at(Wait direction) { return direction == Wait::wait_read ? read_ : write_; }
 
   void arm(Wait direction) {
@@ -65,7 +94,7 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
     if (direction == Wait::wait_read) {
       redisAsyncHandleRead(context_);
     } else {
-      redisAsyncHandleWrite(context_);
+      handle_write();
     }
     // The call above may have freed the context (detach ran) or dropped the wish.
     if (context_ != nullptr && at(direction).wanted) arm(direction);
@@ -75,6 +104,8 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
   asio::posix::stream_descriptor descriptor_;
   Direction read_;
   Direction write_;
+  bool flush_posted_ = false;
+  bool writing_ = false;
 };
 
 // hiredis hands back ev.data; it points at a heap shared_ptr so waits in flight keep the

@@ -1,100 +1,89 @@
 // Job identity (see job_identity.hpp).
 #include "services/receiver/job_identity.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <stdexcept>
+
+#include "common/auth/sha256.hpp"
 
 namespace patchq::receiver {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// SHA-256, fetched once per process and one context per thread: an implicit fetch per digest
-// costs more than hashing a 2 KiB payload.
-class Sha256 {
+// Random bytes from OpenSSL's CSPRNG, drawn 4 KiB at a time per thread: one RAND_bytes call
+// costs about as much as formatting a whole response, and a job id needs only 10 bytes.
+class RandomPool {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    md_ = md;
-    if (md_ == nullptr || ctx_ == nullptr) throw std::runtime_error("OpenSSL has no SHA-256");
-  }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  void begin() {
-    if (EVP_DigestInit_ex2(ctx_, md_, nullptr) != 1) throw std::runtime_error("SHA-256 init");
-  }
-  void field(std::string_view bytes) {
-    // Length first (8 bytes, big-endian), then the bytes.
-    unsigned char length[8];
-    std::uint64_t n = bytes.size();
-    for (int i = 7; i >= 0; --i, n >>= 8) length[i] = static_cast<unsigned char>(n & 0xff);
-    EVP_DigestUpdate(ctx_, length, sizeof length);
-    EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
-  }
-  std::string hex() {
-    unsigned char digest[32];
-    unsigned int size = 0;
-    if (EVP_DigestFinal_ex(ctx_, digest, &size) != 1) throw std::runtime_error("SHA-256 final");
-    std::string out(2 * size, '\0');
-    for (unsigned i = 0; i < size; ++i) {
-      out[2 * i] = kHex[digest[i] >> 4];
-      out[2 * i + 1] = kHex[digest[i] & 15];
+  void take(unsigned char* out, std::size_t n) {
+    if (used_ + n > pool_.size()) {
+      if (RAND_bytes(pool_.data(), static_cast<int>(pool_.size())) != 1) {
+        throw std::runtime_error("OpenSSL RAND_bytes failed");
+      }
+      used_ = 0;
     }
-    return out;
+    for (std::size_t i = 0; i < n; ++i) out[i] = pool_[used_ + i];
+    // Bytes handed out are overwritten so no later reader of this memory sees them.
+    for (std::size_t i = 0; i < n; ++i) pool_[used_ + i] = 0;
+    used_ += n;
   }
 
  private:
-  EVP_MD_CTX* ctx_;
-  const EVP_MD* md_;
+  std::array<unsigned char, 4096> pool_{};
+  std::size_t used_ = 4096;  // empty: the first take() fills it
 };
 
-Sha256& thread_sha256() {
-  thread_local Sha256 sha;
-  return sha;
+// Each field goes in as its length (8 bytes, big-endian) followed by its bytes.
+struct LengthPrefix {
+  explicit LengthPrefix(std::string_view field) {
+    std::uint64_t n = field.size();
+    for (int i = 7; i >= 0; --i, n >>= 8) bytes[i] = static_cast<char>(n & 0xff);
+  }
+  std::string_view view() const { return {bytes.data(), bytes.size()}; }
+  std::array<char, 8> bytes{};
+};
+
+std::string hex_of(const auth::Sha256Digest& digest) {
+  std::array<char, 64> buffer;
+  return std::string(auth::to_hex(digest, buffer));
 }
 
 }  // namespace
 
 std::string new_job_id(std::chrono::system_clock::time_point now) {
+  thread_local RandomPool random;
   std::array<unsigned char, 16> b;
   const auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  if (RAND_bytes(b.data() + 6, 10) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+  random.take(b.data() + 6, 10);
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0f));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // variant 10
-  std::string out;
-  out.reserve(36);
+  std::string out(36, '-');
+  std::size_t at = 0;
   for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 15]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // the dash already there
+    out[at++] = kHex[b[i] >> 4];
+    out[at++] = kHex[b[i] & 15];
   }
   return out;
 }
 
 std::string delivery_hash(std::string_view item_id, std::string_view target,
                           std::string_view payload) {
-  Sha256& sha = thread_sha256();
-  sha.begin();
-  sha.field("delivery");
-  sha.field(item_id);
-  sha.field(target);
-  sha.field(payload);
-  return sha.hex();
+  constexpr std::string_view kKind = "delivery";
+  const LengthPrefix a(kKind), b(item_id), c(target), d(payload);
+  return hex_of(
+      auth::sha256({a.view(), kKind, b.view(), item_id, c.view(), target, d.view(), payload}));
 }
 
 std::string delivery_hash_of_webhook_id(std::string_view webhook_id, std::string_view target) {
-  Sha256& sha = thread_sha256();
-  sha.begin();
-  sha.field("webhook-id");
-  sha.field(webhook_id);
-  sha.field(target);
-  return sha.hex();
+  constexpr std::string_view kKind = "webhook-id";
+  const LengthPrefix a(kKind), b(webhook_id), c(target);
+  return hex_of(auth::sha256({a.view(), kKind, b.view(), webhook_id, c.view(), target}));
 }
 
 }  // namespace patchq::receiver
