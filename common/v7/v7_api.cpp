@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/obs/log.hpp"
 #include "common/retry/backoff.hpp"
 #include "common/v7/error_classification.hpp"
 
@@ -95,8 +96,15 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
     // A server asking for a long pause is better served by the job-level retry than by a
     // worker thread asleep here.
     if (error->retry_after && *error->retry_after > config_.quick_backoff_cap) return *error;
-    std::this_thread::sleep_for(
-        retry::backoff_delay(quick, attempt, error->retry_after, retry::thread_rng()));
+    const auto delay =
+        retry::backoff_delay(quick, attempt, error->retry_after, retry::thread_rng());
+    obs::log_debug("v7_call_retry")
+        .field("call", call.what)
+        .field("attempt", attempt + 1)
+        .field("status", error->http_status)
+        .field("delay_ms", static_cast<std::int64_t>(delay.count()))
+        .field("reason", error->reason);
+    std::this_thread::sleep_for(delay);
   }
 }
 
