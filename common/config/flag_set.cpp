@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <set>
+#include <stdexcept>
 
 namespace patchq::config {
 namespace {
@@ -112,6 +113,8 @@ FlagSet::FlagSet(std::string program, std::string summary)
 
 FlagSet::Flag& FlagSet::add(std::string name, std::string env, std::string help,
                             std::string default_text) {
+  // Two parts of a program registering one name would silently share a value: refuse it.
+  if (find(name) != nullptr) throw std::logic_error("flag --" + name + " registered twice");
   Flag flag;
   flag.name = std::move(name);
   flag.env = std::move(env);

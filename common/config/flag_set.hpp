@@ -31,7 +31,8 @@ class FlagSet {
  public:
   FlagSet(std::string program, std::string summary);
 
-  // `env` may be empty (no fallback). `help` is one line.
+  // `env` may be empty (no fallback). `help` is one line. Registering a name twice throws
+  // std::logic_error (a programming error, found by the first test that builds the flags).
   FlagSet& add_string(std::string name, std::string* target, std::string env, std::string help,
                       bool secret = false);
   FlagSet& add_int(std::string name, std::int64_t* target, std::string env, std::string help,

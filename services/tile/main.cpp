@@ -14,6 +14,7 @@
 
 #include "common/config/flag_set.hpp"
 #include "common/obs/log.hpp"
+#include "common/patch/tile_flags.hpp"
 #include "common/patch/tiler.hpp"
 #include "common/webhook/payload_parser.hpp"
 #include "services/tile/tile_summary.hpp"
@@ -45,18 +46,6 @@ std::string read_limited(const std::string& path, std::uint64_t max_bytes, std::
   return {};
 }
 
-std::vector<std::string> split_keywords(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string word;
-  while (std::getline(in, word, ',')) {
-    const auto first = word.find_first_not_of(" \t");
-    const auto last = word.find_last_not_of(" \t");
-    if (first != std::string::npos) out.push_back(word.substr(first, last - first + 1));
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,17 +53,9 @@ int main(int argc, char** argv) {
   std::string payload_path;
   std::string image_path;
   std::string out_dir;
-  std::string format = "png";
-  std::string keywords = "patch,crop";
-  std::int64_t quality = 90;
-  std::int64_t jobs = 1;
-  std::int64_t max_pixels = patchq::patch::kDefaultMaxPixels;
-  std::int64_t max_grid = 64;
-  std::int64_t keypoint_size = 500;
-  std::int64_t max_tiles = 10'000;
+  patchq::patch::TileFlags tile_flags;
   std::uint64_t max_image_bytes = 256ull << 20;
   std::uint64_t max_payload_bytes = 4ull << 20;
-  bool exif_orientation = true;
 
   FlagSet flags("patchq-tile",
                 "Cuts the patches a V7 webhook payload asks for out of an image and writes them "
@@ -82,27 +63,11 @@ int main(int argc, char** argv) {
   flags.add_string("payload", &payload_path, "", "V7 webhook payload (JSON file), required")
       .add_string("image", &image_path, "", "the item's image file, required")
       .add_string("out", &out_dir, "", "directory for the tiles (created if missing), required")
-      .add_string("format", &format, "PATCHQ_TILE_FORMAT", "tile format: png, jpeg or webp")
-      .add_int("quality", &quality, "PATCHQ_TILE_QUALITY",
-               "JPEG/WebP quality 1..100 (WebP: 101 = lossless)", 1, 101)
-      .add_int("jobs", &jobs, "PATCHQ_TILE_JOBS", "encoding threads", 1, 64)
-      .add_int("max-pixels", &max_pixels, "PATCHQ_MAX_PIXELS",
-               "largest image accepted, in pixels (checked on the header before decoding)", 1,
-               INT64_MAX)
       .add_bytes("max-image-bytes", &max_image_bytes, "PATCHQ_MAX_IMAGE_BYTES",
                  "largest image file accepted")
       .add_bytes("max-payload-bytes", &max_payload_bytes, "PATCHQ_MAX_BODY_BYTES",
-                 "largest payload file accepted")
-      .add_string("keywords", &keywords, "PATCHQ_PATCH_KEYWORDS",
-                  "comma-separated words that make an annotation a patch")
-      .add_int("max-grid", &max_grid, "PATCHQ_MAX_GRID", "largest N and M in 'patch (NxM)'", 1,
-               4096)
-      .add_int("keypoint-size", &keypoint_size, "PATCHQ_KEYPOINT_SIZE",
-               "side in pixels of the box a keypoint patch gets", 1, 1 << 20)
-      .add_int("max-tiles", &max_tiles, "PATCHQ_MAX_TILES", "most tiles cut from one item", 1,
-               1'000'000)
-      .add_bool("exif-orientation", &exif_orientation, "PATCHQ_EXIF_ORIENTATION",
-                "undo EXIF orientation (JPEG/TIFF) before tiling");
+                 "largest payload file accepted");
+  patchq::patch::add_tile_flags(flags, tile_flags);
   const auto parsed = flags.parse(argc, argv);
   if (parsed.status == ParseStatus::help) {
     std::cout << parsed.message;
@@ -125,11 +90,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const auto tile_format = patchq::patch::parse_tile_format(format);
-  if (!tile_format) {
-    std::cerr << "patchq-tile: --format must be png, jpeg or webp, got '" << format << "'\n";
+  std::string options_error;
+  const auto tile_options = patchq::patch::to_tile_options(tile_flags, &options_error);
+  if (!tile_options) {
+    std::cerr << "patchq-tile: " << options_error << "\n";
     return 2;
   }
+  const patchq::patch::TileOptions& options = *tile_options;
 
   std::string payload;
   if (auto why = read_limited(payload_path, max_payload_bytes, payload); !why.empty())
@@ -144,17 +111,6 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return refuse("cannot create " + out_dir + ": " + ec.message());
-
-  patchq::patch::TileOptions options;
-  options.patches.names.keywords = split_keywords(keywords);
-  options.patches.names.max_grid = static_cast<int>(max_grid);
-  options.patches.boxes.keypoint_size = keypoint_size;
-  options.patches.max_tiles = max_tiles;
-  options.encode.format = *tile_format;
-  options.encode.quality = static_cast<int>(quality);
-  options.max_pixels = max_pixels;
-  options.apply_exif_orientation = exif_orientation;
-  options.jobs = static_cast<int>(jobs);
 
   // Tiles are written as they are encoded; the first write error stops the run.
   std::string write_error;
@@ -180,8 +136,8 @@ int main(int argc, char** argv) {
     return refuse(std::string("image refused (") + patchq::patch::status_name(result.status) +
                   "): " + result.error);
   }
-  std::cout << patchq::tile::summary_json(item, result, patchq::patch::tile_extension(*tile_format),
-                                          out_dir)
+  std::cout << patchq::tile::summary_json(
+                   item, result, patchq::patch::tile_extension(options.encode.format), out_dir)
             << "\n";
   return 0;
 }

@@ -88,5 +88,12 @@ TEST(FlagSet, HelpListsFlagsDefaultsAndEnvButNeverSecrets) {
   EXPECT_EQ(result.message.find("s3cr3t"), std::string::npos);
 }
 
+TEST(FlagSet, RegisteringOneNameTwiceIsAProgrammingError) {
+  std::int64_t a = 1, b = 2;
+  FlagSet flags("prog", "summary");
+  flags.add_int("upload-concurrency", &a, "", "one");
+  EXPECT_THROW(flags.add_int("upload-concurrency", &b, "", "two"), std::logic_error);
+}
+
 }  // namespace
 }  // namespace patchq::config

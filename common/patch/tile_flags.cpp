@@ -1,0 +1,65 @@
+#include "common/patch/tile_flags.hpp"
+
+#include <sstream>
+
+namespace patchq::patch {
+namespace {
+
+std::vector<std::string> split_keywords(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string word;
+  while (std::getline(in, word, ',')) {
+    const auto first = word.find_first_not_of(" \t");
+    const auto last = word.find_last_not_of(" \t");
+    if (first != std::string::npos) out.push_back(word.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
+  flags.add_string("format", &v.format, "PATCHQ_TILE_FORMAT", "tile format: png, jpeg or webp")
+      .add_int("quality", &v.quality, "PATCHQ_TILE_QUALITY",
+               "JPEG/WebP quality 1..100 (WebP: 101 = lossless)", 1, 101)
+      .add_int("jobs", &v.jobs, "PATCHQ_TILE_JOBS", "encoding threads per job", 1, 64)
+      .add_int("max-pixels", &v.max_pixels, "PATCHQ_MAX_PIXELS",
+               "largest image accepted, in pixels (checked on the header before decoding)", 1,
+               INT64_MAX)
+      .add_string("keywords", &v.keywords, "PATCHQ_PATCH_KEYWORDS",
+                  "comma-separated words that make an annotation a patch")
+      .add_int("max-grid", &v.max_grid, "PATCHQ_MAX_GRID", "largest N and M in 'patch (NxM)'", 1,
+               4096)
+      .add_int("keypoint-size", &v.keypoint_size, "PATCHQ_KEYPOINT_SIZE",
+               "side in pixels of the box a keypoint patch gets", 1, 1 << 20)
+      .add_int("max-tiles", &v.max_tiles, "PATCHQ_MAX_TILES", "most tiles cut from one item", 1,
+               1'000'000)
+      .add_bool("exif-orientation", &v.exif_orientation, "PATCHQ_EXIF_ORIENTATION",
+                "undo EXIF orientation (JPEG/TIFF) before tiling");
+}
+
+std::optional<TileOptions> to_tile_options(const TileFlags& v, std::string* error) {
+  const auto format = parse_tile_format(v.format);
+  if (!format) {
+    if (error) *error = "--format must be png, jpeg or webp, got '" + v.format + "'";
+    return std::nullopt;
+  }
+  TileOptions options;
+  options.patches.names.keywords = split_keywords(v.keywords);
+  if (options.patches.names.keywords.empty()) {
+    if (error) *error = "--keywords needs at least one word";
+    return std::nullopt;
+  }
+  options.patches.names.max_grid = static_cast<int>(v.max_grid);
+  options.patches.boxes.keypoint_size = v.keypoint_size;
+  options.patches.max_tiles = v.max_tiles;
+  options.encode.format = *format;
+  options.encode.quality = static_cast<int>(v.quality);
+  options.max_pixels = v.max_pixels;
+  options.apply_exif_orientation = v.exif_orientation;
+  options.jobs = static_cast<int>(v.jobs);
+  return options;
+}
+
+}  // namespace patchq::patch

@@ -1,0 +1,33 @@
+// TileFlags: the patch engine's settings as command-line flags, shared by every program that
+// tiles (patchq-tile, patchq-worker), so the same rules have the same names everywhere.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/config/flag_set.hpp"
+#include "common/patch/tiler.hpp"
+
+namespace patchq::patch {
+
+struct TileFlags {
+  std::string format = "png";
+  std::int64_t quality = 90;
+  std::int64_t jobs = 1;
+  std::int64_t max_pixels = kDefaultMaxPixels;
+  std::string keywords = "patch,crop";
+  std::int64_t max_grid = 64;
+  std::int64_t keypoint_size = 500;
+  std::int64_t max_tiles = 10'000;
+  bool exif_orientation = true;
+};
+
+// --format, --quality, --jobs, --max-pixels, --keywords, --max-grid, --keypoint-size,
+// --max-tiles, --exif-orientation, each with a PATCHQ_* environment fallback.
+void add_tile_flags(config::FlagSet& flags, TileFlags& values);
+
+// The engine options the flags describe; nullopt with `error` set when a value is invalid.
+std::optional<TileOptions> to_tile_options(const TileFlags& values, std::string* error);
+
+}  // namespace patchq::patch

@@ -1,0 +1,22 @@
+// PatchJobFlags: the job handler's settings as flags — the V7 client's (common/v7) and the
+// patch engine's (common/patch) — turned into a validated PatchJobConfig.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/config/flag_set.hpp"
+#include "common/patch/tile_flags.hpp"
+#include "common/patchjob/patch_job_handler.hpp"
+
+namespace patchq::patchjob {
+
+struct PatchJobFlags {
+  v7::V7ClientConfig v7;
+  patch::TileFlags tiles;
+};
+
+void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);
+std::optional<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values, std::string* error);
+
+}  // namespace patchq::patchjob

@@ -1,0 +1,83 @@
+#include "common/patchjob/patch_job_handler.hpp"
+
+#include <chrono>
+
+#include "common/obs/log.hpp"
+#include "common/webhook/payload_parser.hpp"
+
+namespace patchq::patchjob {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using queue::JobOutcome;
+
+JobOutcome from_v7_error(std::string_view step, const v7::V7Error& error) {
+  std::string reason = std::string(step) + ": " + error.reason;
+  if (error.retryable()) return JobOutcome::retry(std::move(reason), error.retry_after);
+  return JobOutcome::dead(std::move(reason));
+}
+
+std::chrono::nanoseconds from_ms(double ms) {
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(ms * 1e6));
+}
+
+}  // namespace
+
+PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter)
+    : config_(std::move(config)), client_(config_.v7, std::move(limiter)) {}
+
+JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
+  auto parsed = webhook::parse_payload(job.payload);
+  if (!parsed) return JobOutcome::dead("payload refused: " + parsed.error());
+  const webhook::Item item = std::move(parsed).item();
+
+  auto team = client_.team_slug(item.team_slug);
+  if (!team) return from_v7_error("team", team.error());
+  const std::string wanted_target = job.target.empty() ? item.dataset_slug : job.target;
+  auto target = client_.ensure_target(*team, wanted_target);
+  if (!target) return from_v7_error("target dataset '" + wanted_target + "'", target.error());
+
+  const auto fetch_started = Clock::now();
+  auto image = client_.fetch_image(item.slot.file_url);
+  ctx.record_stage("fetch", Clock::now() - fetch_started);
+  if (!image) return from_v7_error("fetch image", image.error());
+  if (ctx.stop_requested())
+    return JobOutcome::retry("stopped before tiling", std::chrono::milliseconds(0));
+
+  // Each tile goes to the uploader the moment it is encoded: uploads overlap encoding.
+  auto uploader = client_.start_upload(*team, *target);
+  const auto upload_started = Clock::now();
+  const auto sink = [&](patch::Tile&& tile) {
+    uploader->add(
+        v7::Tile{std::move(tile.name), std::string(tile.bytes.begin(), tile.bytes.end()), "/"});
+    return !ctx.stop_requested();
+  };
+  const patch::TileResult tiled = patch::cut_tiles(item, *image, config_.tiles, sink);
+  image->clear();
+  image->shrink_to_fit();  // the source image is not needed while the last uploads finish
+  ctx.record_stage("decode", from_ms(tiled.timings.decode_ms));
+  ctx.record_stage("tile", from_ms(tiled.timings.tile_ms));
+  ctx.record_stage("encode", from_ms(tiled.timings.encode_ms));
+  const v7::UploadReport report = uploader->finish();
+  ctx.record_stage("upload", Clock::now() - upload_started);
+
+  if (tiled.status == patch::TileStatus::cancelled) {
+    return JobOutcome::retry("stopped while tiling", std::chrono::milliseconds(0));
+  }
+  if (!tiled.ok()) {
+    return JobOutcome::dead(std::string("image refused (") + patch::status_name(tiled.status) +
+                            "): " + tiled.error);
+  }
+  if (auto error = report.job_error()) return from_v7_error("upload", *error);
+  const auto delivered = static_cast<std::int64_t>(report.uploaded + report.already_existed);
+  if (delivered == 0) {
+    obs::log_info("job_no_patches")
+        .field("job_id", job.id)
+        .field("item_id", item.item_id)
+        .field("annotations", item.annotations.size())
+        .field("skipped", tiled.skipped.size());
+  }
+  return JobOutcome::done(delivered);
+}
+
+}  // namespace patchq::patchjob

@@ -1,0 +1,41 @@
+// PatchJobHandler: the worker's job handler — one webhook delivery in, tiles in V7 out.
+//   parse payload -> resolve team and target -> fetch image -> decode once, cut and encode
+//   tiles (streamed) -> upload each tile as soon as it is encoded -> outcome
+// Outcome rules (the queue's retry policy decides what "retry" becomes):
+//   - payload refused, image refused (format, pixel limit, undecodable), permanent V7 errors
+//     (401/403/404/422, unknown target, blocked uploads other than ALREADY_EXISTS) -> dead
+//   - network errors, 408/425/429/5xx from V7 -> retry, with V7's Retry-After when it sent one
+//   - stop requested (shutdown or lost lease) -> retry "stopped", nothing acknowledged
+//   - no patch annotations -> done with 0 tiles (logged), as DESIGN.md says
+// Idempotency: tile names are deterministic and V7 answers ALREADY_EXISTS for a name it has,
+// which the uploader counts as uploaded; a re-run after a crash uploads only what is missing.
+#pragma once
+
+#include <memory>
+
+#include "common/patch/tiler.hpp"
+#include "common/queue/job.hpp"
+#include "common/v7/client_config.hpp"
+#include "common/v7/rate_limiter.hpp"
+#include "common/v7/v7_client.hpp"
+
+namespace patchq::patchjob {
+
+struct PatchJobConfig {
+  v7::V7ClientConfig v7;
+  patch::TileOptions tiles;
+};
+
+class PatchJobHandler {
+ public:
+  // `limiter` may be null (no fleet-wide rate limit).
+  PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter);
+
+  queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
+
+ private:
+  PatchJobConfig config_;
+  v7::V7Client client_;
+};
+
+}  // namespace patchq::patchjob

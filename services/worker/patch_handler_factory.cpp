@@ -1,0 +1,45 @@
+#include "services/worker/patch_handler_factory.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+#include "common/obs/log.hpp"
+#include "common/patchjob/patch_job_flags.hpp"
+#include "common/patchjob/patch_job_handler.hpp"
+
+namespace patchq::worker {
+namespace {
+
+patchjob::PatchJobFlags& handler_flags() {
+  static patchjob::PatchJobFlags flags;
+  return flags;
+}
+
+}  // namespace
+
+void add_patch_handler_flags(config::FlagSet& flags) {
+  patchjob::add_patch_job_flags(flags, handler_flags());
+}
+
+queue::JobHandler make_patch_handler(const WorkerConfig& config) {
+  std::string error;
+  auto job_config = patchjob::to_patch_job_config(handler_flags(), &error);
+  if (!job_config) throw std::invalid_argument(error);
+  // One flag, owned by the worker, says how many tile uploads a job keeps in flight.
+  job_config->v7.upload_concurrency = config.upload_concurrency;
+
+  v7::FleetRateLimiter::Options limits;
+  limits.endpoint = config.redis;
+  limits.key_prefix = config.prefix;
+  limits.api_key = job_config->v7.api_key;
+  limits.rate_per_minute = job_config->v7.rate_per_minute;
+  limits.burst = job_config->v7.rate_burst;
+  auto limiter = std::make_shared<v7::FleetRateLimiter>(std::move(limits));
+
+  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter);
+  return [handler](const queue::Job& job, queue::JobContext& ctx) {
+    return handler->handle(job, ctx);
+  };
+}
+
+}  // namespace patchq::worker
