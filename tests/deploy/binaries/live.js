@@ -1,0 +1,221 @@
+// Live: runs the prod overlay's receiver and worker as real processes, with their manifest args
+// and ConfigMap environment, against a real redis-server (the StatefulSet's Redis args) and
+// patchq-v7sim (the compose sim service's args), all on 127.0.0.1 with free ports. Then asks the
+// probes the manifests and compose use, and stops each service with SIGTERM.
+// Every wait polls with a deadline; every process is killed when the check ends.
+"use strict";
+
+const fs = require("fs");
+const http = require("http");
+const net = require("net");
+const os = require("os");
+const path = require("path");
+const { spawn } = require("child_process");
+const repo = require("../lib/repo");
+const k = require("../lib/k8s");
+const { composeContainers, k8sContainers } = require("./check-binaries");
+
+const children = [];
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(tmp, name, file, args, env) {
+  const log = path.join(tmp, `${name}.log`);
+  const fd = fs.openSync(log, "w");
+  const child = spawn(file, args, { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", fd, fd] });
+  fs.closeSync(fd);
+  child.logFile = log;
+  child.label = name;
+  child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  children.push(child);
+  return child;
+}
+
+function tail(child) {
+  try {
+    return fs.readFileSync(child.logFile, "utf8").trim().split("\n").slice(-5).join(" | ");
+  } catch {
+    return "";
+  }
+}
+
+function httpStatus(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+  });
+}
+
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port, timeout: 1000 }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+    s.on("timeout", () => { s.destroy(); resolve(false); });
+  });
+}
+
+async function waitUntil(what, cond, timeoutMs, child) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return;
+    if (child && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new Error(`${child.label} exited (${child.exitCode ?? child.signalCode}) before ${what}: ${tail(child)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${child ? `: ${tail(child)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// Replaces --<name>=... / --<name> <v> in args (or appends it). redis-server wants the value as
+// a separate word (`separate`); FlagSet takes either form.
+function withFlag(args, name, value, separate = false) {
+  const out = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = String(args[i]);
+    if (a === `--${name}`) { i++; continue; }
+    if (a.startsWith(`--${name}=`)) continue;
+    out.push(a);
+  }
+  if (separate) out.push(`--${name}`, String(value));
+  else out.push(`--${name}=${value}`);
+  return out;
+}
+
+// A probe as the kubelet would run it, against a port the test chose.
+async function probeOk(probe, portFor) {
+  if (probe.httpGet) {
+    const status = await httpStatus(`http://127.0.0.1:${portFor(probe.httpGet.port)}${probe.httpGet.path || "/"}`);
+    return status !== null && status >= 200 && status < 400;
+  }
+  if (probe.tcpSocket) return tcpOpen(portFor(probe.tcpSocket.port));
+  return false;
+}
+
+async function stopWithin(child, seconds) {
+  const t0 = Date.now();
+  child.kill("SIGTERM");
+  const timer = new Promise((r) => setTimeout(() => r(null), seconds * 1000));
+  const result = await Promise.race([child.exited, timer]);
+  if (result === null) return [`${child.label} still running ${seconds}s after SIGTERM`];
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  return result.code === 0 ? [] : [`${child.label} exited with ${result.code ?? result.signal} after SIGTERM (${secs}s): ${tail(child)}`];
+}
+
+async function checkLive(report, binDir) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "patchq-deploy-live-"));
+  const step = async (name, fn) => {
+    let problems;
+    try {
+      problems = await fn();
+    } catch (err) {
+      problems = [err.message];
+    }
+    report.check(name, problems);
+    return problems.length === 0;
+  };
+  try {
+    const objects = repo.renderOverlay("prod");
+    const byName = (n) => k8sContainers("prod", objects).find((c) => c.workload.metadata.name === n);
+    const receiver = byName("receiver");
+    const worker = byName("worker");
+    const sim = composeContainers().find((c) => c.program === "patchq-v7sim");
+
+    // Redis with the StatefulSet's own args (its --dir moved to a temp folder).
+    const redisArgs = k.containers(k.find(objects, "StatefulSet", "redis"))[0].args;
+    const redisPort = await freePort();
+    const redis = start(tmp, "redis-server", "redis-server",
+                        [...withFlag(redisArgs, "dir", tmp, true), "--port", String(redisPort), "--bind", "127.0.0.1",
+                         "--save", ""], {});
+    const redisUp = await step("redis-server runs with the StatefulSet's args", async () => {
+      await waitUntil("redis to accept connections", () => tcpOpen(redisPort), 10000, redis);
+      return [];
+    });
+    if (!redisUp) return;
+    const redisUrl = `redis://127.0.0.1:${redisPort}/0`;
+
+    const simPort = await freePort();
+    fs.mkdirSync(path.join(tmp, "v7sim"), { recursive: true });
+    const simProc = start(tmp, "patchq-v7sim", path.join(binDir, "patchq-v7sim"),
+                          withFlag(withFlag(withFlag(sim.args, "listen", `127.0.0.1:${simPort}`),
+                                            "data-dir", path.join(tmp, "v7sim")),
+                                   "public-url", `http://127.0.0.1:${simPort}`),
+                          { ...sim.env });
+    await step("patchq-v7sim runs with the compose sim service's args", async () => {
+      await waitUntil("v7sim to listen", () => tcpOpen(simPort), 10000, simProc);
+      return [];
+    });
+
+    // Receiver: the Deployment's args and env, only its address and Redis moved to loopback.
+    const httpPort = await freePort();
+    const rc = receiver.container;
+    const recv = start(tmp, "patchq-receiver", path.join(binDir, "patchq-receiver"),
+                       withFlag(receiver.args, "listen", `127.0.0.1:${httpPort}`),
+                       { ...receiver.env, PATCHQ_REDIS_URL: redisUrl });
+    const recvPort = () => httpPort;
+    await step("receiver answers its readinessProbe and livenessProbe (prod manifest)", async () => {
+      await waitUntil("receiver readiness", () => probeOk(rc.readinessProbe, recvPort), 15000, recv);
+      await waitUntil("receiver liveness", () => probeOk(rc.livenessProbe, recvPort), 5000, recv);
+      return [];
+    });
+    await step("receiver answers the compose and Dockerfile healthcheck (/healthz)", async () => {
+      const status = await httpStatus(`http://127.0.0.1:${httpPort}/healthz`);
+      return status === 200 ? [] : [`/healthz answered ${status}`];
+    });
+
+    // Worker: the Deployment's args and env, its metrics address, Redis and V7 moved to loopback.
+    const metricsPort = await freePort();
+    const wc = worker.container;
+    let wargs = withFlag(worker.args, "metrics-listen", `127.0.0.1:${metricsPort}`);
+    wargs = withFlag(wargs, "v7-api-url", `http://127.0.0.1:${simPort}`);
+    const work = start(tmp, "patchq-worker", path.join(binDir, "patchq-worker"), wargs,
+                       { ...worker.env, PATCHQ_REDIS_URL: redisUrl, V7_API_KEY: sim.env.V7_API_KEY });
+    await step("worker answers its livenessProbe on the metrics port (prod manifest)", async () => {
+      for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+        if (wc[probe]) await waitUntil(`worker ${probe}`, () => probeOk(wc[probe], () => metricsPort), 15000, work);
+      }
+      return [];
+    });
+    await step("worker answers the compose healthcheck URL", async () => {
+      const cw = composeContainers().find((c) => c.program === "patchq-worker");
+      const model = repo.composeModel(".env.example", ["sim"]);
+      const url = model.services.worker.healthcheck.test.find((w) => /^http/.test(w));
+      const port = k.portOfListen(k.parseFlagWords(cw.args).get("metrics-listen"));
+      const local = url.replace(`127.0.0.1:${port}`, `127.0.0.1:${metricsPort}`);
+      const status = await httpStatus(local);
+      return status === 200 ? [] : [`${url} answered ${status}`];
+    });
+
+    const grace = k.durationSeconds(k.flagsOf(wc).get("shutdown-grace"));
+    await step(`worker exits cleanly on SIGTERM within --shutdown-grace (${grace}s)`, () => stopWithin(work, grace));
+    const recvGrace = receiver.workload.spec.template.spec.terminationGracePeriodSeconds;
+    await step(`receiver exits cleanly on SIGTERM within terminationGracePeriodSeconds (${recvGrace}s)`,
+               () => stopWithin(recv, recvGrace));
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await Promise.all(children.map((c) => c.exited));
+    fs.rmSync(tmp, { recursive: true, force: true });
+    report.finish();
+  }
+}
+
+module.exports = { checkLive };
