@@ -35,7 +35,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   if (!team) return from_v7_error("team", team.error());
   const std::string wanted_target = job.target.empty() ? item.dataset_slug : job.target;
   auto target = client_.ensure_target(*team, wanted_target);
-  if (!target) return from_v7_error("target dataset '" + wanted_target + "'", target.error());
+  if (!target) return from_v7_error("target", target.error());
 
   const auto fetch_started = Clock::now();
   auto image = client_.fetch_image(item.slot.file_url);
