@@ -7,7 +7,8 @@
 //          installs (or from the slim base).
 //   live   the prod overlay's receiver and worker, run as real processes with their manifest args
 //          against a real redis-server and patchq-v7sim on loopback, answer the probes the
-//          manifests and compose healthchecks use, and stop on SIGTERM within their grace periods.
+//          manifests and compose healthchecks use, carry a webhook through to tiles in the
+//          simulator (with sim.env's trial settings), and stop on SIGTERM within their grace periods.
 // Usage: node check-binaries.js flags|libs|live <bin dir>. A missing binary fails, never skips.
 "use strict";
 

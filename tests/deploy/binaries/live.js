@@ -1,7 +1,8 @@
 // Live: runs the prod overlay's receiver and worker as real processes, with their manifest args
 // and ConfigMap environment, against a real redis-server (the StatefulSet's Redis args) and
 // patchq-v7sim (the compose sim service's args), all on 127.0.0.1 with free ports. Then asks the
-// probes the manifests and compose use, and stops each service with SIGTERM.
+// probes the manifests and compose use, sends one webhook through to tiles in the simulator,
+// and stops each service with SIGTERM.
 // Every wait polls with a deadline; every process is killed when the check ends.
 "use strict";
 
@@ -13,6 +14,7 @@ const path = require("path");
 const { spawn } = require("child_process");
 const repo = require("../lib/repo");
 const k = require("../lib/k8s");
+const { gradientPng } = require("../lib/png");
 const { composeContainers, k8sContainers } = require("./check-binaries");
 
 const children = [];
@@ -50,6 +52,20 @@ function tail(child) {
   } catch {
     return "";
   }
+}
+
+// -> { status, body } (status null when there was no answer)
+function httpCall(method, url, body, headers = {}) {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method, headers, timeout: 5000 }, (res) => {
+      const parts = [];
+      res.on("data", (d) => parts.push(d));
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString("utf8") }));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve({ status: null, body: "" }));
+    req.end(body);
+  });
 }
 
 function httpStatus(url) {
@@ -182,13 +198,17 @@ async function checkLive(report, binDir) {
       return status === 200 ? [] : [`/healthz answered ${status}`];
     });
 
-    // Worker: the Deployment's args and env, its metrics address, Redis and V7 moved to loopback.
+    // Worker: the Deployment's args and env, its metrics address, Redis and V7 moved to loopback,
+    // plus the local trial's settings from sim.env (a private simulator address, create target).
+    const simEnv = composeContainers().find((c) => c.program === "patchq-worker" && c.where.includes("sim.env")).env;
     const metricsPort = await freePort();
     const wc = worker.container;
     let wargs = withFlag(worker.args, "metrics-listen", `127.0.0.1:${metricsPort}`);
     wargs = withFlag(wargs, "v7-api-url", `http://127.0.0.1:${simPort}`);
     const work = start(tmp, "patchq-worker", path.join(binDir, "patchq-worker"), wargs,
-                       { ...worker.env, PATCHQ_REDIS_URL: redisUrl, V7_API_KEY: sim.env.V7_API_KEY });
+                       { ...worker.env, PATCHQ_ALLOW_PRIVATE_HOSTS: simEnv.PATCHQ_ALLOW_PRIVATE_HOSTS,
+                         PATCHQ_CREATE_TARGET: simEnv.PATCHQ_CREATE_TARGET, PATCHQ_REDIS_URL: redisUrl,
+                         V7_API_KEY: sim.env.V7_API_KEY });
     await step("worker answers its livenessProbe on the metrics port (prod manifest)", async () => {
       for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
         if (wc[probe]) await waitUntil(`worker ${probe}`, () => probeOk(wc[probe], () => metricsPort), 15000, work);
@@ -203,6 +223,28 @@ async function checkLive(report, binDir) {
       const local = url.replace(`127.0.0.1:${port}`, `127.0.0.1:${metricsPort}`);
       const status = await httpStatus(local);
       return status === 200 ? [] : [`${url} answered ${status}`];
+    });
+
+    await step("a webhook goes receiver -> Redis -> worker -> simulator (the local trial, in small)", async () => {
+      const sim = `http://127.0.0.1:${simPort}`;
+      const up = await httpCall("POST", `${sim}/_sim/datasets/source/images?name=deploy-check.png`,
+                                gradientPng(120, 80), { "Content-Type": "image/png" });
+      if (up.status !== 201) return [`simulator refused the image: ${up.status} ${up.body}`];
+      const payload = JSON.parse(up.body);
+      payload.annotations = [{ id: "0192c338-0000-7000-8000-00000000d0c1", name: "patch (2x3)",
+                               slot_names: ["0"], bounding_box: { x: 0, y: 0, w: 60, h: 40 } }];
+      const hook = await httpCall("POST", `http://127.0.0.1:${httpPort}/webhook?target=deploy-check`,
+                                  JSON.stringify(payload),
+                                  { "Content-Type": "application/json",
+                                    Authorization: `Bearer ${receiver.env.PATCHQ_WEBHOOK_TOKEN}` });
+      if (hook.status !== 202) return [`receiver answered ${hook.status} ${hook.body}`];
+      let items = [];
+      await waitUntil("six tiles in the simulator's target dataset", async () => {
+        const r = await httpCall("GET", `${sim}/_sim/datasets/deploy-check/items`);
+        items = r.status === 200 ? JSON.parse(r.body).items || [] : [];
+        return items.length >= 6;
+      }, 30000, work);
+      return items.length === 6 ? [] : [`${items.length} tiles arrived, expected 6`];
     });
 
     const grace = k.durationSeconds(k.flagsOf(wc).get("shutdown-grace"));
