@@ -156,7 +156,9 @@ function checkLibs() {
       const file = path.join(binDir, s);
       if (!fs.existsSync(file)) return [`${file} does not exist (build it first)`];
       const needed = repo.runOk("readelf", ["-d", file]).split("\n")
-        .map((l) => (/\(NEEDED\)\s+Shared library: \[(.+)\]/.exec(l) || [])[1]).filter(Boolean);
+        .map((l) => (/\(NEEDED\)\s+Shared library: \[(.+)\]/.exec(l) || [])[1]).filter(Boolean)
+        // A PATCHQ_SANITIZE build links sanitizer runtimes; the image is never built that way.
+        .filter((so) => !/^lib(asan|ubsan|tsan|lsan)\.so/.test(so));
       const p = [];
       for (const so of needed) {
         const where = soPaths.get(so);
