@@ -1,4 +1,4 @@
-// EnqueueScript: the receiver's enqueue as one Lua script (see enqueue_script.hpp).
+// EnqueueScript: the receiver's enqueue transaction (see enqueue_script.hpp).
 #include "common/queue/enqueue_script.hpp"
 
 #include "common/redis/async_client.hpp"
@@ -7,33 +7,45 @@
 namespace patchq::queue {
 namespace {
 
-// KEYS[1] dedup key (<p>dedup:<hash>)   KEYS[2] jobs stream   KEYS[3] job record (<p>job:<id>)
-// ARGV[1] job id        ARGV[2] payload       ARGV[3] target       ARGV[4] item id
-// ARGV[5] delivery id   ARGV[6] received_at (ms, receiver clock)
-// ARGV[7] max queue length (0 = no limit)     ARGV[8] dedup TTL (s)
-// Returns {'queued', job id} | {'duplicate', original job id} | {'full', current length}.
-// updated_at is Redis' clock, as for every other write to the record.
+// KEYS[1] jobs stream; for job i (1-based): KEYS[2i] its dedup key (<p>dedup:<hash>),
+//         KEYS[2i+1] its job record (<p>job:<id>), written by the HSET queued before this script
+// ARGV[1] max queue length (0 = no limit)   ARGV[2] dedup TTL (s)   ARGV[2+i] job i's id
+// Returns a flat array, two items per job in order: 'queued', id | 'duplicate', original id |
+// 'full', current length.
 constexpr const char* kEnqueueLua = R"lua(
-local original = redis.call('GET', KEYS[1])
-if original then
-  return {'duplicate', original}
-end
-local max = tonumber(ARGV[7])
-if max > 0 then
-  local length = redis.call('XLEN', KEYS[2])
-  if length >= max then
-    return {'full', tostring(length)}
+local jobs = KEYS[1]
+local max = tonumber(ARGV[1])
+local ttl = ARGV[2]
+local length = 0
+if max > 0 then length = redis.call('XLEN', jobs) end
+local out = {}
+for i = 1, (#KEYS - 1) / 2 do
+  local dedup, record, id = KEYS[2 * i], KEYS[2 * i + 1], ARGV[2 + i]
+  local original = redis.call('GET', dedup)
+  if original then
+    redis.call('DEL', record)
+    out[2 * i - 1], out[2 * i] = 'duplicate', original
+  elseif max > 0 and length >= max then
+    redis.call('DEL', record)
+    out[2 * i - 1], out[2 * i] = 'full', tostring(length)
+  else
+    redis.call('XADD', jobs, '*', 'job_id', id, 'attempt', '0')
+    redis.call('SET', dedup, id, 'EX', ttl)
+    length = length + 1
+    out[2 * i - 1], out[2 * i] = 'queued', id
   end
 end
-local t = redis.call('TIME')
-local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-redis.call('HSET', KEYS[3], 'payload', ARGV[2], 'target', ARGV[3], 'item_id', ARGV[4],
-           'delivery_id', ARGV[5], 'received_at', ARGV[6], 'status', 'queued',
-           'attempts', '0', 'updated_at', now)
-redis.call('XADD', KEYS[2], '*', 'job_id', ARGV[1], 'attempt', '0')
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[8])
-return {'queued', ARGV[1]}
+return out
 )lua";
+
+std::vector<EnqueueOutcome> all(std::size_t n, EnqueueStatus status, const std::string& reason) {
+  std::vector<EnqueueOutcome> out(n);
+  for (auto& o : out) {
+    o.status = status;
+    o.reason = reason;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -42,78 +54,93 @@ const redis::LuaScript& enqueue_script() {
   return script;
 }
 
-EnqueueCall build_enqueue_call(const KeySchema& keys, EnqueueRequest&& r) {
-  EnqueueCall call;
-  call.key_count = 3;
-  call.keys_and_args.reserve(11);
-  call.keys_and_args.push_back(keys.dedup(r.dedup_hash));
-  call.keys_and_args.push_back(keys.jobs_stream());
-  call.keys_and_args.push_back(keys.job_record(r.job_id));
-  call.keys_and_args.push_back(std::move(r.job_id));
-  call.keys_and_args.push_back(std::move(r.payload));
-  call.keys_and_args.push_back(std::move(r.target));
-  call.keys_and_args.push_back(std::move(r.item_id));
-  call.keys_and_args.push_back(std::move(r.delivery_id));
-  call.keys_and_args.push_back(std::to_string(r.received_at_ms));
-  call.keys_and_args.push_back(std::to_string(r.max_queue));
-  call.keys_and_args.push_back(std::to_string(r.dedup_ttl.count()));
-  return call;
+std::vector<std::vector<std::string>> build_enqueue_transaction(
+    const KeySchema& keys, std::vector<EnqueueRequest>& requests, const EnqueuePolicy& policy) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(requests.size() + 1);
+  std::vector<std::string> eval = {"EVAL", enqueue_script().text(),
+                                   std::to_string(1 + 2 * requests.size()), keys.jobs_stream()};
+  eval.reserve(4 + 3 * requests.size() + 2);
+  for (auto& r : requests) {
+    std::string record = keys.job_record(r.job_id);
+    std::string received = std::to_string(r.received_at_ms);
+    commands.push_back({"HSET", record, "payload", std::move(r.payload), "target",
+                        std::move(r.target), "item_id", std::move(r.item_id), "delivery_id",
+                        std::move(r.delivery_id), "received_at", received, "status",
+                        std::string(status::queued), "attempts", "0", "updated_at", received});
+    eval.push_back(keys.dedup(r.dedup_hash));
+    eval.push_back(std::move(record));
+  }
+  eval.push_back(std::to_string(policy.max_queue));
+  eval.push_back(std::to_string(policy.dedup_ttl.count()));
+  for (auto& r : requests) eval.push_back(r.job_id);
+  commands.push_back(std::move(eval));
+  return commands;
 }
 
-EnqueueOutcome parse_enqueue_reply(const redis::RedisValue& reply) {
-  EnqueueOutcome out;
-  out.status = EnqueueStatus::refused;
-  if (reply.is_error()) {
-    out.reason = "redis refused the enqueue: " + reply.str;
-    return out;
+std::vector<EnqueueOutcome> parse_enqueue_transaction_reply(const redis::RedisValue& reply,
+                                                            std::size_t jobs) {
+  using Kind = redis::RedisValue::Kind;
+  if (reply.is_error()) return all(jobs, EnqueueStatus::refused, "redis refused: " + reply.str);
+  if (!reply.is_array() || reply.elements.size() != jobs + 1) {
+    return all(jobs, EnqueueStatus::refused, "unexpected reply to the enqueue transaction");
   }
-  if (!reply.is_array() || reply.elements.size() != 2 ||
-      reply.elements[0].kind != redis::RedisValue::Kind::string ||
-      reply.elements[1].kind != redis::RedisValue::Kind::string) {
-    out.reason = "unexpected reply from the enqueue script";
-    return out;
+  const redis::RedisValue& decided = reply.elements.back();
+  if (decided.is_error()) {
+    return all(jobs, EnqueueStatus::refused, "redis refused the script: " + decided.str);
   }
-  const std::string& status = reply.elements[0].str;
-  if (status == "queued") {
-    out.status = EnqueueStatus::queued;
-    out.job_id = reply.elements[1].str;
-  } else if (status == "duplicate") {
-    out.status = EnqueueStatus::duplicate;
-    out.job_id = reply.elements[1].str;
-  } else if (status == "full") {
-    out.status = EnqueueStatus::full;
-    out.reason = "queue length " + reply.elements[1].str + " reached the limit";
-  } else {
-    out.reason = "unexpected status from the enqueue script: " + status;
+  if (!decided.is_array() || decided.elements.size() != 2 * jobs) {
+    return all(jobs, EnqueueStatus::refused, "unexpected reply from the enqueue script");
+  }
+  std::vector<EnqueueOutcome> out(jobs);
+  for (std::size_t i = 0; i < jobs; ++i) {
+    const auto& status = decided.elements[2 * i];
+    const auto& value = decided.elements[2 * i + 1];
+    EnqueueOutcome& o = out[i];
+    o.status = EnqueueStatus::refused;
+    if (reply.elements[i].is_error()) {  // its HSET failed: whatever the script did, say so
+      o.reason = "redis refused the job record: " + reply.elements[i].str;
+    } else if (status.kind != Kind::string || value.kind != Kind::string) {
+      o.reason = "unexpected reply from the enqueue script";
+    } else if (status.str == "queued") {
+      o.status = EnqueueStatus::queued;
+      o.job_id = value.str;
+    } else if (status.str == "duplicate") {
+      o.status = EnqueueStatus::duplicate;
+      o.job_id = value.str;
+    } else if (status.str == "full") {
+      o.status = EnqueueStatus::full;
+      o.reason = "queue length " + value.str + " reached the limit";
+    } else {
+      o.reason = "unexpected status from the enqueue script: " + status.str;
+    }
   }
   return out;
 }
 
-void enqueue_async(redis::AsyncClient& client, const KeySchema& keys, EnqueueRequest request,
-                   std::function<void(EnqueueOutcome)> done) {
-  EnqueueCall call = build_enqueue_call(keys, std::move(request));
-  client.eval(enqueue_script(), call.key_count, std::move(call.keys_and_args),
-              [done = std::move(done)](redis::AsyncReply reply) {
-                if (!reply.delivered()) {
-                  EnqueueOutcome out;
-                  out.status = EnqueueStatus::unavailable;
-                  out.reason = std::move(reply.failure);
-                  done(std::move(out));
-                  return;
-                }
-                done(parse_enqueue_reply(*reply.value));
-              });
+void enqueue_async(redis::AsyncClient& client, const KeySchema& keys,
+                   std::vector<EnqueueRequest> requests, const EnqueuePolicy& policy,
+                   std::function<void(std::vector<EnqueueOutcome>)> done) {
+  const std::size_t n = requests.size();
+  client.transaction(build_enqueue_transaction(keys, requests, policy),
+                     [n, done = std::move(done)](redis::AsyncReply reply) {
+                       if (!reply.delivered()) {
+                         done(all(n, EnqueueStatus::unavailable, reply.failure));
+                         return;
+                       }
+                       done(parse_enqueue_transaction_reply(*reply.value, n));
+                     });
 }
 
 EnqueueOutcome enqueue_sync(redis::SyncClient& client, const KeySchema& keys,
-                            EnqueueRequest request) {
-  EnqueueCall call = build_enqueue_call(keys, std::move(request));
-  std::vector<std::string> k(call.keys_and_args.begin(),
-                             call.keys_and_args.begin() + static_cast<long>(call.key_count));
-  std::vector<std::string> a(
-      std::make_move_iterator(call.keys_and_args.begin() + static_cast<long>(call.key_count)),
-      std::make_move_iterator(call.keys_and_args.end()));
-  return parse_enqueue_reply(client.eval(enqueue_script(), k, a));
+                            EnqueueRequest request, const EnqueuePolicy& policy) {
+  std::vector<EnqueueRequest> one;
+  one.push_back(std::move(request));
+  std::vector<std::vector<std::string>> commands = {{"MULTI"}};
+  for (auto& c : build_enqueue_transaction(keys, one, policy)) commands.push_back(std::move(c));
+  commands.push_back({"EXEC"});
+  const auto replies = client.pipeline(commands);
+  return parse_enqueue_transaction_reply(replies.back(), 1).front();
 }
 
 }  // namespace patchq::queue

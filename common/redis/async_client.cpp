@@ -240,12 +240,14 @@ class AsyncClientSteps {
 
   // Appends one command to the output buffer. `head` (if not null) holds the command words
   // sent before `args` (EVALSHA sha numkeys); otherwise `args` is the whole command.
-  // Takes ownership of `p`. The command is encoded here (one allocation, sized up front)
-  // rather than by hiredis' printf-style formatter, which costs more than the rest of a
-  // request's Redis work on the receiver side.
-  static void write(const std::shared_ptr<AsyncClient>& self, Pending* p,
-                    const std::vector<std::string>& args, std::size_t head_count,
-                    const std::string* head) {
+  // Takes ownership of `p`; with `p` null the reply is read and dropped (the queued
+  // acknowledgements inside MULTI/EXEC). The command is encoded here (one allocation, sized up
+  // front) rather than by hiredis' printf-style formatter, which costs more than the rest of a
+  // request's Redis work on the receiver side. Returns false (after failing `p`) when the
+  // connection is gone.
+  static bool write(const std::shared_ptr<AsyncClient>& self, Pending* p,
+                    const std::vector<std::string>& args, std::size_t head_count = 0,
+                    const std::string* head = nullptr) {
     Impl& s = *self->impl_;
     std::string& resp = s.encode_buffer;
     resp.clear();
@@ -256,16 +258,22 @@ class AsyncClientSteps {
     append_count(resp, '*', head_count + args.size());
     for (std::size_t i = 0; i < head_count; ++i) append_bulk(resp, head[i]);
     for (const auto& a : args) append_bulk(resp, a);
-    if (s.context == nullptr ||
-        redisAsyncFormattedCommand(s.context, on_reply, p, resp.data(), resp.size()) != REDIS_OK) {
-      std::unique_ptr<Pending> owned(p);
-      fail(owned->handler, "redis is not connected");
-      return;
-    }
+    const bool sent =
+        s.context != nullptr && redisAsyncFormattedCommand(s.context, p ? on_reply : nullptr, p,
+                                                           resp.data(), resp.size()) == REDIS_OK;
     if (resp.capacity() > (1u << 20)) std::string().swap(resp);  // after a huge payload
+    if (!sent) {
+      if (p != nullptr) {
+        std::unique_ptr<Pending> owned(p);
+        fail(owned->handler, "redis is not connected");
+      }
+      return false;
+    }
+    if (p == nullptr) return true;  // only replies someone waits for count as in flight
     const auto now = Clock::now();
     if (s.in_flight++ == 0) s.last_progress = now;
     s.last_activity = now;
+    return true;
   }
 
   // RESP: "<marker><n>\r\n", and a bulk string "$<len>\r\n<bytes>\r\n".
@@ -363,6 +371,24 @@ class AsyncClientSteps {
     }
   }
 
+  static void send_transaction(const std::shared_ptr<AsyncClient>& self, std::unique_ptr<Pending> p,
+                               std::vector<std::vector<std::string>> commands) {
+    Impl& s = *self->impl_;
+    if (s.state != State::ready) {
+      fail(p->handler, "redis is not connected");
+      return;
+    }
+    p->generation = s.generation;
+    // All on this strand turn, so nothing else lands between MULTI and EXEC.
+    bool sent = write(self, nullptr, {"MULTI"});
+    for (const auto& command : commands) sent = sent && write(self, nullptr, command);
+    if (!sent) {
+      fail(p->handler, "redis is not connected");
+      return;
+    }
+    write(self, p.release(), {"EXEC"});
+  }
+
   static void stop(const std::shared_ptr<AsyncClient>& self) {
     Impl& s = *self->impl_;
     if (s.state == State::stopped) return;
@@ -397,6 +423,16 @@ void AsyncClient::command(std::vector<std::string> args, ReplyHandler handler) {
                  [self = shared_from_this(), p = std::move(p), args = std::move(args)]() mutable {
                    AsyncClientSteps::send_user(self, std::move(p), std::move(args));
                  });
+}
+
+void AsyncClient::transaction(std::vector<std::vector<std::string>> commands,
+                              ReplyHandler handler) {
+  auto p = std::make_unique<Impl::Pending>();
+  p->handler = std::move(handler);
+  asio::dispatch(executor_, [self = shared_from_this(), p = std::move(p),
+                             commands = std::move(commands)]() mutable {
+    AsyncClientSteps::send_transaction(self, std::move(p), std::move(commands));
+  });
 }
 
 void AsyncClient::eval(const LuaScript& script, std::size_t key_count,

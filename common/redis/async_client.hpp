@@ -84,6 +84,12 @@ class AsyncClient : public std::enable_shared_from_this<AsyncClient> {
   void eval(const LuaScript& script, std::size_t key_count, std::vector<std::string> keys_and_args,
             ReplyHandler handler);
 
+  // MULTI, `commands`, EXEC, back to back on the connection (nothing else in between).
+  // `handler` gets EXEC's reply: an array with one reply per command, or an error reply
+  // (EXECABORT when a command was refused while queueing); or the failure. Only EXEC's reply
+  // is waited for; the "QUEUED" acknowledgements are read and dropped.
+  void transaction(std::vector<std::vector<std::string>> commands, ReplyHandler handler);
+
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   std::uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
   const boost::asio::any_io_executor& executor() const { return executor_; }

@@ -6,15 +6,15 @@
 
 namespace patchq::receiver {
 
-JobWriter::JobWriter(boost::asio::io_context& io, Options options)
-    : keys_(std::move(options.keys)) {
-  options.client.preload.push_back(&queue::enqueue_script());
+JobWriter::JobWriter(boost::asio::io_context& io, Options options) {
   const std::size_t n = options.connections == 0 ? 1 : options.connections;
   for (std::size_t i = 0; i < n; ++i) {
     auto client_options = options.client;
     client_options.name = "patchq-receiver-" + std::to_string(i);
     clients_.push_back(
         redis::AsyncClient::create(boost::asio::make_strand(io), std::move(client_options)));
+    batchers_.push_back(
+        std::make_shared<EnqueueBatcher>(clients_.back(), options.keys, options.batching));
   }
 }
 
@@ -39,16 +39,13 @@ bool JobWriter::ready() const {
   return true;
 }
 
-redis::AsyncClient& JobWriter::client_for_this_thread() {
-  // Threads get consecutive numbers on first use; the server's N threads map onto N clients.
-  static std::atomic<std::size_t> next_thread{0};
-  thread_local const std::size_t thread_number = next_thread.fetch_add(1);
-  return *clients_[thread_number % clients_.size()];
-}
-
 void JobWriter::enqueue(queue::EnqueueRequest request,
                         std::function<void(queue::EnqueueOutcome)> done) {
-  queue::enqueue_async(client_for_this_thread(), keys_, std::move(request), std::move(done));
+  // Threads get consecutive numbers on first use; the server's N threads map onto N
+  // connections.
+  static std::atomic<std::size_t> next_thread{0};
+  thread_local const std::size_t thread_number = next_thread.fetch_add(1);
+  batchers_[thread_number % batchers_.size()]->submit(std::move(request), std::move(done));
 }
 
 }  // namespace patchq::receiver

@@ -1,8 +1,8 @@
 // JobWriter: the receiver's way into Redis. Holds one AsyncClient per I/O thread, each on its
-// own strand of the server's io_context, and sends each job over the connection of the thread
-// that handled its request, so concurrent requests pipeline on few connections (group commit)
-// without threads contending for one.
-// Invariant: enqueue's callback runs exactly once, with the script's outcome or "unavailable".
+// own strand of the server's io_context with an EnqueueBatcher in front, and sends each job
+// over the connection of the thread that handled its request, so concurrent requests share few
+// connections and few transactions (group commit) without threads contending for one.
+// Invariant: enqueue's callback runs exactly once, with the job's outcome or "unavailable".
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,6 +13,7 @@
 #include "common/queue/enqueue_script.hpp"
 #include "common/queue/key_schema.hpp"
 #include "common/redis/async_client.hpp"
+#include "services/receiver/enqueue_batcher.hpp"
 
 namespace patchq::receiver {
 
@@ -21,6 +22,7 @@ class JobWriter {
   struct Options {
     redis::AsyncClient::Options client;  // endpoint, timeouts, reconnect counter
     queue::KeySchema keys;
+    EnqueueBatcher::Options batching;  // queue limit, dedup window, batch bounds
     std::size_t connections = 1;
   };
   JobWriter(boost::asio::io_context& io, Options options);
@@ -37,10 +39,8 @@ class JobWriter {
   void enqueue(queue::EnqueueRequest request, std::function<void(queue::EnqueueOutcome)> done);
 
  private:
-  redis::AsyncClient& client_for_this_thread();
-
-  queue::KeySchema keys_;
   std::vector<std::shared_ptr<redis::AsyncClient>> clients_;
+  std::vector<std::shared_ptr<EnqueueBatcher>> batchers_;
 };
 
 }  // namespace patchq::receiver

@@ -46,12 +46,14 @@ int run(receiver::ReceiverConfig& config) {
   writer_options.client.reconnects = &metrics.redis_reconnects();
   writer_options.keys = queue::KeySchema(config.prefix);
   writer_options.connections = static_cast<std::size_t>(config.threads);
+  writer_options.batching.policy.max_queue = static_cast<std::uint64_t>(config.max_queue);
+  writer_options.batching.max_jobs = static_cast<std::size_t>(config.batch_jobs);
+  writer_options.batching.max_in_flight = static_cast<std::size_t>(config.batches_in_flight);
   receiver::JobWriter writer(server.io_context(), writer_options);
 
   receiver::WebhookOptions webhook_options;
   webhook_options.token = std::move(config.token);
   webhook_options.signature = std::move(config.signature);
-  webhook_options.max_queue = static_cast<std::uint64_t>(config.max_queue);
   receiver::WebhookRoute webhook(std::move(webhook_options), writer, metrics);
   routes =
       std::make_unique<receiver::Routes>(webhook, metrics, [&writer] { return writer.ready(); });

@@ -70,6 +70,11 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
                     "A Redis connection with no reply for this long is dropped and re-dialled")
       .add_int("max-connections", &c.max_connections, "PATCHQ_MAX_CONNECTIONS",
                "Open client connections at most (more are closed at once)", 1)
+      .add_int("batch-jobs", &c.batch_jobs, "PATCHQ_BATCH_JOBS",
+               "Most jobs written to Redis in one transaction", 1, 4096)
+      .add_int("batches-in-flight", &c.batches_in_flight, "PATCHQ_BATCHES_IN_FLIGHT",
+               "Transactions awaiting Redis per connection before new jobs wait to be batched", 1,
+               1024)
       .add_duration("shutdown-grace", &c.shutdown_grace, "PATCHQ_SHUTDOWN_GRACE",
                     "On SIGTERM, time allowed for in-flight requests to finish")
       .add_string("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error");

@@ -134,8 +134,6 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   job.target = std::move(*target);
   job.payload = std::move(request.body());
   job.received_at_ms = now_ms();
-  job.max_queue = options_.max_queue;
-  job.dedup_ttl = options_.dedup_ttl;
 
   metrics_.webhook_started();
   const auto started = Clock::now();

@@ -1,5 +1,6 @@
-// The enqueue script: pure argument building and reply parsing, then the script itself on a
-// real redis-server (record fields, stream entry, dedup, queue limit), through both clients.
+// The enqueue transaction: pure building and reply parsing, then the transaction itself on a
+// real redis-server (record fields, stream entry, dedup, queue limit, batches), through both
+// clients.
 #include "common/queue/enqueue_script.hpp"
 
 #include <gtest/gtest.h>
@@ -31,53 +32,108 @@ EnqueueRequest request(std::string job_id, std::string hash = "h1") {
   return r;
 }
 
-RedisValue array(std::vector<std::string> items) {
+RedisValue text(std::string s) {
   RedisValue v;
-  v.kind = RedisValue::Kind::array;
-  for (auto& s : items) {
-    RedisValue e;
-    e.kind = RedisValue::Kind::string;
-    e.str = std::move(s);
-    v.elements.push_back(std::move(e));
-  }
+  v.kind = RedisValue::Kind::string;
+  v.str = std::move(s);
   return v;
 }
 
-TEST(EnqueueCall, ListsTheThreeKeysThenTheArgumentsInScriptOrder) {
+RedisValue array(std::vector<RedisValue> items) {
+  RedisValue v;
+  v.kind = RedisValue::Kind::array;
+  v.elements = std::move(items);
+  return v;
+}
+
+RedisValue integer(long long n) {
+  RedisValue v;
+  v.kind = RedisValue::Kind::integer;
+  v.integer = n;
+  return v;
+}
+
+RedisValue error(std::string s) {
+  RedisValue v;
+  v.kind = RedisValue::Kind::error;
+  v.str = std::move(s);
+  return v;
+}
+
+// Runs a batch through the async client and waits for its outcomes.
+std::vector<EnqueueOutcome> run_batch(redis::AsyncClient& client, const KeySchema& keys,
+                                      std::vector<EnqueueRequest> requests,
+                                      EnqueuePolicy policy = {}) {
+  auto promise = std::make_shared<std::promise<std::vector<EnqueueOutcome>>>();
+  auto future = promise->get_future();
+  enqueue_async(client, keys, std::move(requests), policy,
+                [promise](std::vector<EnqueueOutcome> o) { promise->set_value(std::move(o)); });
+  if (future.wait_for(5s) != std::future_status::ready) return {};
+  return future.get();
+}
+
+std::shared_ptr<redis::AsyncClient> connected(redis::test::IoThread& io, RedisServer& server) {
+  redis::AsyncClient::Options options;
+  options.endpoint = server.endpoint();
+  auto client = redis::AsyncClient::create(io.strand(), options);
+  client->start();
+  EXPECT_TRUE(testing::wait_until([&] { return client->ready(); }));
+  return client;
+}
+
+TEST(EnqueueTransaction, WritesOneRecordPerJobThenOneScriptCallWithTheKeysInOrder) {
   const KeySchema keys("p:");
-  EnqueueRequest r = request("job-1");
-  r.max_queue = 500;
-  const EnqueueCall call = build_enqueue_call(keys, std::move(r));
-  ASSERT_EQ(call.key_count, 3u);
-  const std::vector<std::string> expected = {
-      "p:dedup:h1", "p:jobs", "p:job:job-1", "job-1",         R"({"item":{"name":"a.jpg"}})",
-      "crops",      "item-1", "delivery-1",  "1700000000123", "500",
-      "86400"};
-  EXPECT_EQ(call.keys_and_args, expected);
+  std::vector<EnqueueRequest> requests;
+  requests.push_back(request("job-1", "h1"));
+  requests.push_back(request("job-2", "h2"));
+  const auto commands = build_enqueue_transaction(keys, requests, {500, 60s});
+  ASSERT_EQ(commands.size(), 3u);
+  const std::vector<std::string> hset = {
+      "HSET",        "p:job:job-1",  "payload",     R"({"item":{"name":"a.jpg"}})",
+      "target",      "crops",        "item_id",     "item-1",
+      "delivery_id", "delivery-1",   "received_at", "1700000000123",
+      "status",      "queued",       "attempts",    "0",
+      "updated_at",  "1700000000123"};
+  EXPECT_EQ(commands[0], hset);
+  const auto& eval = commands[2];
+  ASSERT_EQ(eval.size(), 3u + 5u + 2u + 2u);
+  EXPECT_EQ(eval[0], "EVAL");
+  EXPECT_EQ(eval[1], enqueue_script().text());
+  EXPECT_EQ(eval[2], "5");
+  const std::vector<std::string> rest(eval.begin() + 3, eval.end());
+  const std::vector<std::string> expected = {"p:jobs",     "p:dedup:h1",  "p:job:job-1",
+                                             "p:dedup:h2", "p:job:job-2", "500",
+                                             "60",         "job-1",       "job-2"};
+  EXPECT_EQ(rest, expected);
 }
 
-TEST(EnqueueReply, ParsesQueuedDuplicateAndFull) {
-  auto queued = parse_enqueue_reply(array({"queued", "j1"}));
-  EXPECT_EQ(queued.status, EnqueueStatus::queued);
-  EXPECT_EQ(queued.job_id, "j1");
-  auto dup = parse_enqueue_reply(array({"duplicate", "j0"}));
-  EXPECT_EQ(dup.status, EnqueueStatus::duplicate);
-  EXPECT_EQ(dup.job_id, "j0");
-  auto full = parse_enqueue_reply(array({"full", "10"}));
-  EXPECT_EQ(full.status, EnqueueStatus::full);
-  EXPECT_TRUE(full.job_id.empty());
+TEST(EnqueueTransactionReply, GivesEachJobItsOwnOutcome) {
+  const auto reply = array({integer(8), integer(8), integer(8),
+                            array({text("queued"), text("j1"), text("duplicate"), text("j0"),
+                                   text("full"), text("10")})});
+  const auto out = parse_enqueue_transaction_reply(reply, 3);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].status, EnqueueStatus::queued);
+  EXPECT_EQ(out[0].job_id, "j1");
+  EXPECT_EQ(out[1].status, EnqueueStatus::duplicate);
+  EXPECT_EQ(out[1].job_id, "j0");
+  EXPECT_EQ(out[2].status, EnqueueStatus::full);
+  EXPECT_TRUE(out[2].job_id.empty());
 }
 
-TEST(EnqueueReply, TreatsErrorsAndOddShapesAsRefused) {
-  RedisValue error;
-  error.kind = RedisValue::Kind::error;
-  error.str = "OOM command not allowed";
-  auto refused = parse_enqueue_reply(error);
-  EXPECT_EQ(refused.status, EnqueueStatus::refused);
-  EXPECT_NE(refused.reason.find("OOM"), std::string::npos);
-  EXPECT_EQ(parse_enqueue_reply(array({"queued"})).status, EnqueueStatus::refused);
-  EXPECT_EQ(parse_enqueue_reply(array({"weird", "x"})).status, EnqueueStatus::refused);
-  EXPECT_EQ(parse_enqueue_reply(RedisValue{}).status, EnqueueStatus::refused);
+TEST(EnqueueTransactionReply, RefusesEveryJobOnAnErrorOrAnOddShape) {
+  const auto aborted = parse_enqueue_transaction_reply(error("EXECABORT OOM"), 2);
+  ASSERT_EQ(aborted.size(), 2u);
+  EXPECT_EQ(aborted[1].status, EnqueueStatus::refused);
+  EXPECT_NE(aborted[1].reason.find("OOM"), std::string::npos);
+  EXPECT_EQ(parse_enqueue_transaction_reply(array({integer(8)}), 2)[0].status,
+            EnqueueStatus::refused);
+  EXPECT_EQ(parse_enqueue_transaction_reply(array({integer(8), error("ERR script")}), 1)[0].status,
+            EnqueueStatus::refused);
+  EXPECT_EQ(
+      parse_enqueue_transaction_reply(array({integer(8), array({text("weird"), text("x")})}), 1)[0]
+          .status,
+      EnqueueStatus::refused);
 }
 
 TEST(EnqueueScript, WritesTheRecordWithExactlyTheSchemaFields) {
@@ -98,7 +154,7 @@ TEST(EnqueueScript, WritesTheRecordWithExactlyTheSchemaFields) {
   EXPECT_EQ(fields["received_at"], "1700000000123");
   EXPECT_EQ(fields["status"], "queued");
   EXPECT_EQ(fields["attempts"], "0");
-  EXPECT_GT(std::stoll(fields["updated_at"]), 1700000000000);
+  EXPECT_EQ(fields["updated_at"], "1700000000123");
   EXPECT_EQ(server.command({"TTL", keys.job_record("job-1")}).integer, -1);
 }
 
@@ -117,7 +173,7 @@ TEST(EnqueueScript, AddsAStreamEntryCarryingOnlyTheJobIdAndAttemptZero) {
   EXPECT_EQ(fields[3].str, "0");
 }
 
-TEST(EnqueueScript, ARepeatedDeliveryAnswersWithTheOriginalJobAndWritesNothing) {
+TEST(EnqueueScript, ARepeatedDeliveryAnswersWithTheOriginalJobAndLeavesNoRecord) {
   RedisServer server;
   redis::SyncClient client({server.endpoint()});
   const KeySchema keys;
@@ -140,18 +196,17 @@ TEST(EnqueueScript, RemembersTheDeliveryForTheDedupWindow) {
   EXPECT_LE(ttl, 86400);
 }
 
-TEST(EnqueueScript, RefusesWhenTheQueueIsAtItsLimitAndWritesNothing) {
+TEST(EnqueueScript, RefusesWhenTheQueueIsAtItsLimitAndLeavesNothing) {
   RedisServer server;
   redis::SyncClient client({server.endpoint()});
   const KeySchema keys;
+  const EnqueuePolicy policy{3, 24h};
   for (int i = 0; i < 3; ++i) {
-    EnqueueRequest r = request("job-" + std::to_string(i), "h" + std::to_string(i));
-    r.max_queue = 3;
-    ASSERT_EQ(enqueue_sync(client, keys, std::move(r)).status, EnqueueStatus::queued);
+    const auto id = std::to_string(i);
+    ASSERT_EQ(enqueue_sync(client, keys, request("job-" + id, "h" + id), policy).status,
+              EnqueueStatus::queued);
   }
-  EnqueueRequest r = request("job-3", "h3");
-  r.max_queue = 3;
-  const EnqueueOutcome full = enqueue_sync(client, keys, std::move(r));
+  const EnqueueOutcome full = enqueue_sync(client, keys, request("job-3", "h3"), policy);
   EXPECT_EQ(full.status, EnqueueStatus::full);
   EXPECT_EQ(server.command({"XLEN", keys.jobs_stream()}).integer, 3);
   EXPECT_EQ(server.command({"EXISTS", keys.job_record("job-3")}).integer, 0);
@@ -162,52 +217,87 @@ TEST(EnqueueScript, ADuplicateIsAnsweredEvenWhenTheQueueIsFull) {
   RedisServer server;
   redis::SyncClient client({server.endpoint()});
   const KeySchema keys;
-  EnqueueRequest first = request("job-1", "h");
-  first.max_queue = 1;
-  enqueue_sync(client, keys, std::move(first));
-  EnqueueRequest again = request("job-2", "h");
-  again.max_queue = 1;
-  EXPECT_EQ(enqueue_sync(client, keys, std::move(again)).status, EnqueueStatus::duplicate);
+  const EnqueuePolicy policy{1, 24h};
+  enqueue_sync(client, keys, request("job-1", "h"), policy);
+  EXPECT_EQ(enqueue_sync(client, keys, request("job-2", "h"), policy).status,
+            EnqueueStatus::duplicate);
 }
 
-TEST(EnqueueScript, RunsThroughTheAsyncClientWithThePreloadedScript) {
+TEST(EnqueueBatch, DecidesEachJobInOrderWithinOneTransaction) {
   RedisServer server;
   redis::test::IoThread io;
-  redis::AsyncClient::Options options;
-  options.endpoint = server.endpoint();
-  options.preload = {&enqueue_script()};
-  auto client = redis::AsyncClient::create(io.strand(), options);
-  client->start();
-  ASSERT_TRUE(testing::wait_until([&] { return client->ready(); }));
+  auto client = connected(io, server);
   const KeySchema keys("q:");
-  std::promise<EnqueueOutcome> promise;
-  enqueue_async(*client, keys, request("job-9"),
-                [&](EnqueueOutcome o) { promise.set_value(std::move(o)); });
-  auto future = promise.get_future();
-  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
-  const EnqueueOutcome out = future.get();
-  EXPECT_EQ(out.status, EnqueueStatus::queued);
-  EXPECT_EQ(out.job_id, "job-9");
-  EXPECT_EQ(server.command({"XLEN", "q:jobs"}).integer, 1);
+  std::vector<EnqueueRequest> batch;
+  batch.push_back(request("a", "ha"));
+  batch.push_back(request("b", "ha"));  // the same delivery again, in the same batch
+  batch.push_back(request("c", "hc"));
+  batch.push_back(request("d", "hd"));  // over the limit of 2
+  const auto out = run_batch(*client, keys, std::move(batch), {2, 24h});
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].status, EnqueueStatus::queued);
+  EXPECT_EQ(out[1].status, EnqueueStatus::duplicate);
+  EXPECT_EQ(out[1].job_id, "a");
+  EXPECT_EQ(out[2].status, EnqueueStatus::queued);
+  EXPECT_EQ(out[3].status, EnqueueStatus::full);
+  EXPECT_EQ(server.command({"XLEN", "q:jobs"}).integer, 2);
+  EXPECT_EQ(server.command({"EXISTS", "q:job:b", "q:job:d"}).integer, 0);
+  EXPECT_EQ(server.command({"EXISTS", "q:job:a", "q:job:c"}).integer, 2);
   redis::test::stop_and_wait(*client);
 }
 
-TEST(EnqueueScript, ReportsUnavailableWhenRedisIsDown) {
+TEST(EnqueueBatch, StoresEveryPayloadOfALargeBatchIntact) {
   RedisServer server;
   redis::test::IoThread io;
-  redis::AsyncClient::Options options;
-  options.endpoint = server.endpoint();
-  auto client = redis::AsyncClient::create(io.strand(), options);
-  client->start();
-  ASSERT_TRUE(testing::wait_until([&] { return client->ready(); }));
+  auto client = connected(io, server);
+  const KeySchema keys;
+  std::vector<EnqueueRequest> batch;
+  for (int i = 0; i < 64; ++i) {
+    auto r = request("job-" + std::to_string(i), "h" + std::to_string(i));
+    r.payload = std::string(2000 + i, static_cast<char>('a' + i % 26));
+    batch.push_back(std::move(r));
+  }
+  const auto out = run_batch(*client, keys, std::move(batch));
+  ASSERT_EQ(out.size(), 64u);
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_EQ(out[i].status, EnqueueStatus::queued);
+    EXPECT_EQ(server.command({"HGET", keys.job_record("job-" + std::to_string(i)), "payload"}).str,
+              std::string(2000 + i, static_cast<char>('a' + i % 26)));
+  }
+  redis::test::stop_and_wait(*client);
+}
+
+TEST(EnqueueBatch, IsRefusedAsAWholeWhenRedisRejectsTheTransaction) {
+  RedisServer server;
+  server.command({"CONFIG", "SET", "maxmemory", "1"});  // every write is refused with OOM
+  redis::test::IoThread io;
+  auto client = connected(io, server);
+  std::vector<EnqueueRequest> batch;
+  batch.push_back(request("a", "ha"));
+  batch.push_back(request("b", "hb"));
+  const auto out = run_batch(*client, KeySchema(), std::move(batch));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].status, EnqueueStatus::refused);
+  EXPECT_EQ(out[1].status, EnqueueStatus::refused);
+  server.command({"CONFIG", "SET", "maxmemory", "0"});
+  EXPECT_EQ(server.command({"DBSIZE"}).integer, 0);
+  redis::test::stop_and_wait(*client);
+}
+
+TEST(EnqueueBatch, ReportsUnavailableForEveryJobWhenRedisIsDown) {
+  RedisServer server;
+  redis::test::IoThread io;
+  auto client = connected(io, server);
   server.kill();
   ASSERT_TRUE(testing::wait_until([&] { return !client->ready(); }));
-  std::promise<EnqueueOutcome> promise;
-  enqueue_async(*client, KeySchema(), request("job-1"),
-                [&](EnqueueOutcome o) { promise.set_value(std::move(o)); });
-  const EnqueueOutcome out = promise.get_future().get();
-  EXPECT_EQ(out.status, EnqueueStatus::unavailable);
-  EXPECT_FALSE(out.reason.empty());
+  std::vector<EnqueueRequest> batch;
+  batch.push_back(request("a", "ha"));
+  batch.push_back(request("b", "hb"));
+  const auto out = run_batch(*client, KeySchema(), std::move(batch));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].status, EnqueueStatus::unavailable);
+  EXPECT_EQ(out[1].status, EnqueueStatus::unavailable);
+  EXPECT_FALSE(out[0].reason.empty());
   redis::test::stop_and_wait(*client);
 }
 

@@ -31,8 +31,9 @@ std::string sample_payload() {
 // Everything the routes need, wired as main.cpp wires it, on one I/O thread.
 class Receiver {
  public:
-  explicit Receiver(RedisServer& redis, WebhookOptions options = default_options())
-      : writer_(io_.io(), writer_options(redis)),
+  explicit Receiver(RedisServer& redis, WebhookOptions options = default_options(),
+                    std::uint64_t max_queue = 0)
+      : writer_(io_.io(), writer_options(redis, max_queue)),
         webhook_(std::move(options), writer_, metrics_),
         routes_(webhook_, metrics_, [this] { return writer_.ready(); }) {
     writer_.start();
@@ -65,8 +66,9 @@ class Receiver {
   JobWriter& writer() { return writer_; }
 
  private:
-  static JobWriter::Options writer_options(RedisServer& redis) {
+  static JobWriter::Options writer_options(RedisServer& redis, std::uint64_t max_queue) {
     JobWriter::Options o;
+    o.batching.policy.max_queue = max_queue;
     o.client.endpoint = redis.endpoint();
     o.client.reconnect_backoff = {20ms, 200ms};
     o.keys = queue::KeySchema("patchq:");
@@ -314,9 +316,7 @@ TEST(Webhook, AnInvalidTargetIs400WithTheReason) {
 
 TEST(Webhook, AFullQueueIs503WithRetryAfter) {
   RedisServer redis;
-  WebhookOptions options = Receiver::default_options();
-  options.max_queue = 1;
-  Receiver receiver(redis, std::move(options));
+  Receiver receiver(redis, Receiver::default_options(), /*max_queue=*/1);
   ASSERT_EQ(receiver.call(post("/webhook?target=a", sample_payload())).result_int(), 202);
   const auto res = receiver.call(post("/webhook?target=b", sample_payload()));
   EXPECT_EQ(res.result_int(), 503);

@@ -230,6 +230,41 @@ TEST(AsyncClient, EvalResendsTheScriptTextWhenTheCacheWasFlushed) {
   stop_and_wait(*client);
 }
 
+AsyncReply run_transaction(AsyncClient& client, std::vector<std::vector<std::string>> commands) {
+  auto promise = std::make_shared<std::promise<AsyncReply>>();
+  auto future = promise->get_future();
+  client.transaction(std::move(commands), [promise](AsyncReply r) { promise->set_value(r); });
+  if (future.wait_for(5s) != std::future_status::ready) return {};
+  return future.get();
+}
+
+TEST(AsyncClient, TransactionAnswersWithExecsReplyOfOneReplyPerCommand) {
+  RedisServer server;
+  IoThread io;
+  auto client = started(io, options_for(server));
+  const AsyncReply r = run_transaction(*client, {{"INCR", "n"}, {"INCR", "n"}, {"GET", "n"}});
+  ASSERT_TRUE(r.delivered());
+  ASSERT_EQ(r.value->elements.size(), 3u);
+  EXPECT_EQ(r.value->elements[0].integer, 1);
+  EXPECT_EQ(r.value->elements[1].integer, 2);
+  EXPECT_EQ(r.value->elements[2].str, "2");
+  stop_and_wait(*client);
+}
+
+TEST(AsyncClient, TransactionWithACommandRefusedWhileQueueingIsAbortedWhole) {
+  RedisServer server;
+  IoThread io;
+  auto client = started(io, options_for(server));
+  const AsyncReply r = run_transaction(*client, {{"SET", "k", "v"}, {"NOSUCHCOMMAND"}});
+  ASSERT_TRUE(r.delivered());
+  EXPECT_TRUE(r.value->is_error());
+  EXPECT_TRUE(r.value->str.starts_with("EXECABORT")) << r.value->str;
+  EXPECT_TRUE(server.command({"GET", "k"}).is_nil());
+  // The connection is still good for what follows.
+  EXPECT_EQ(call(*client, {"PING"}).value->str, "PONG");
+  stop_and_wait(*client);
+}
+
 TEST(AsyncClient, StopFailsWhatIsInFlightAndStopsReconnecting) {
   RedisServer server;
   IoThread io;

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Receiver benchmark: wrk (2 threads, 64 connections, 10 s, the shared sample payload with a
+# unique item id per request) against patchq-receiver with a local redis-server, then
+# "acked == stored" (the receiver's count of 202s against XLEN of the jobs stream).
+# Baselines measured in the same run: wrk against the same server's GET /healthz (HTTP
+# plumbing without Redis) and redis-benchmark XADD (Redis alone, pipelined).
+#
+# Prints a Markdown section (scripts/bench puts it into docs/BENCHMARKS.md); exits non-zero
+# when acked != stored.
+#
+# Usage: bench/receiver.sh [--build DIR] [--threads N] [--connections N] [--duration S]
+#                          [--aof everysec|always|no] [--no-baseline] [--receiver-args "..."]
+# Needs: wrk, redis-server, redis-cli, redis-benchmark, a built patchq-receiver ($PATCHQ_BIN, or
+# DIR/bin, default build/bin).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build="$repo/build"
+receiver_threads=2
+connections=64
+duration=10
+aof=everysec
+baseline=1
+extra_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) receiver_threads=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --aof) aof=$2; shift 2 ;;
+    --no-baseline) baseline=0; shift ;;
+    --receiver-args) extra_args=($2); shift 2 ;;
+    --build) build=$2; PATCHQ_BIN=""; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+for tool in wrk redis-server redis-cli redis-benchmark; do
+  command -v "$tool" >/dev/null || { echo "bench/receiver.sh: $tool not found" >&2; exit 2; }
+done
+binary="${PATCHQ_BIN:-$build/bin}/patchq-receiver"
+[ -x "$binary" ] || { echo "bench/receiver.sh: $binary not built" >&2; exit 2; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A loopback port nobody listens on (checked by connecting, not guessed).
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  echo "bench/receiver.sh: no free port" >&2; exit 1
+}
+
+redis_port=$(free_port)
+if [ "$aof" = no ]; then aof_args=(--appendonly no); else aof_args=(--appendonly yes --appendfsync "$aof"); fi
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' "${aof_args[@]}" \
+  --daemonize no --logfile "$work/redis.log" &
+pids+=($!)
+redis_pid=$!
+for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+# Our own server, not someone else's that happened to hold the port first.
+[ "$(redis-cli -p "$redis_port" info server | tr -d '\r' | sed -n 's/^process_id://p')" = "$redis_pid" ] \
+  || { echo "bench/receiver.sh: redis-server did not start on $redis_port" >&2; exit 1; }
+
+port=$(free_port)
+token=bench-token
+PATCHQ_WEBHOOK_TOKEN=$token "$binary" --listen "127.0.0.1:$port" \
+  --redis "redis://127.0.0.1:$redis_port/0" --threads "$receiver_threads" --log-level warn \
+  --max-queue 0 "${extra_args[@]}" 2>"$work/receiver.log" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" = 200 ] && break
+  sleep 0.05
+done
+
+# "Requests/sec: N" and the --latency percentiles, in milliseconds.
+summarise() {
+  local out=$1
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out")
+  to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+  echo "$rps $p50 $p99"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+export PATCHQ_BENCH_PAYLOAD="$repo/tests/data/v7/webhook_v2.json"
+export PATCHQ_BENCH_TOKEN=$token
+export PATCHQ_BENCH_NONCE="$$-$(date +%s)"
+wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$repo/bench/receiver.lua" \
+  "http://127.0.0.1:$port/webhook?target=bench" >"$work/wrk.txt"
+read -r rps p50 p99 <<<"$(summarise "$work/wrk.txt")"
+non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt")
+errors=$(grep -E 'Socket errors' "$work/wrk.txt" || true)
+
+acked=$(curl -s "http://127.0.0.1:$port/metrics" |
+  awk '/^patchq_receiver_requests_total\{route="\/webhook",status="202"\}/ {print $2}')
+stored=$(redis-cli -p "$redis_port" xlen patchq:jobs)
+acked=${acked:-0}
+
+if [ "$acked" = "$stored" ]; then verdict=yes; else verdict=NO; fi
+
+if [ "$baseline" = 1 ]; then
+  wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port/healthz" >"$work/wrk-healthz.txt"
+  read -r hrps hp50 hp99 <<<"$(summarise "$work/wrk-healthz.txt")"
+  xadd=$(redis-benchmark -p "$redis_port" -c 2 -P 64 -n 500000 -q XADD bench:baseline '*' job_id x attempt 0 2>/dev/null |
+    tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
+fi
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo "## Receiver: POST /webhook with the 2 KiB sample payload, wrk -t2 -c$connections -d${duration}s"
+echo
+echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu); wrk, redis-server (AOF, appendfsync"
+echo "$aof) and patchq-receiver (--threads $receiver_threads) on the same box; load average before the"
+echo "run: $load_before. Every request has a unique item id (bench/receiver.lua), so each one is a new job."
+echo
+echo "| | req/s | p50 ms | p99 ms |"
+echo "|---|---|---|---|"
+echo "| patchq-receiver: token check, payload parse, dedup + enqueue script, 202 after XADD | $rps | $p50 | $p99 |"
+if [ "$baseline" = 1 ]; then
+  echo "| baseline, same run: the same server's GET /healthz (HTTP only, no Redis) | $hrps | $hp50 | $hp99 |"
+  echo "| baseline, same run: redis-benchmark XADD, 2 clients, pipeline 64 | $xadd | | |"
+fi
+echo
+[ -n "$non2xx" ] && echo "Non-2xx answers: $non2xx." && echo
+[ -n "$errors" ] && echo "wrk: $errors." && echo
+echo "**acked == stored: $verdict** ($acked answered 202 by the receiver, $stored entries in the jobs stream)."
+[ "$verdict" = yes ]
