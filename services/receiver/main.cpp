@@ -54,6 +54,7 @@ int run(receiver::ReceiverConfig& config) {
   receiver::WebhookOptions webhook_options;
   webhook_options.token = std::move(config.token);
   webhook_options.signature = std::move(config.signature);
+  webhook_options.max_pending_bytes = config.max_pending;
   receiver::WebhookRoute webhook(std::move(webhook_options), writer, metrics);
   routes =
       std::make_unique<receiver::Routes>(webhook, metrics, [&writer] { return writer.ready(); });

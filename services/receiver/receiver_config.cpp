@@ -70,6 +70,8 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
                     "A Redis connection with no reply for this long is dropped and re-dialled")
       .add_int("max-connections", &c.max_connections, "PATCHQ_MAX_CONNECTIONS",
                "Open client connections at most (more are closed at once)", 1)
+      .add_bytes("max-pending", &c.max_pending, "PATCHQ_MAX_PENDING",
+                 "Webhook bytes waiting for Redis at once, at most (503 above)")
       .add_int("batch-jobs", &c.batch_jobs, "PATCHQ_BATCH_JOBS",
                "Most jobs written to Redis in one transaction", 1, 4096)
       .add_int("batches-in-flight", &c.batches_in_flight, "PATCHQ_BATCHES_IN_FLIGHT",

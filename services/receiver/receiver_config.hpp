@@ -33,6 +33,7 @@ struct ReceiverConfig {
   std::chrono::milliseconds redis_timeout{3'000};
   std::chrono::milliseconds shutdown_grace{25'000};
   std::int64_t max_connections = 10'000;
+  std::uint64_t max_pending = 256u << 20;
   std::int64_t batch_jobs = 64;
   std::int64_t batches_in_flight = 2;
   std::string log_level = "info";

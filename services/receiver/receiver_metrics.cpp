@@ -40,6 +40,8 @@ std::string_view rejection_name(Rejection reason) {
       return "redis_unavailable";
     case Rejection::redis_refused:
       return "redis_refused";
+    case Rejection::receiver_busy:
+      return "receiver_busy";
     default:
       return "other";
   }

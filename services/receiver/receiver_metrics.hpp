@@ -33,6 +33,7 @@ enum class Rejection {
   queue_full,
   redis_unavailable,
   redis_refused,
+  receiver_busy,
   count_
 };
 std::string_view rejection_name(Rejection reason);

@@ -135,10 +135,22 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   job.payload = std::move(request.body());
   job.received_at_ms = now_ms();
 
+  const std::uint64_t body_bytes = job.payload.size();
+  // One body is always let through, however large (the server already bounds each one).
+  const std::uint64_t before = pending_bytes_.fetch_add(body_bytes);
+  if (before != 0 && before + body_bytes > options_.max_pending_bytes) {
+    pending_bytes_.fetch_sub(body_bytes);
+    auto res = refuse(header_of(request), 503, Rejection::receiver_busy,
+                      "too many webhooks waiting for redis, retry later");
+    res.set(bhttp::field::retry_after, std::to_string(options_.retry_after_unavailable.count()));
+    respond(std::move(res));
+    return;
+  }
   metrics_.webhook_started();
   const auto started = Clock::now();
-  writer_.enqueue(std::move(job), [this, header = header_of(request), started,
+  writer_.enqueue(std::move(job), [this, header = header_of(request), started, body_bytes,
                                    respond = std::move(respond)](queue::EnqueueOutcome outcome) {
+    pending_bytes_.fetch_sub(body_bytes);
     metrics_.webhook_finished();
     metrics_.observe_enqueue_seconds(std::chrono::duration<double>(Clock::now() - started).count());
     switch (outcome.status) {

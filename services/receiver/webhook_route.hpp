@@ -1,10 +1,10 @@
 // WebhookRoute: POST /webhook?target=<slug> — one V7 delivery in, one job out.
 // Checks, in order (the first failing one answers): token (401), signature when configured
 // (401), JSON media type (415), target slug (400), payload (400 with the parser's reason, so
-// V7's stage shows why). Then the enqueue script: 202 {"job_id","status":"queued"} only once
-// Redis confirmed the XADD; 200 with the original job for a delivery seen within the dedup
-// window; 503 + Retry-After when the queue is full or Redis is unreachable or refuses.
-// (413 is the HTTP server's: it never hands an oversize body to a route.)
+// V7's stage shows why), room among the bodies waiting for Redis (503). Then the enqueue: 202
+// {"job_id","status":"queued"} only once Redis confirmed the XADD; 200 with the original job for a
+// delivery seen within the dedup window; 503 + Retry-After when the queue is full or Redis is
+// unreachable or refuses. (413 is the HTTP server's: it never hands an oversize body to a route.)
 //
 // Invariant: every request gets exactly one answer, and a 202 is sent only after the job's
 // record and stream entry are in Redis.
@@ -29,8 +29,9 @@ namespace patchq::receiver {
 struct WebhookOptions {
   std::optional<auth::TokenAuth> token;             // none: no token check (--insecure-no-auth)
   std::optional<auth::WebhookSignature> signature;  // none: no signature check
-  std::uint64_t max_queue = 0;                      // 0: no limit
-  std::chrono::seconds dedup_ttl{24 * 3600};
+  // Bytes of webhook bodies waiting for Redis at once, at most; past it 503 (a slow Redis must
+  // not let thousands of connections pin 4 MiB each).
+  std::uint64_t max_pending_bytes = 256u << 20;
   std::chrono::seconds retry_after_unavailable{5};
   std::chrono::seconds retry_after_full{30};
 };
@@ -62,6 +63,7 @@ class WebhookRoute {
 
   WebhookOptions options_;
   LogThrottle refusal_log_;
+  std::atomic<std::uint64_t> pending_bytes_{0};
   JobWriter& writer_;
   ReceiverMetrics& metrics_;
 };

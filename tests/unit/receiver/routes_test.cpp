@@ -335,6 +335,32 @@ TEST(Webhook, RedisDownIs503WithRetryAfter) {
   EXPECT_EQ(res[bhttp::field::retry_after], "5");
 }
 
+int server_pid(RedisServer& redis) {
+  const std::string info = redis.command({"INFO", "server"}).str;
+  return std::stoi(info.substr(info.find("process_id:") + 11));
+}
+
+TEST(Webhook, TooManyBytesWaitingForRedisIs503WithRetryAfter) {
+  RedisServer redis;
+  WebhookOptions options = Receiver::default_options();
+  options.max_pending_bytes = 1;  // one body at a time
+  Receiver receiver(redis, std::move(options));
+  const int pid = server_pid(redis);
+  ::kill(pid, SIGSTOP);  // the first job now waits for Redis
+  auto first = std::async(std::launch::async, [&] {
+    return receiver.call(post("/webhook?target=a", sample_payload()));
+  });
+  ASSERT_TRUE(testing::wait_until([&] {
+    return receiver.metrics().render().find("patchq_receiver_in_flight 1") != std::string::npos;
+  }));
+  const auto second = receiver.call(post("/webhook?target=b", sample_payload()));
+  ::kill(pid, SIGCONT);
+  EXPECT_EQ(second.result_int(), 503);
+  EXPECT_EQ(second.body(), R"({"error":"too many webhooks waiting for redis, retry later"})");
+  EXPECT_EQ(second[bhttp::field::retry_after], "5");
+  EXPECT_EQ(first.get().result_int(), 202);
+}
+
 TEST(Webhook, RejectionsAndDedupHitsAreCounted) {
   RedisServer redis;
   Receiver receiver(redis);
