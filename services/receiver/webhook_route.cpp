@@ -71,9 +71,12 @@ std::string WebhookRoute::describe_auth() const {
 http::Response WebhookRoute::refuse(const http::Request& request, unsigned status, Rejection reason,
                                     std::string_view message) {
   metrics_.count_rejection(reason);
-  // A 4xx is about one sender's request: worth a line. 503s come in storms during an outage;
-  // the Redis client logs the outage itself once, and the metrics count every refusal.
-  obs::LogLine line(status < 500 ? obs::Level::info : obs::Level::debug, "webhook_rejected");
+  // A 4xx is about one sender's request: worth a line, except that unauthenticated callers
+  // get at most one a second (anyone can send them). 503s come in storms during an outage;
+  // the Redis client logs the outage itself once. The metrics count every refusal.
+  const bool worth_a_line =
+      status < 500 && (reason != Rejection::unauthorized || unauthorized_log_.allow());
+  obs::LogLine line(worth_a_line ? obs::Level::info : obs::Level::debug, "webhook_rejected");
   line.field("status", status).field("reason", rejection_name(reason)).field("detail", message);
   return http::json_error(request, static_cast<bhttp::status>(status), message);
 }

@@ -63,6 +63,7 @@ class WebhookRoute {
 
   WebhookOptions options_;
   LogThrottle refusal_log_;
+  LogThrottle unauthorized_log_;
   std::atomic<std::uint64_t> pending_bytes_{0};
   JobWriter& writer_;
   ReceiverMetrics& metrics_;
