@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/config/flag_set.hpp"
+#include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
@@ -44,23 +45,6 @@ struct SimFlags {
   bool fsync = false;
   std::string log_level = "info";
 };
-
-// "host:port" or "[v6]:port" -> host and port; nullopt when malformed.
-std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port_text = text.substr(colon + 1);
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  const unsigned long port = std::stoul(port_text);
-  if (port > 65535) return std::nullopt;
-  return std::make_pair(host, static_cast<unsigned short>(port));
-}
 
 // Without --data-dir the simulator keeps its files in a fresh temp dir removed at exit.
 class ScratchDir {
@@ -194,14 +178,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "patchq-v7sim: --team must be a slug ([a-z0-9_-])\n");
     return 2;
   }
-  const auto listen = split_listen(flags.listen);
+  std::string listen_error;
+  const auto listen = http::parse_listen_address(flags.listen, &listen_error);
   if (!listen) {
-    std::fprintf(stderr, "patchq-v7sim: --listen: expected host:port, got '%s'\n",
-                 flags.listen.c_str());
+    std::fprintf(stderr, "patchq-v7sim: --listen: %s\n", listen_error.c_str());
     return 2;
   }
   try {
-    return run(flags, listen->first, listen->second);
+    return run(flags, listen->host, listen->port);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "patchq-v7sim: %s\n", e.what());
     return 1;

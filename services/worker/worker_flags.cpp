@@ -4,6 +4,7 @@
 #include <charconv>
 #include <thread>
 
+#include "common/http/listen_address.hpp"
 #include "common/obs/log.hpp"
 
 namespace patchq::worker {
@@ -39,18 +40,13 @@ void add_worker_flags(config::FlagSet& flags, WorkerConfig& c) {
 }
 
 std::string parse_listen_address(const std::string& text, std::string* host, int* port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return "expected host:port such as 127.0.0.1:9100 or 0.0.0.0:9100, got '" + text + "'";
-  }
-  *host = text.substr(0, colon);
-  const std::string digits = text.substr(colon + 1);
-  int value = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size() || value < 1 || value > 65535) {
-    return "port must be 1..65535, got '" + digits + "'";
-  }
-  *port = value;
+  std::string error;
+  const auto address = http::parse_listen_address(text, &error);
+  if (!address) return error;
+  // Process n of a supervisor listens on port + n: "any free port" cannot work here.
+  if (address->port == 0) return "port must be 1..65535, got '0'";
+  *host = address->host;
+  *port = address->port;
   return "";
 }
 
