@@ -49,6 +49,7 @@ Chain::Chain(ChainOptions options) {
                                    "--log-level",
                                    "warn"};
   if (options.create_target) args.push_back("--create-target");
+  args.insert(args.end(), options.worker_args.begin(), options.worker_args.end());
   // The key goes through the environment, as in production.
   worker_ = std::make_unique<testing::ChildProcess>(
       testing::binary_path("patchq-worker"), args,

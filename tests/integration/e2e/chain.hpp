@@ -23,6 +23,7 @@ namespace patchq::e2e {
 struct ChainOptions {
   bool create_target = true;  // the worker's --create-target
   int worker_processes = 2;
+  std::vector<std::string> worker_args = {};  // more worker flags, after the defaults
 };
 
 // patchqctl stats --json.
