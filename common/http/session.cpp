@@ -113,6 +113,9 @@ void Session::do_read() {
 }
 
 void Session::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  // A read that completed just before shutdown closed the socket is still queued: a request
+  // started now could be stored by a route yet never answered, so it is not started.
+  if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "idle");
   buffer_.commit(bytes);
   if (!first_request_) stream_.expires_after(settings_->options.header_timeout);

@@ -12,5 +12,6 @@ int main(int argc, char** argv) {
       "Runs V7 image-patch jobs from the Redis queue: one supervisor, N worker processes.";
   program.make_handler = patchq::worker::make_patch_handler;
   program.add_handler_flags = patchq::worker::add_patch_handler_flags;
+  program.check_handler_flags = patchq::worker::check_patch_handler_flags;
   return patchq::worker::worker_main(argc, argv, program);
 }

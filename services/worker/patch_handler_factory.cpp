@@ -21,6 +21,12 @@ void add_patch_handler_flags(config::FlagSet& flags) {
   patchjob::add_patch_job_flags(flags, handler_flags());
 }
 
+std::string check_patch_handler_flags() {
+  std::string error;
+  if (!patchjob::to_patch_job_config(handler_flags(), &error)) return error;
+  return "";
+}
+
 queue::JobHandler make_patch_handler(const WorkerConfig& config) {
   std::string error;
   auto job_config = patchjob::to_patch_job_config(handler_flags(), &error);

@@ -10,6 +10,8 @@ namespace patchq::worker {
 
 // Registers the handler's flags; the values live until the process exits.
 void add_patch_handler_flags(config::FlagSet& flags);
+// The reason the handler's flags are unusable, or empty.
+std::string check_patch_handler_flags();
 // Builds the handler for one worker process (throws with a clear message on bad settings).
 queue::JobHandler make_patch_handler(const WorkerConfig& config);
 

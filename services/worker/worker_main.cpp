@@ -33,6 +33,13 @@ int worker_main(int argc, const char* const* argv, const WorkerProgram& program)
     std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(), why.c_str());
     return 2;
   }
+  if (program.check_handler_flags) {
+    // Before any fork: a bad handler setting is a usage error, not a crash loop of children.
+    if (const std::string why = program.check_handler_flags(); !why.empty()) {
+      std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(), why.c_str());
+      return 2;
+    }
+  }
   if (!program.make_handler) {
     std::fprintf(stderr,
                  "%s: this build has no job handler; plug one in through "
