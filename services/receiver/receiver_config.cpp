@@ -4,36 +4,10 @@
 #include <charconv>
 #include <thread>
 
+#include "common/http/listen_address.hpp"
 #include "common/queue/key_schema.hpp"
 
 namespace patchq::receiver {
-
-std::optional<std::pair<std::string, unsigned short>> parse_listen(std::string_view listen) {
-  std::string host;
-  std::string_view port_text;
-  if (listen.starts_with('[')) {
-    const auto close = listen.find(']');
-    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
-      return std::nullopt;
-    }
-    host = std::string(listen.substr(1, close - 1));
-    port_text = listen.substr(close + 2);
-  } else {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    host = std::string(listen.substr(0, colon));
-    port_text = listen.substr(colon + 1);
-  }
-  if (host.empty()) host = "0.0.0.0";
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port > 65535) {
-    return std::nullopt;
-  }
-  return std::make_pair(host, static_cast<unsigned short>(port));
-}
 
 ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args) {
   ReceiverConfigResult result;
@@ -91,10 +65,11 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
     return result;
   };
   if (!parsed.positional.empty()) return fail("unexpected argument '" + parsed.positional[0] + "'");
-  auto listen = parse_listen(c.listen);
-  if (!listen) return fail("--listen: expected host:port, got '" + c.listen + "'");
-  c.host = listen->first;
-  c.port = listen->second;
+  std::string listen_error;
+  auto listen = http::parse_listen_address(c.listen, &listen_error);
+  if (!listen) return fail("--listen: " + listen_error);
+  c.host = listen->host;
+  c.port = listen->port;
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   std::string error;
   auto endpoint = redis::parse_redis_url(c.redis_url, &error);

@@ -54,7 +54,4 @@ struct ReceiverConfigResult {
 
 ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args);
 
-// "host:port", "[v6]:port" or ":port" (all interfaces). nullopt when malformed.
-std::optional<std::pair<std::string, unsigned short>> parse_listen(std::string_view listen);
-
 }  // namespace patchq::receiver

@@ -63,15 +63,5 @@ TEST(ReceiverConfig, RefusesAMalformedSigningSecret) {
   EXPECT_EQ(r.status, config::ParseStatus::error);
 }
 
-TEST(ListenAddress, ParsesHostPortIpv6AndPortOnly) {
-  EXPECT_EQ(parse_listen("127.0.0.1:80"),
-            std::make_pair(std::string("127.0.0.1"), static_cast<unsigned short>(80)));
-  EXPECT_EQ(parse_listen("[::1]:8080")->first, "::1");
-  EXPECT_EQ(parse_listen(":9000")->first, "0.0.0.0");
-  EXPECT_FALSE(parse_listen("localhost").has_value());
-  EXPECT_FALSE(parse_listen("host:70000").has_value());
-  EXPECT_FALSE(parse_listen("host:").has_value());
-}
-
 }  // namespace
 }  // namespace patchq::receiver
