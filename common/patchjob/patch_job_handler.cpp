@@ -48,8 +48,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   auto uploader = client_.start_upload(*team, *target);
   const auto upload_started = Clock::now();
   const auto sink = [&](patch::Tile&& tile) {
-    uploader->add(
-        v7::Tile{std::move(tile.name), std::string(tile.bytes.begin(), tile.bytes.end()), "/"});
+    uploader->add(v7::Tile{std::move(tile.name), std::move(tile.bytes), "/"});
     return !ctx.stop_requested();
   };
   const patch::TileResult tiled = patch::cut_tiles(item, *image, config_.tiles, sink);

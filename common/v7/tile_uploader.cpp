@@ -150,7 +150,7 @@ void TileUploader::complete(std::size_t index, TileOutcome outcome, std::optiona
   entry.result.outcome = outcome;
   entry.result.error = std::move(error);
   if (outcome == TileOutcome::uploaded) bytes_sent_ += entry.tile.bytes.size();
-  std::string().swap(entry.tile.bytes);  // the bytes are no longer needed
+  std::vector<unsigned char>().swap(entry.tile.bytes);  // the bytes are no longer needed
   ++done_count_;
   changed_.notify_all();
 }
@@ -231,7 +231,7 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
     std::lock_guard lock(mutex_);
     for (std::size_t index : batch) {
       const Tile& tile = entries_[index].tile;  // stable: only complete() releases the bytes
-      items.push_back({tile.name, tile.path, tile.bytes});
+      items.push_back({tile.name, tile.path, tile.view()});
     }
   }
   auto response = api_.direct_upload(http, team_, dataset_, items);
@@ -280,7 +280,7 @@ void TileUploader::finish_transfer(net::HttpClient& http, std::size_t index,
   std::string name;
   {
     std::lock_guard lock(mutex_);
-    bytes = entries_[index].tile.bytes;  // stable: only complete() releases them
+    bytes = entries_[index].tile.view();  // stable: only complete() releases them
     name = entries_[index].tile.name;
   }
   std::optional<V7Error> error;

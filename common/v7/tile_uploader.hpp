@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -41,10 +42,19 @@
 namespace patchq::v7 {
 
 struct Tile {
-  std::string name;   // item name in the dataset, e.g. "cars_<annotation-id>_r0c1.png"
-  std::string bytes;  // encoded image
+  std::string name;                  // item name in the dataset, e.g. "cars_<id>_r0c1.png"
+  std::vector<unsigned char> bytes;  // encoded image, as the encoder produced it (never copied)
   std::string path = "/";
+
+  std::string_view view() const {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+  }
 };
+
+// Bytes for a Tile from text (tests and tools).
+inline std::vector<unsigned char> tile_bytes(std::string_view text) {
+  return {text.begin(), text.end()};
+}
 
 enum class TileOutcome { uploaded, already_existed, failed };
 std::string_view to_string(TileOutcome outcome);

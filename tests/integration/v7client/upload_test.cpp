@@ -20,7 +20,7 @@ std::vector<Tile> make_tiles(int n, std::size_t bytes = 1000, const std::string&
   for (int i = 0; i < n; ++i) {
     std::string content(bytes, static_cast<char>('a' + i % 26));
     content += std::to_string(i);
-    tiles.push_back({stem + "_r0c" + std::to_string(i) + ".png", std::move(content)});
+    tiles.push_back({stem + "_r0c" + std::to_string(i) + ".png", tile_bytes(content)});
   }
   return tiles;
 }
@@ -45,7 +45,8 @@ TEST(V7Upload, RegisterModeUploadsEveryTileIntact) {
   auto names = sim.item_names("tiles");
   EXPECT_EQ(names.size(), 12u);
   for (const auto& tile : expected) {
-    EXPECT_EQ(sim.item_sha256("tiles", tile.name), testing::sha256_hex(tile.bytes)) << tile.name;
+    EXPECT_EQ(sim.item_sha256("tiles", tile.name), testing::sha256_hex(std::string(tile.view())))
+        << tile.name;
   }
   EXPECT_EQ(sim.count("sign"), 12);
   EXPECT_EQ(sim.count("confirm"), 12);
@@ -91,7 +92,8 @@ TEST(V7Upload, DirectModeBatchesTilesAndIsIdempotent) {
   const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
   EXPECT_EQ(report.uploaded, 20u);
   EXPECT_EQ(sim.item_names("tiles").size(), 20u);
-  EXPECT_EQ(sim.item_sha256("tiles", expected[7].name), testing::sha256_hex(expected[7].bytes));
+  EXPECT_EQ(sim.item_sha256("tiles", expected[7].name),
+            testing::sha256_hex(std::string(expected[7].view())));
   EXPECT_LT(sim.count("direct_upload"), 20);
   EXPECT_EQ(sim.count("sign"), 0);
   const auto again = client.upload_tiles(kTeam, "tiles", make_tiles(20));
