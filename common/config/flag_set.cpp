@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
@@ -106,6 +107,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
     return std::nullopt;
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
+}
+
+std::optional<int> exit_code_after_parse(ParseStatus status, const std::string& message) {
+  switch (status) {
+    case ParseStatus::ok:
+      return std::nullopt;
+    case ParseStatus::help:
+      std::fputs(message.c_str(), stdout);
+      return 0;
+    case ParseStatus::error:
+      std::fprintf(stderr, "%s\n", message.c_str());
+      return 2;
+  }
+  return std::nullopt;
 }
 
 FlagSet::FlagSet(std::string program, std::string summary)

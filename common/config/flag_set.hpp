@@ -27,6 +27,13 @@ struct ParseResult {
   std::vector<std::string> positional;
 };
 
+// For a program's main, after parsing: help prints the usage on stdout (exit 0), an error
+// prints its reason (which already names the program) on stderr (exit 2); nullopt means go on.
+std::optional<int> exit_code_after_parse(ParseStatus status, const std::string& message);
+inline std::optional<int> exit_code_after_parse(const ParseResult& result) {
+  return exit_code_after_parse(result.status, result.message);
+}
+
 class FlagSet {
  public:
   FlagSet(std::string program, std::string summary);

@@ -186,15 +186,7 @@ class AsyncClientSteps {
   static void send_setup(const std::shared_ptr<AsyncClient>& self) {
     Impl& s = *self->impl_;
     const auto& ep = s.options.endpoint;
-    std::vector<std::vector<std::string>> setup;
-    if (!ep.password.empty()) {
-      if (ep.username.empty()) {
-        setup.push_back({"AUTH", ep.password});
-      } else {
-        setup.push_back({"AUTH", ep.username, ep.password});
-      }
-    }
-    if (ep.db != 0) setup.push_back({"SELECT", std::to_string(ep.db)});
+    std::vector<std::vector<std::string>> setup = connection_setup_commands(ep);
     if (!s.options.name.empty()) setup.push_back({"CLIENT", "SETNAME", s.options.name});
     for (const LuaScript* script : s.options.preload) {
       setup.push_back({"SCRIPT", "LOAD", script->text()});

@@ -25,6 +25,19 @@ std::string RedisEndpoint::describe() const {
   return "redis://" + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
+std::vector<std::vector<std::string>> connection_setup_commands(const RedisEndpoint& ep) {
+  std::vector<std::vector<std::string>> setup;
+  if (!ep.password.empty()) {
+    if (ep.username.empty()) {
+      setup.push_back({"AUTH", ep.password});
+    } else {
+      setup.push_back({"AUTH", ep.username, ep.password});
+    }
+  }
+  if (ep.db != 0) setup.push_back({"SELECT", std::to_string(ep.db)});
+  return setup;
+}
+
 std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error) {
   constexpr std::string_view scheme = "redis://";
   if (url.substr(0, scheme.size()) != scheme) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace patchq::redis {
 
@@ -16,6 +17,10 @@ struct RedisEndpoint {
   std::string password;          // optional
   std::string describe() const;  // "redis://host:port/db", with the password masked
 };
+
+// The commands a new connection sends before anything else: AUTH when a password is set,
+// SELECT when the database is not 0. Shared by the sync and the async client.
+std::vector<std::vector<std::string>> connection_setup_commands(const RedisEndpoint& endpoint);
 
 std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
 

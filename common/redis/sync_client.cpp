@@ -51,15 +51,7 @@ void SyncClient::ensure_connected() {
   }
   redisEnableKeepAlive(context_);
   set_timeout(options_.command_timeout);
-  std::vector<std::vector<std::string>> setup;
-  if (!ep.password.empty()) {
-    if (ep.username.empty()) {
-      setup.push_back({"AUTH", ep.password});
-    } else {
-      setup.push_back({"AUTH", ep.username, ep.password});
-    }
-  }
-  if (ep.db != 0) setup.push_back({"SELECT", std::to_string(ep.db)});
+  const auto setup = connection_setup_commands(ep);
   for (const auto& cmd : setup) {
     append_argv(context_, cmd);
     void* raw = nullptr;

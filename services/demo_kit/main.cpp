@@ -14,7 +14,6 @@
 namespace {
 
 using patchq::config::FlagSet;
-using patchq::config::ParseStatus;
 
 constexpr const char* kUsage =
     "Usage: patchq-demo-kit make-image|contact-sheet|compare [flags] (--help for each)\n";
@@ -26,13 +25,7 @@ int fail(const std::string& message) {
 
 // Parses flags for one subcommand; returns -1 to continue, or the exit code to stop with.
 int parse(FlagSet& flags, const std::vector<std::string>& args) {
-  const auto result = flags.parse(args);
-  if (result.status == ParseStatus::help) {
-    std::fputs(result.message.c_str(), stdout);
-    return 0;
-  }
-  if (result.status == ParseStatus::error) return fail(result.message);
-  return -1;
+  return patchq::config::exit_code_after_parse(flags.parse(args)).value_or(-1);
 }
 
 int make_image(const std::vector<std::string>& args) {

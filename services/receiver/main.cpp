@@ -97,14 +97,7 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = receiver::parse_receiver_config(args);
-  if (parsed.status == config::ParseStatus::help) {
-    std::fputs(parsed.message.c_str(), stdout);
-    return 0;
-  }
-  if (parsed.status == config::ParseStatus::error) {
-    std::fprintf(stderr, "%s\n", parsed.message.c_str());
-    return 2;
-  }
+  if (auto code = config::exit_code_after_parse(parsed.status, parsed.message)) return *code;
   obs::set_log_service("receiver");
   obs::Level level;
   if (!obs::parse_log_level(parsed.config.log_level, &level)) {

@@ -22,7 +22,6 @@
 namespace {
 
 using patchq::config::FlagSet;
-using patchq::config::ParseStatus;
 
 int refuse(const std::string& reason) {
   std::cerr << "patchq-tile: " << reason << "\n";
@@ -69,14 +68,7 @@ int main(int argc, char** argv) {
                  "largest payload file accepted");
   patchq::patch::add_tile_flags(flags, tile_flags);
   const auto parsed = flags.parse(argc, argv);
-  if (parsed.status == ParseStatus::help) {
-    std::cout << parsed.message;
-    return 0;
-  }
-  if (parsed.status == ParseStatus::error) {
-    std::cerr << parsed.message << "\n";
-    return 2;
-  }
+  if (auto code = patchq::config::exit_code_after_parse(parsed)) return *code;
   if (!parsed.positional.empty()) {
     std::cerr << "patchq-tile: unexpected argument '" << parsed.positional.front()
               << "' (see --help)\n";

@@ -155,14 +155,7 @@ int main(int argc, char** argv) {
                 "fsync every write (survive machine crashes, not only process restarts)")
       .add_string("log-level", &flags.log_level, "V7SIM_LOG_LEVEL", "debug, info, warn or error");
   const auto parsed = set.parse(argc, argv);
-  if (parsed.status == config::ParseStatus::help) {
-    std::printf("%s", parsed.message.c_str());
-    return 0;
-  }
-  if (parsed.status == config::ParseStatus::error) {
-    std::fprintf(stderr, "patchq-v7sim: %s\n", parsed.message.c_str());
-    return 2;
-  }
+  if (auto code = config::exit_code_after_parse(parsed)) return *code;
   obs::Level level;
   if (!obs::parse_log_level(flags.log_level, &level)) {
     std::fprintf(stderr, "patchq-v7sim: --log-level: expected debug, info, warn or error\n");

@@ -16,14 +16,7 @@ int worker_main(int argc, const char* const* argv, const WorkerProgram& program)
   add_worker_flags(flags, config);
   if (program.add_handler_flags) program.add_handler_flags(flags);
   const config::ParseResult parsed = flags.parse(argc, argv);
-  if (parsed.status == config::ParseStatus::help) {
-    std::fputs(parsed.message.c_str(), stdout);
-    return 0;
-  }
-  if (parsed.status == config::ParseStatus::error) {
-    std::fprintf(stderr, "%s\n", parsed.message.c_str());
-    return 2;
-  }
+  if (auto code = config::exit_code_after_parse(parsed)) return *code;
   if (!parsed.positional.empty()) {
     std::fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", program.name.c_str(),
                  parsed.positional.front().c_str());

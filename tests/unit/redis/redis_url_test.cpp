@@ -37,5 +37,15 @@ TEST(RedisUrl, RejectsOtherSchemesAndBadPortsWithAReason) {
   EXPECT_NE(error.find("port must be 1..65535"), std::string::npos);
 }
 
+TEST(RedisUrl, SetupCommandsAuthenticateAndSelectOnlyWhenNeeded) {
+  EXPECT_TRUE(connection_setup_commands(*parse_redis_url("redis://h:1/0")).empty());
+  const auto setup = connection_setup_commands(*parse_redis_url("redis://u:pw@h:1/3"));
+  ASSERT_EQ(setup.size(), 2u);
+  EXPECT_EQ(setup[0], (std::vector<std::string>{"AUTH", "u", "pw"}));
+  EXPECT_EQ(setup[1], (std::vector<std::string>{"SELECT", "3"}));
+  EXPECT_EQ(connection_setup_commands(*parse_redis_url("redis://:pw@h"))[0],
+            (std::vector<std::string>{"AUTH", "pw"}));
+}
+
 }  // namespace
 }  // namespace patchq::redis
