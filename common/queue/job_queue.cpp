@@ -4,10 +4,9 @@
 #include "common/queue/job_queue.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <random>
 
 #include "common/obs/log.hpp"
+#include "common/queue/job_id.hpp"
 #include "common/queue/lua_prelude.hpp"
 #include "common/queue/reply_fields.hpp"
 
@@ -52,14 +51,6 @@ Job job_of(const Delivery& delivery) {
   job.stream_entry_id = delivery.entry_id;
   job.deliveries = delivery.deliveries;
   return job;
-}
-
-std::string new_job_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char out[33];
-  std::snprintf(out, sizeof out, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return out;
 }
 
 JobQueue::JobQueue(redis::SyncClient& client, KeySchema keys)

@@ -56,9 +56,6 @@ struct Delivery {
 // The fields of `delivery` that identify a job for renewals and outcomes (no record fields).
 Job job_of(const Delivery& delivery);
 
-// 32 lower-case hex characters from the OS random source.
-std::string new_job_id();
-
 class JobQueue {
  public:
   JobQueue(redis::SyncClient& client, KeySchema keys);

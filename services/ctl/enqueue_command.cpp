@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/queue/job_id.hpp"
 #include "common/queue/job_queue.hpp"
 #include "services/ctl/commands.hpp"
 

@@ -5,6 +5,7 @@
 
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
+#include "common/queue/job_id.hpp"
 #include "common/webhook/payload_parser.hpp"
 #include "services/receiver/job_identity.hpp"
 #include "services/receiver/target_slug.hpp"
@@ -132,7 +133,7 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   job.dedup_hash = webhook_id.empty() ? delivery_hash(item.item_id, *target, request.body())
                                       : delivery_hash_of_webhook_id(webhook_id, *target);
   job.delivery_id = webhook_id.empty() ? job.dedup_hash : std::string(webhook_id);
-  job.job_id = new_job_id();
+  job.job_id = queue::new_job_id();
   job.item_id = item.item_id;
   job.target = std::move(*target);
   job.payload = std::move(request.body());

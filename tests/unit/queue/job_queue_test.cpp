@@ -21,7 +21,7 @@ TEST_F(JobQueueTest, EnqueueWritesTheRecordFieldsAndOneStreamEntry) {
   spec.delivery_id = "delivery-3";
   spec.received_at_ms = 1700000000123;
   const std::string id = queue_.enqueue(spec);
-  EXPECT_EQ(id.size(), 32u);
+  EXPECT_EQ(id.size(), 36u);  // a UUIDv7, like the receiver's
   EXPECT_EQ(hget(id, "payload"), R"({"a":1})");
   EXPECT_EQ(hget(id, "target"), "ds-patches");
   EXPECT_EQ(hget(id, "item_id"), "item-9");
