@@ -14,9 +14,10 @@ namespace patchq::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(asio::io_context& ioc, std::shared_ptr<const SessionSettings> settings)
-    : ioc_(ioc),
-      strand_(asio::make_strand(ioc)),
+Listener::Listener(std::vector<asio::io_context*> loops,
+                   std::shared_ptr<const SessionSettings> settings)
+    : loops_(std::move(loops)),
+      strand_(asio::make_strand(*loops_.front())),
       acceptor_(strand_),
       retry_timer_(strand_),
       settings_(std::move(settings)) {
@@ -49,8 +50,10 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   if (!acceptor_.is_open()) return;
-  // Each connection gets its own strand, so its handlers never run concurrently.
-  acceptor_.async_accept(asio::make_strand(ioc_), boost::beast::bind_front_handler(
+  // Each connection gets its own strand, so its handlers never run concurrently, on the next
+  // loop: a connection's handlers then never cross threads.
+  asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
+  acceptor_.async_accept(asio::make_strand(loop), boost::beast::bind_front_handler(
                                                       &Listener::on_accept, shared_from_this()));
 }
 

@@ -1,6 +1,6 @@
-// HttpServer: owns the io_context, its threads, the listener and the connection registry; see
-// server.hpp for the lifecycle. Invariant: the threads are joined before the registry drops
-// the sessions, and the sessions before the io_context goes away.
+// HttpServer: owns the loops (io_contexts), their threads, the listener and the connection
+// registry; see server.hpp for the lifecycle. Invariant: the threads are joined before the registry
+// drops the sessions, and the sessions before the loops go away.
 #include "common/http/server.hpp"
 
 #include <exception>
@@ -11,15 +11,19 @@
 
 namespace patchq::http {
 
-HttpServer::HttpServer(ServerOptions options, Handler handler)
-    : ioc_(options.threads > 0 ? options.threads : 1) {
+HttpServer::HttpServer(ServerOptions options, Handler handler) {
   if (options.threads < 1) options.threads = 1;
+  for (int i = 0; i < options.threads; ++i) {
+    // Concurrency hint 1: each loop is run by one thread, so Asio skips waking others.
+    loops_.push_back(std::make_unique<boost::asio::io_context>(1));
+    loop_pointers_.push_back(loops_.back().get());
+  }
   auto settings = std::make_shared<SessionSettings>();
   settings->options = std::move(options);
   settings->handler = std::move(handler);
   settings->registry = std::make_shared<ConnectionRegistry>();
   settings_ = std::move(settings);
-  listener_ = std::make_shared<Listener>(ioc_, settings_);
+  listener_ = std::make_shared<Listener>(loop_pointers_, settings_);
 }
 
 HttpServer::~HttpServer() {
@@ -33,7 +37,14 @@ unsigned short HttpServer::port() const {
 }
 
 boost::asio::io_context& HttpServer::io_context() {
-  return ioc_;
+  return *loops_.front();
+}
+
+bool HttpServer::running_on_a_loop() const {
+  for (const auto& loop : loops_) {
+    if (loop->get_executor().running_in_this_thread()) return true;
+  }
+  return false;
 }
 
 std::size_t HttpServer::open_connections() const {
@@ -44,13 +55,13 @@ void HttpServer::start() {
   std::lock_guard lock(lifecycle_mu_);
   if (started_ || stopping_) return;
   started_ = true;
-  work_.emplace(ioc_.get_executor());
+  for (auto& loop : loops_) work_.emplace_back(loop->get_executor());
   listener_->run();
-  for (int i = 0; i < settings_->options.threads; ++i) {
-    threads_.emplace_back([this] {
+  for (auto& loop_ptr : loops_) {
+    threads_.emplace_back([loop = loop_ptr.get()] {
       for (;;) {
         try {
-          ioc_.run();
+          loop->run();
           return;
         } catch (const std::exception& e) {  // a bug in a handler must not stop the server
           obs::log_error("http_loop_exception").field("what", e.what());
@@ -67,7 +78,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::shutdown(std::chrono::milliseconds grace) {
-  const bool on_loop_thread = ioc_.get_executor().running_in_this_thread();
+  const bool on_loop_thread = running_on_a_loop();
   {
     std::unique_lock lock(lifecycle_mu_);
     if (stopping_) {
@@ -101,8 +112,8 @@ void HttpServer::drain_and_stop(std::chrono::milliseconds grace) {
       for (const auto& session : registry.snapshot()) session->force_close();
       registry.wait_empty_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
     }
-    work_.reset();
-    ioc_.stop();
+    work_.clear();
+    for (auto& loop : loops_) loop->stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
   }

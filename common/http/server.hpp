@@ -6,6 +6,10 @@
 // 400 for malformed requests, 431 for oversize headers; header/body/idle timeouts close the
 // connection; "Expect: 100-continue" is answered; every response gets version, keep-alive,
 // Server and Content-Length. Connection errors are logged at debug level only.
+// Threads: one event loop (io_context) per thread, each running alone on its thread; every
+// connection is placed on one loop at accept and stays there, so a request's handlers, the
+// Redis connection of its loop and its answer never cross threads or contend for a lock (a
+// shared io_context run by N threads cost ~1.8x the CPU per request, see docs/RECEIVER.md).
 // Lifecycle: construct (binds) -> start()/run() -> shutdown(grace) -> destroy.
 #pragma once
 
@@ -37,7 +41,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   unsigned short port() const;  // the bound port
-  void start();                 // starts `threads` threads running the io_context; returns at once
+  void start();                 // starts one thread per loop; returns at once
   void run();                   // start() + block until shut down
   // Graceful: stop accepting now; in-flight requests still get their real answer; idle
   // keep-alive connections are closed; returns when all connections are closed or `grace`
@@ -45,16 +49,23 @@ class HttpServer {
   // Called from a loop thread (a signal handler or route on io_context()), it starts the same
   // work on a thread of its own and returns at once; run() returns when it is done.
   void shutdown(std::chrono::milliseconds grace);
-  boost::asio::io_context& io_context();  // so services run timers/signals on the same loop
+  // The first loop, so services run timers and signals on a server thread.
+  boost::asio::io_context& io_context();
+  // Every loop (options.threads of them), for services that keep per-loop state such as one
+  // Redis connection per loop. A loop is only run by its own thread.
+  const std::vector<boost::asio::io_context*>& loops() const { return loop_pointers_; }
   std::size_t open_connections() const;
 
  private:
   void drain_and_stop(std::chrono::milliseconds grace);
 
-  boost::asio::io_context ioc_;
+  bool running_on_a_loop() const;
+
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  std::vector<boost::asio::io_context*> loop_pointers_;
   std::shared_ptr<SessionSettings> settings_;
   std::shared_ptr<Listener> listener_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::thread shutdown_thread_;
 

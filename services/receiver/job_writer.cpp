@@ -6,13 +6,13 @@
 
 namespace patchq::receiver {
 
-JobWriter::JobWriter(boost::asio::io_context& io, Options options) {
-  const std::size_t n = options.connections == 0 ? 1 : options.connections;
-  for (std::size_t i = 0; i < n; ++i) {
+JobWriter::JobWriter(const std::vector<boost::asio::io_context*>& loops, Options options)
+    : loops_(loops) {
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
     auto client_options = options.client;
     client_options.name = "patchq-receiver-" + std::to_string(i);
-    clients_.push_back(
-        redis::AsyncClient::create(boost::asio::make_strand(io), std::move(client_options)));
+    clients_.push_back(redis::AsyncClient::create(boost::asio::make_strand(*loops_[i]),
+                                                  std::move(client_options)));
     batchers_.push_back(
         std::make_shared<EnqueueBatcher>(clients_.back(), options.keys, options.batching));
   }
@@ -41,11 +41,16 @@ bool JobWriter::ready() const {
 
 void JobWriter::enqueue(queue::EnqueueRequest request,
                         std::function<void(queue::EnqueueOutcome)> done) {
-  // Threads get consecutive numbers on first use; the server's N threads map onto N
-  // connections.
-  static std::atomic<std::size_t> next_thread{0};
-  thread_local const std::size_t thread_number = next_thread.fetch_add(1);
-  batchers_[thread_number % batchers_.size()]->submit(std::move(request), std::move(done));
+  // The connection of the loop this request is handled on; from elsewhere (tests, a thread
+  // of no loop), the connections in turn.
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
+    if (loops_[i]->get_executor().running_in_this_thread()) {
+      batchers_[i]->submit(std::move(request), std::move(done));
+      return;
+    }
+  }
+  static std::atomic<std::size_t> next{0};
+  batchers_[next.fetch_add(1) % batchers_.size()]->submit(std::move(request), std::move(done));
 }
 
 }  // namespace patchq::receiver

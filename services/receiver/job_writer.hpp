@@ -1,7 +1,7 @@
-// JobWriter: the receiver's way into Redis. Holds one AsyncClient per I/O thread, each on its
-// own strand of the server's io_context with an EnqueueBatcher in front, and sends each job
-// over the connection of the thread that handled its request, so concurrent requests share few
-// connections and few transactions (group commit) without threads contending for one.
+// JobWriter: the receiver's way into Redis. Holds one AsyncClient per server loop (each loop is
+// one thread), on that loop with an EnqueueBatcher in front, and sends each job over the
+// connection of the loop that handled its request: concurrent requests share few connections
+// and few transactions (group commit), and a job never crosses threads on its way to Redis.
 // Invariant: enqueue's callback runs exactly once, with the job's outcome or "unavailable".
 #pragma once
 
@@ -23,9 +23,9 @@ class JobWriter {
     redis::AsyncClient::Options client;  // endpoint, timeouts, reconnect counter
     queue::KeySchema keys;
     EnqueueBatcher::Options batching;  // queue limit, dedup window, batch bounds
-    std::size_t connections = 1;
   };
-  JobWriter(boost::asio::io_context& io, Options options);
+  // One connection per loop; `loops` must outlive the writer.
+  JobWriter(const std::vector<boost::asio::io_context*>& loops, Options options);
   JobWriter(const JobWriter&) = delete;
   JobWriter& operator=(const JobWriter&) = delete;
 
@@ -39,6 +39,7 @@ class JobWriter {
   void enqueue(queue::EnqueueRequest request, std::function<void(queue::EnqueueOutcome)> done);
 
  private:
+  std::vector<boost::asio::io_context*> loops_;
   std::vector<std::shared_ptr<redis::AsyncClient>> clients_;
   std::vector<std::shared_ptr<EnqueueBatcher>> batchers_;
 };

@@ -45,11 +45,10 @@ int run(receiver::ReceiverConfig& config) {
   writer_options.client.reply_timeout = config.redis_timeout;
   writer_options.client.reconnects = &metrics.redis_reconnects();
   writer_options.keys = queue::KeySchema(config.prefix);
-  writer_options.connections = static_cast<std::size_t>(config.threads);
   writer_options.batching.policy.max_queue = static_cast<std::uint64_t>(config.max_queue);
   writer_options.batching.max_jobs = static_cast<std::size_t>(config.batch_jobs);
   writer_options.batching.max_in_flight = static_cast<std::size_t>(config.batches_in_flight);
-  receiver::JobWriter writer(server.io_context(), writer_options);
+  receiver::JobWriter writer(server.loops(), writer_options);
 
   receiver::WebhookOptions webhook_options;
   webhook_options.token = std::move(config.token);
@@ -79,12 +78,14 @@ int run(receiver::ReceiverConfig& config) {
       .field("auth", webhook.describe_auth());
   server.run();  // returns once every connection has had its answer (or the grace ran out)
 
-  // The loop threads are gone: run the loop once more here so the Redis connections close
+  // The loop threads are gone: run each loop once more here so its Redis connection closes
   // cleanly (nothing is in flight any more).
   signals.cancel();
   writer.stop();
-  server.io_context().restart();
-  server.io_context().run_for(std::chrono::seconds(2));
+  for (auto* loop : server.loops()) {
+    loop->restart();
+    loop->run_for(std::chrono::seconds(2));
+  }
   obs::log_info("receiver_stopped");
   return 0;
 }

@@ -152,6 +152,39 @@ TEST(HttpServer, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_EQ(server.open_connections(), 1u);
 }
 
+TEST(HttpServer, EachConnectionStaysOnOneLoopAndConnectionsSpreadOverTheLoops) {
+  // The handler reports which loop runs it: the index of the loop whose executor is running
+  // in the handler's thread.
+  std::unique_ptr<HttpServer> server;
+  server =
+      std::make_unique<HttpServer>(loopback_options(), [&server](Request&& req, Responder respond) {
+        std::string loop = "none";
+        const auto& loops = server->loops();
+        for (std::size_t i = 0; i < loops.size(); ++i) {
+          if (loops[i]->get_executor().running_in_this_thread()) loop = std::to_string(i);
+        }
+        respond(make_response(req, bhttp::status::ok, loop, "text/plain"));
+      });
+  ASSERT_EQ(server->loops().size(), 2u);
+  server->start();
+  RawConnection first(server->port());
+  RawConnection second(server->port());
+  std::vector<std::string> seen;
+  for (auto* conn : {&first, &second}) {
+    std::string loop_of_connection;
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(conn->send(get_request("/where")));
+      const auto answer = conn->read_response();
+      ASSERT_TRUE(answer.has_value());
+      ASSERT_NE(answer->body, "none");
+      if (i == 0) loop_of_connection = answer->body;
+      EXPECT_EQ(answer->body, loop_of_connection) << "a connection moved between loops";
+    }
+    seen.push_back(loop_of_connection);
+  }
+  EXPECT_NE(seen[0], seen[1]) << "two connections were placed on the same loop";
+}
+
 TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   std::unique_ptr<HttpServer> server;
   // The first request is answered last in time: the order on the wire must not change.

@@ -33,7 +33,7 @@ class Receiver {
  public:
   explicit Receiver(RedisServer& redis, WebhookOptions options = default_options(),
                     std::uint64_t max_queue = 0)
-      : writer_(io_.io(), writer_options(redis, max_queue)),
+      : writer_({&io_.io()}, writer_options(redis, max_queue)),
         webhook_(std::move(options), writer_, metrics_),
         routes_(webhook_, metrics_, [this] { return writer_.ready(); }) {
     writer_.start();
@@ -72,7 +72,6 @@ class Receiver {
     o.client.endpoint = redis.endpoint();
     o.client.reconnect_backoff = {20ms, 200ms};
     o.keys = queue::KeySchema("patchq:");
-    o.connections = 1;
     return o;
   }
 
