@@ -27,6 +27,7 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
     : config_(std::move(config)), client_(config_.v7, std::move(limiter)) {}
 
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
+  if (!job.payload_error.empty()) return JobOutcome::dead("payload refused: " + job.payload_error);
   auto parsed = webhook::parse_payload(job.payload);
   if (!parsed) return JobOutcome::dead("payload refused: " + parsed.error());
   const webhook::Item item = std::move(parsed).item();

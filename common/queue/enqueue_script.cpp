@@ -1,6 +1,7 @@
 // EnqueueScript: the receiver's enqueue transaction (see enqueue_script.hpp).
 #include "common/queue/enqueue_script.hpp"
 
+#include "common/queue/payload_codec.hpp"
 #include "common/redis/async_client.hpp"
 #include "common/redis/sync_client.hpp"
 
@@ -64,7 +65,7 @@ std::vector<std::vector<std::string>> build_enqueue_transaction(
   for (auto& r : requests) {
     std::string record = keys.job_record(r.job_id);
     std::string received = std::to_string(r.received_at_ms);
-    commands.push_back({"HSET", record, "payload", std::move(r.payload), "target",
+    commands.push_back({"HSET", record, "payload", encode_payload(r.payload), "target",
                         std::move(r.target), "item_id", std::move(r.item_id), "delivery_id",
                         std::move(r.delivery_id), "received_at", received, "status",
                         std::string(status::queued), "attempts", "0", "updated_at", received});

@@ -29,11 +29,12 @@ namespace patchq::queue {
 
 struct Job {
   std::string id;
-  std::string payload;      // the webhook body as received
-  std::string target;       // target dataset slug
-  std::string item_id;      // V7 item id
-  std::string delivery_id;  // the receiver's id of the delivery
-  int attempt = 0;          // 0 for the first run; +1 per retry
+  std::string payload;        // the webhook body as received (decoded from its stored form)
+  std::string payload_error;  // set when the stored payload could not be decoded (payload empty)
+  std::string target;         // target dataset slug
+  std::string item_id;        // V7 item id
+  std::string delivery_id;    // the receiver's id of the delivery
+  int attempt = 0;            // 0 for the first run; +1 per retry
   std::int64_t received_at_ms = 0;
   std::string stream_entry_id;  // this delivery's entry in the jobs stream
   // Times this stream entry was handed to a worker (1 = first delivery); above 1 it was

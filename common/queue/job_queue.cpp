@@ -8,6 +8,7 @@
 #include "common/obs/log.hpp"
 #include "common/queue/job_id.hpp"
 #include "common/queue/lua_prelude.hpp"
+#include "common/queue/payload_codec.hpp"
 #include "common/queue/reply_fields.hpp"
 
 namespace patchq::queue {
@@ -88,7 +89,8 @@ std::string JobQueue::enqueue(const JobSpec& spec) {
   const std::string id = spec.id.empty() ? new_job_id() : spec.id;
   const std::int64_t received = spec.received_at_ms != 0 ? spec.received_at_ms : system_now_ms();
   run(kEnqueueScript, {keys_.job_record(id), keys_.jobs_stream()},
-      {id, spec.payload, spec.target, spec.item_id, spec.delivery_id, std::to_string(received)});
+      {id, encode_payload(spec.payload), spec.target, spec.item_id, spec.delivery_id,
+       std::to_string(received)});
   return id;
 }
 
@@ -182,7 +184,9 @@ std::optional<Job> JobQueue::start(const Delivery& delivery, const std::string& 
   if (state != "ok" || reply.elements.size() < 7) return std::nullopt;
   Job job = job_of(delivery);
   job.deliveries = static_cast<int>(reply_int(reply.elements[1]));
-  job.payload = reply.elements[2].str;
+  auto decoded = decode_payload(reply.elements[2].str, kMaxDecodedPayloadBytes);
+  job.payload = std::move(decoded.json);
+  job.payload_error = std::move(decoded.error);
   job.target = reply.elements[3].str;
   job.item_id = reply.elements[4].str;
   job.delivery_id = reply.elements[5].str;

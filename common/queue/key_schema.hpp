@@ -5,7 +5,8 @@
 //   <p>jobs            stream, consumer group "workers"; an entry carries the job id only:
 //                      fields  job_id, attempt
 //   <p>job:<job_id>    hash, the job record and the one copy of the webhook payload:
-//                      payload, target, item_id, delivery_id, received_at (ms since epoch),
+//                      payload (a zstd frame of the JSON body, payload_codec.hpp; plain
+//                      JSON is accepted too), target, item_id, delivery_id, received_at (ms),
 //                      status (queued|running|retrying|done|dead), attempts, tiles, error,
 //                      worker, updated_at (ms). No TTL while the job can still run; set to
 //                      the done-TTL on done; dead records stay until `patchqctl dead purge`.

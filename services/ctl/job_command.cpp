@@ -2,6 +2,7 @@
 // is not printed (it can be large); its size is.
 #include "common/json/json_writer.hpp"
 #include "common/queue/job_record.hpp"
+#include "common/queue/payload_codec.hpp"
 #include "services/ctl/commands.hpp"
 #include "services/ctl/text_format.hpp"
 
@@ -24,7 +25,9 @@ CommandResult run_job(const CommandInput& in) {
     r.err = "patchqctl job: no job " + id + " (never enqueued, or expired after it was done)\n";
     return r;
   }
-  const std::size_t payload_bytes = record->field("payload").size();
+  const std::string stored_payload = record->field("payload");
+  const auto payload = queue::decode_payload(stored_payload, queue::kMaxDecodedPayloadBytes);
+  const std::size_t payload_bytes = payload.json.size();
   if (in.options.json) {
     json::JsonWriter w;
     w.begin_object().field("id", id);
@@ -32,6 +35,8 @@ CommandResult run_job(const CommandInput& in) {
       if (name != "payload") w.field(name, value);
     }
     w.field("payload_bytes", static_cast<std::uint64_t>(payload_bytes));
+    w.field("payload_stored_bytes", static_cast<std::uint64_t>(stored_payload.size()));
+    if (!payload.ok) w.field("payload_error", payload.error);
     if (record->retry_due_ms) w.field("retry_due_ms", *record->retry_due_ms);
     if (!record->dead_reason.empty()) w.field("dead_reason", record->dead_reason);
     w.field("ttl_ms", record->ttl_ms).end_object();
@@ -56,7 +61,12 @@ CommandResult run_job(const CommandInput& in) {
     }
   }
   if (!record->dead_reason.empty()) row("dead_reason", record->dead_reason);
-  row("payload", std::to_string(payload_bytes) + " bytes");
+  if (payload.ok) {
+    row("payload", std::to_string(payload_bytes) + " bytes (" +
+                       std::to_string(stored_payload.size()) + " stored)");
+  } else {
+    row("payload", payload.error);
+  }
   if (record->ttl_ms >= 0) row("expires_in", span_ms(record->ttl_ms));
   return r;
 }

@@ -5,6 +5,7 @@
 #include "common/queue/job_queue.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/stored_payload.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace patchq::testing {
@@ -156,7 +157,8 @@ TEST_F(Patchqctl, EnqueueStoresThePayloadFileAndPrintsTheJobId) {
                         "--item-id", "abc"});
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string id = r.out.substr(0, r.out.find('\n'));
-  EXPECT_EQ(redis_.command({"HGET", "c:job:" + id, "payload"}).str, R"({"item":{"id":"abc"}})");
+  EXPECT_EQ(patchq::testing::stored_json(redis_.command({"HGET", "c:job:" + id, "payload"}).str),
+            R"({"item":{"id":"abc"}})");
   EXPECT_EQ(redis_.command({"HGET", "c:job:" + id, "target"}).str, "patches");
   EXPECT_EQ(redis_.command({"HGET", "c:job:" + id, "delivery_id"}).str, "manual-" + id);
 }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "tests/integration/receiver/receiver_process.hpp"
+#include "tests/support/stored_payload.hpp"
 #include "tests/support/wait.hpp"
 
 namespace patchq::testing {
@@ -36,7 +37,8 @@ TEST(ReceiverLoad, EveryAcknowledgedPostIsOneStoredJobWithItsPayloadIntact) {
     ASSERT_EQ(a.status, 202);
     ++accepted;
     ASSERT_TRUE(stored.contains(a.job_id)) << a.job_id;
-    ASSERT_EQ(redis.command({"HGET", "patchq:job:" + a.job_id, "payload"}).str,
+    ASSERT_EQ(patchq::testing::stored_json(
+                  redis.command({"HGET", "patchq:job:" + a.job_id, "payload"}).str),
               unique_payload(a.n));
   }
   EXPECT_EQ(accepted, stored.size());

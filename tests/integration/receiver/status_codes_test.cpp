@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/integration/receiver/receiver_process.hpp"
+#include "tests/support/stored_payload.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
@@ -57,7 +58,9 @@ TEST_F(ReceiverStatus, WebhookIs202WithTheJobIdOnceStored) {
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = job_id_of(r.body);
   EXPECT_EQ(r.body, R"({"job_id":")" + id + R"(","status":"queued"})");
-  EXPECT_EQ(redis.command({"HGET", "patchq:job:" + id, "payload"}).str, unique_payload(1));
+  EXPECT_EQ(
+      patchq::testing::stored_json(redis.command({"HGET", "patchq:job:" + id, "payload"}).str),
+      unique_payload(1));
   const auto entries = redis.command({"XRANGE", "patchq:jobs", "-", "+"});
   ASSERT_EQ(entries.elements.size(), 1u);
   EXPECT_EQ(entries.elements[0].elements[1].elements[1].str, id);

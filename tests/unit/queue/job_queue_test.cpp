@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/queue/enqueue_script.hpp"
+#include "tests/support/stored_payload.hpp"
 #include "tests/unit/queue/queue_fixture.hpp"
 
 namespace patchq::queue {
@@ -22,7 +23,7 @@ TEST_F(JobQueueTest, EnqueueWritesTheRecordFieldsAndOneStreamEntry) {
   spec.received_at_ms = 1700000000123;
   const std::string id = queue_.enqueue(spec);
   EXPECT_EQ(id.size(), 36u);  // a UUIDv7, like the receiver's
-  EXPECT_EQ(hget(id, "payload"), R"({"a":1})");
+  EXPECT_EQ(patchq::testing::stored_json(hget(id, "payload")), R"({"a":1})");
   EXPECT_EQ(hget(id, "target"), "ds-patches");
   EXPECT_EQ(hget(id, "item_id"), "item-9");
   EXPECT_EQ(hget(id, "delivery_id"), "delivery-3");
@@ -83,6 +84,22 @@ TEST_F(JobQueueTest, ReadStartsTheJobWithItsRecordFields) {
   EXPECT_EQ(hget(id, "worker"), "w1");
   EXPECT_EQ(hget(id, "attempts"), "1");
   EXPECT_FALSE(hget(id, "started_at").empty());
+}
+
+TEST_F(JobQueueTest, APlainJsonPayloadIsReadAsIsAndACorruptFrameIsReportedNotRun) {
+  const std::string plain = enqueue();
+  server_.command({"HSET", keys_.job_record(plain), "payload", R"({"plain":1})"});
+  const Job first = take("w1");
+  EXPECT_EQ(first.id, plain);
+  EXPECT_EQ(first.payload, R"({"plain":1})");
+  EXPECT_TRUE(first.payload_error.empty());
+
+  const std::string corrupt = enqueue();
+  server_.command({"HSET", keys_.job_record(corrupt), "payload", "\x28\xb5\x2f\xfd broken"});
+  const Job second = take("w1");
+  EXPECT_EQ(second.id, corrupt);
+  EXPECT_TRUE(second.payload.empty());
+  EXPECT_NE(second.payload_error.find("stored payload"), std::string::npos) << second.payload_error;
 }
 
 TEST_F(JobQueueTest, CompleteAcksDeletesTheEntryAndSetsTheDoneTtl) {

@@ -11,6 +11,7 @@
 #include "services/receiver/job_writer.hpp"
 #include "services/receiver/webhook_route.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/stored_payload.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/unit/redis_async/io_thread.hpp"
@@ -169,7 +170,9 @@ TEST(Webhook, QueuesTheJobAndAnswers202WithItsId) {
   ASSERT_EQ(res.result_int(), 202) << res.body();
   const std::string job_id = field(res.body(), "job_id");
   EXPECT_EQ(res.body(), R"({"job_id":")" + job_id + R"(","status":"queued"})");
-  EXPECT_EQ(redis.command({"HGET", "patchq:job:" + job_id, "payload"}).str, sample_payload());
+  EXPECT_EQ(
+      patchq::testing::stored_json(redis.command({"HGET", "patchq:job:" + job_id, "payload"}).str),
+      sample_payload());
   EXPECT_EQ(redis.command({"HGET", "patchq:job:" + job_id, "target"}).str, "crops");
   EXPECT_EQ(redis.command({"HGET", "patchq:job:" + job_id, "item_id"}).str,
             "0192c338-5e8b-7a4c-9d0e-3f1a2b3c4d5e");
