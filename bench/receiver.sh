@@ -4,6 +4,9 @@
 # "acked == stored" (the receiver's count of 202s against XLEN of the jobs stream).
 # Baselines measured in the same run: wrk against the same server's GET /healthz (HTTP
 # plumbing without Redis) and redis-benchmark XADD (Redis alone, pipelined).
+# Besides req/s, each run reports the CPU time every process spent per request (receiver,
+# redis-server, wrk; from /proc and the shell's `time`): on a shared 2-core box that cost
+# model is steadier than req/s, and it bounds what req/s could be (2 cores / total us).
 #
 # Prints a Markdown section (scripts/bench puts it into docs/BENCHMARKS.md); exits non-zero
 # when acked != stored.
@@ -83,6 +86,21 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 
+# CPU time (user + system) of a process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+# us_per_request TICKS REQUESTS
+us_per_request() { awk -v t="$1" -v n="$2" -v hz="$ticks_per_second" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
+# run_wrk OUT ARGS...: wrk with its own CPU seconds (user+sys) written to OUT.cpu.
+run_wrk() {
+  local out=$1
+  shift
+  local TIMEFORMAT='%U %S'
+  { time wrk "$@" >"$out"; } 2>"$out.time"
+  awk '{printf "%.3f", $1 + $2}' "$out.time" >"$out.cpu"
+}
+requests_of() { awk '/requests in/ {print $1}' "$1"; }
+
 # "Requests/sec: N" and the --latency percentiles, in milliseconds.
 summarise() {
   local out=$1
@@ -98,8 +116,15 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 export PATCHQ_BENCH_PAYLOAD="$repo/tests/data/v7/webhook_v2.json"
 export PATCHQ_BENCH_TOKEN=$token
 export PATCHQ_BENCH_NONCE="$$-$(date +%s)"
-wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$repo/bench/receiver.lua" \
-  "http://127.0.0.1:$port/webhook?target=bench" >"$work/wrk.txt"
+receiver_pid=${pids[1]}
+memory_before=$(redis-cli -p "$redis_port" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
+receiver_cpu0=$(cpu_ticks "$receiver_pid")
+redis_cpu0=$(cpu_ticks "$redis_pid")
+run_wrk "$work/wrk.txt" -t2 -c"$connections" -d"${duration}s" --latency -s "$repo/bench/receiver.lua" \
+  "http://127.0.0.1:$port/webhook?target=bench"
+receiver_cpu=$(($(cpu_ticks "$receiver_pid") - receiver_cpu0))
+redis_cpu=$(($(cpu_ticks "$redis_pid") - redis_cpu0))
+requests=$(requests_of "$work/wrk.txt")
 read -r rps p50 p99 <<<"$(summarise "$work/wrk.txt")"
 non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt")
 errors=$(grep -E 'Socket errors' "$work/wrk.txt" || true)
@@ -110,9 +135,18 @@ stored=$(redis-cli -p "$redis_port" xlen patchq:jobs)
 acked=${acked:-0}
 
 if [ "$acked" = "$stored" ]; then verdict=yes; else verdict=NO; fi
+memory_after=$(redis-cli -p "$redis_port" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
+memory_per_job=$(awk -v a="$memory_before" -v b="$memory_after" -v n="$stored" 'BEGIN { printf "%d", (n > 0 ? (b - a) / n : 0) }')
+recv_us=$(us_per_request "$receiver_cpu" "$requests")
+redis_us=$(us_per_request "$redis_cpu" "$requests")
+wrk_us=$(awk -v c="$(cat "$work/wrk.txt.cpu")" -v n="$requests" 'BEGIN { printf "%.1f", c * 1e6 / n }')
 
 if [ "$baseline" = 1 ]; then
-  wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port/healthz" >"$work/wrk-healthz.txt"
+  receiver_cpu0=$(cpu_ticks "$receiver_pid")
+  run_wrk "$work/wrk-healthz.txt" -t2 -c"$connections" -d"${duration}s" --latency \
+    "http://127.0.0.1:$port/healthz"
+  hrecv_us=$(us_per_request $(($(cpu_ticks "$receiver_pid") - receiver_cpu0)) "$(requests_of "$work/wrk-healthz.txt")")
+  hwrk_us=$(awk -v c="$(cat "$work/wrk-healthz.txt.cpu")" -v n="$(requests_of "$work/wrk-healthz.txt")" 'BEGIN { printf "%.1f", c * 1e6 / n }')
   read -r hrps hp50 hp99 <<<"$(summarise "$work/wrk-healthz.txt")"
   xadd=$(redis-benchmark -p "$redis_port" -c 2 -P 64 -n 500000 -q XADD bench:baseline '*' job_id x attempt 0 2>/dev/null |
     tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
@@ -125,13 +159,19 @@ echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu); wrk, redis-server 
 echo "$aof) and patchq-receiver (--threads $receiver_threads) on the same box; load average before the"
 echo "run: $load_before. Every request has a unique item id (bench/receiver.lua), so each one is a new job."
 echo
-echo "| | req/s | p50 ms | p99 ms |"
-echo "|---|---|---|---|"
-echo "| patchq-receiver: token check, payload parse, dedup + enqueue script, 202 after XADD | $rps | $p50 | $p99 |"
+echo "| | req/s | p50 ms | p99 ms | CPU us/request: receiver | redis-server | wrk |"
+echo "|---|---|---|---|---|---|---|"
+echo "| patchq-receiver: token check, payload parse, dedup + enqueue script, 202 after XADD | $rps | $p50 | $p99 | $recv_us | $redis_us | $wrk_us |"
 if [ "$baseline" = 1 ]; then
-  echo "| baseline, same run: the same server's GET /healthz (HTTP only, no Redis) | $hrps | $hp50 | $hp99 |"
-  echo "| baseline, same run: redis-benchmark XADD, 2 clients, pipeline 64 | $xadd | | |"
+  echo "| baseline, same run: the same server's GET /healthz (HTTP only, no Redis) | $hrps | $hp50 | $hp99 | $hrecv_us | | $hwrk_us |"
+  echo "| baseline, same run: redis-benchmark XADD, 2 clients, pipeline 64 | $xadd | | | | | |"
 fi
+echo
+total_us=$(awk -v a="$recv_us" -v b="$redis_us" -v c="$wrk_us" 'BEGIN { printf "%.1f", a + b + c }')
+echo "CPU per webhook, all three processes: $total_us us, so $(nproc) cores allow at most"
+echo "$(awk -v t="$total_us" -v n="$(nproc)" 'BEGIN { printf "%d", (t > 0 ? n * 1e6 / t : 0) }') req/s even if fully used. Redis memory per queued job: $memory_per_job bytes"
+echo "(payload $(wc -c <"$PATCHQ_BENCH_PAYLOAD") bytes of JSON, stored compressed)."
+
 echo
 [ -n "$non2xx" ] && echo "Non-2xx answers: $non2xx." && echo
 [ -n "$errors" ] && echo "wrk: $errors." && echo
