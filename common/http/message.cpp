@@ -35,4 +35,18 @@ bool is_reset_connection(const Response& res) {
   return res.result_int() == 0;
 }
 
+std::string_view refusal_name(Refusal::Reason reason) {
+  switch (reason) {
+    case Refusal::Reason::body_too_large:
+      return "body_too_large";
+    case Refusal::Reason::header_too_large:
+      return "header_too_large";
+    case Refusal::Reason::malformed:
+      return "malformed_request";
+    case Refusal::Reason::timed_out:
+      return "client_timeout";
+  }
+  return "other";
+}
+
 }  // namespace patchq::http

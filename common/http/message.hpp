@@ -30,6 +30,19 @@ Response make_response(const Request& req, boost::beast::http::status status, st
 // {"error":"<reason>"} with the given status.
 Response json_error(const Request& req, boost::beast::http::status status, std::string_view reason);
 
+// A request the server itself refused before (or instead of) calling the handler, for the
+// service's metrics: 413/431/400 answers, and connections cut by the header/body timeout in
+// the middle of a request (idle keep-alive closes are not refusals).
+struct Refusal {
+  enum class Reason { body_too_large, header_too_large, malformed, timed_out };
+  Reason reason;
+  unsigned status;          // the answer sent, 0 when the connection was closed without one
+  std::string_view target;  // the request target when its request line was read, else empty
+};
+std::string_view refusal_name(Refusal::Reason reason);
+// Called on the connection's loop thread; must be cheap and must not throw.
+using RefusalObserver = std::function<void(const Refusal&)>;
+
 // A Response that is not sent: the session closes the socket at once with a TCP reset
 // (SO_LINGER 0), as a crashed peer or a dropping load balancer would. Fault injection uses it.
 Response reset_connection();

@@ -11,7 +11,7 @@
 
 namespace patchq::http {
 
-HttpServer::HttpServer(ServerOptions options, Handler handler) {
+HttpServer::HttpServer(ServerOptions options, Handler handler, RefusalObserver on_refusal) {
   if (options.threads < 1) options.threads = 1;
   for (int i = 0; i < options.threads; ++i) {
     // Concurrency hint 1: each loop is run by one thread, so Asio skips waking others.
@@ -21,6 +21,7 @@ HttpServer::HttpServer(ServerOptions options, Handler handler) {
   auto settings = std::make_shared<SessionSettings>();
   settings->options = std::move(options);
   settings->handler = std::move(handler);
+  settings->on_refusal = std::move(on_refusal);
   settings->registry = std::make_shared<ConnectionRegistry>();
   settings_ = std::move(settings);
   listener_ = std::make_shared<Listener>(loop_pointers_, settings_);

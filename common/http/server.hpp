@@ -35,7 +35,8 @@ struct SessionSettings;
 class HttpServer {
  public:
   // Binds and listens; throws std::runtime_error with the address and the reason on failure.
-  HttpServer(ServerOptions options, Handler handler);
+  // `on_refusal` (may be empty) hears of every request the server refuses by itself.
+  HttpServer(ServerOptions options, Handler handler, RefusalObserver on_refusal = {});
   ~HttpServer();  // shuts down (no grace) if still running
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -208,15 +208,21 @@ void Session::on_write(beast::error_code ec, std::size_t) {
 void Session::fail(beast::error_code ec, std::string_view where) {
   if (phase_ == Phase::closed) return;
   if (ec == bhttp::error::body_limit) {
+    report_refusal(Refusal::Reason::body_too_large, 413);
     return reply_and_close(bhttp::status::payload_too_large, "request body too large");
   }
   if (ec == bhttp::error::header_limit) {
+    report_refusal(Refusal::Reason::header_too_large, 431);
     return reply_and_close(bhttp::status::request_header_fields_too_large,
                            "request header too large");
   }
   const bool peer_left = ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
   if (phase_ == Phase::reading && ec.category() == http_error_category() && !peer_left) {
+    report_refusal(Refusal::Reason::malformed, 400);
     return reply_and_close(bhttp::status::bad_request, "malformed request");
+  }
+  if (phase_ == Phase::reading && ec == beast::error::timeout) {
+    report_refusal(Refusal::Reason::timed_out, 0);
   }
   // Resets, timeouts (slowloris, idle keep-alive) and shutdown: close without an answer. Peers
   // do this all the time, so it is debug only.
@@ -224,6 +230,13 @@ void Session::fail(beast::error_code ec, std::string_view where) {
     obs::log_debug("http_connection_closed").field("reason", ec.message()).field("during", where);
   }
   close_socket();
+}
+
+void Session::report_refusal(Refusal::Reason reason, unsigned status) {
+  if (!settings_->on_refusal) return;
+  std::string_view target;
+  if (parser_) target = parser_->get().target();  // set once the request line was parsed
+  settings_->on_refusal(Refusal{reason, status, target});
 }
 
 void Session::reply_and_close(bhttp::status status, std::string_view reason) {

@@ -30,6 +30,7 @@ namespace patchq::http {
 struct SessionSettings {
   ServerOptions options;
   Handler handler;
+  RefusalObserver on_refusal;  // may be empty
   std::shared_ptr<ConnectionRegistry> registry;
 };
 
@@ -65,6 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_write(Response res);
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void fail(boost::beast::error_code ec, std::string_view where);
+  void report_refusal(Refusal::Reason reason, unsigned status);
 
   // Answers with an error and closes, lingering so the client can read the answer.
   void reply_and_close(boost::beast::http::status status, std::string_view reason);

@@ -36,9 +36,14 @@ int run(receiver::ReceiverConfig& config) {
   // The server owns the io_context the Redis connections run on, so the routes are created
   // after it and reached through this pointer (set before the server starts).
   std::unique_ptr<receiver::Routes> routes;
-  http::HttpServer server(server_options, [&routes](http::Request&& req, http::Responder res) {
-    routes->handle(std::move(req), std::move(res));
-  });
+  http::HttpServer server(
+      server_options,
+      [&routes](http::Request&& req, http::Responder res) {
+        routes->handle(std::move(req), std::move(res));
+      },
+      [&metrics](const http::Refusal& refusal) {
+        metrics.count_refusal(receiver::route_of_target(refusal.target), refusal);
+      });
 
   receiver::JobWriter::Options writer_options;
   writer_options.client.endpoint = config.redis;

@@ -53,6 +53,12 @@ ReceiverMetrics::ReceiverMetrics() {
         &registry_.counter("patchq_receiver_rejected_total", "Webhooks not enqueued, by reason.",
                            {{"reason", std::string(rejection_name(static_cast<Rejection>(i)))}});
   }
+  for (int i = 0; i < static_cast<int>(refused_.size()); ++i) {
+    const auto reason = static_cast<http::Refusal::Reason>(i);
+    refused_[i] =
+        &registry_.counter("patchq_receiver_rejected_total", "Webhooks not enqueued, by reason.",
+                           {{"reason", std::string(http::refusal_name(reason))}});
+  }
   dedup_hits_ = &registry_.counter("patchq_receiver_dedup_hits_total",
                                    "Repeated deliveries answered with their original job.");
   redis_reconnects_ = &registry_.counter("patchq_receiver_redis_reconnects_total",
@@ -88,6 +94,11 @@ void ReceiverMetrics::count_request(Route route, unsigned status) {
     cell.store(counter, std::memory_order_release);
   }
   counter->inc();
+}
+
+void ReceiverMetrics::count_refusal(Route route, const http::Refusal& refusal) {
+  if (refusal.status != 0) count_request(route, refusal.status);
+  refused_[static_cast<int>(refusal.reason)]->inc();
 }
 
 void ReceiverMetrics::set_redis_ready_probe(std::function<bool()> ready) {

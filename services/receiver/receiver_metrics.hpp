@@ -2,13 +2,16 @@
 // hot path (the registry's lock is taken only the first time a (route, status) pair is seen,
 // and when /metrics renders).
 //
-//   patchq_receiver_requests_total{route,status}   answered requests (server-side 413s and
-//                                                  timeouts are not routed, so not counted)
+//   patchq_receiver_requests_total{route,status}   answered requests, including the HTTP
+//                                                  layer's own 400/413/431 answers
 //   patchq_receiver_enqueue_seconds                 script sent -> Redis reply (histogram)
 //   patchq_receiver_in_flight                       webhooks waiting for Redis
 //   patchq_receiver_redis_reconnects_total          connections re-established after a loss
 //   patchq_receiver_dedup_hits_total                repeated deliveries answered from dedup
-//   patchq_receiver_rejected_total{reason}          webhooks not enqueued, by reason
+//   patchq_receiver_rejected_total{reason}          webhooks not enqueued, by reason; the HTTP
+//                                                  layer's refusals too (body_too_large,
+//                                                  header_too_large, malformed_request,
+//                                                  client_timeout: cut mid-request)
 //   patchq_receiver_redis_ready                     1 while every Redis connection is ready
 #pragma once
 
@@ -17,6 +20,7 @@
 #include <functional>
 #include <string_view>
 
+#include "common/http/message.hpp"
 #include "common/obs/metrics.hpp"
 
 namespace patchq::receiver {
@@ -44,6 +48,8 @@ class ReceiverMetrics {
 
   void count_request(Route route, unsigned status);
   void count_rejection(Rejection reason) { rejected_[static_cast<int>(reason)]->inc(); }
+  // A request the HTTP layer refused before routing; `route` from its target when known.
+  void count_refusal(Route route, const http::Refusal& refusal);
   void count_dedup_hit() { dedup_hits_->inc(); }
   void observe_enqueue_seconds(double seconds) { enqueue_seconds_->observe(seconds); }
   void webhook_started() { in_flight_->add(1); }
@@ -66,6 +72,7 @@ class ReceiverMetrics {
              static_cast<int>(Route::count_)>
       requests_{};
   std::array<obs::Counter*, static_cast<int>(Rejection::count_)> rejected_{};
+  std::array<obs::Counter*, 4> refused_{};  // by http::Refusal::Reason
   obs::Counter* dedup_hits_;
   obs::Counter* redis_reconnects_;
   obs::Histogram* enqueue_seconds_;

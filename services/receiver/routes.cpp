@@ -22,6 +22,11 @@ Route route_of(std::string_view path) {
 
 }  // namespace
 
+Route route_of_target(std::string_view target) {
+  const auto parsed = http::parse_target(target);
+  return parsed ? route_of(parsed->path) : Route::other;
+}
+
 Routes::Routes(WebhookRoute& webhook, ReceiverMetrics& metrics, std::function<bool()> redis_ready)
     : webhook_(webhook), metrics_(metrics), redis_ready_(std::move(redis_ready)) {}
 

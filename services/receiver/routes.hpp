@@ -19,6 +19,9 @@ namespace patchq::receiver {
 
 inline constexpr std::string_view kRootText = "patchq receiver is running";
 
+// The route a request target names (Route::other for unknown paths and bad targets).
+Route route_of_target(std::string_view target);
+
 class Routes {
  public:
   Routes(WebhookRoute& webhook, ReceiverMetrics& metrics, std::function<bool()> redis_ready);

@@ -113,6 +113,14 @@ TEST_F(ReceiverStatus, ABodyOverTheLimitIs413) {
   const auto r = post_webhook(receiver.port(), unique_payload(1));  // ~2 KiB
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.body, R"({"error":"request body too large"})");
+  // Answered by the HTTP layer before routing, and still counted.
+  const auto metrics = http_get(receiver.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(patchq_receiver_requests_total{route="/webhook",status="413"} 1)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(patchq_receiver_rejected_total{reason="body_too_large"} 1)"),
+            std::string::npos)
+      << metrics;
 }
 
 TEST_F(ReceiverStatus, WrongMethodIs405) {

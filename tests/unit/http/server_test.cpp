@@ -104,6 +104,76 @@ TEST(HttpServer, OversizeContentLengthIsRefusedBeforeTheBodyIsSent) {
   EXPECT_EQ(calls.load(), 0);
 }
 
+// Collects what a server reports through its RefusalObserver (called on loop threads).
+class Refusals {
+ public:
+  RefusalObserver observer() {
+    return [this](const Refusal& r) {
+      std::lock_guard lock(mutex_);
+      seen_.push_back(std::string(refusal_name(r.reason)) + " " + std::to_string(r.status) + " " +
+                      std::string(r.target));
+    };
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> seen_;
+};
+
+TEST(HttpServer, RefusalsAreReportedWithTheAnswerAndTheTarget) {
+  Refusals refusals;
+  auto options = loopback_options();
+  options.max_body_bytes = 1024;
+  options.max_header_bytes = 512;
+  HttpServer server(options, echo, refusals.observer());
+  server.start();
+  {
+    RawConnection conn(server.port());
+    ASSERT_TRUE(
+        conn.send("POST /webhook?target=a HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Length: 5000\r\n\r\n"));
+    ASSERT_TRUE(conn.read_response(3s).has_value());
+  }
+  {
+    RawConnection conn(server.port());
+    ASSERT_TRUE(conn.send(get_request("/big", "X-Padding: " + std::string(1000, 'p') + "\r\n")));
+    ASSERT_TRUE(conn.read_response(3s).has_value());
+  }
+  {
+    RawConnection conn(server.port());
+    ASSERT_TRUE(conn.send("NOT HTTP AT ALL\r\n\r\n"));
+    ASSERT_TRUE(conn.read_response(3s).has_value());
+  }
+  ASSERT_TRUE(wait_until([&] { return refusals.seen().size() == 3; }, 3s));
+  const std::vector<std::string> expected = {"body_too_large 413 /webhook?target=a",
+                                             "header_too_large 431 /big", "malformed_request 400 "};
+  EXPECT_EQ(refusals.seen(), expected);
+  // A good request is not a refusal.
+  EXPECT_EQ(http_get(server.port(), "/fine").status, 200);
+  EXPECT_EQ(refusals.seen().size(), 3u);
+}
+
+TEST(HttpServer, ARequestCutByTheHeaderTimeoutIsReportedAnIdleConnectionIsNot) {
+  Refusals refusals;
+  auto options = loopback_options();
+  options.header_timeout = 200ms;
+  options.idle_timeout = 200ms;
+  HttpServer server(options, echo, refusals.observer());
+  server.start();
+  RawConnection idle(server.port());  // connects, never sends a byte
+  RawConnection half(server.port());
+  ASSERT_TRUE(half.send("GET /slow HTTP/1.1\r\nHost: x\r\n"));  // no end of header
+  EXPECT_TRUE(half.closed_within(3s));
+  EXPECT_TRUE(idle.closed_within(3s));
+  ASSERT_TRUE(wait_until([&] { return server.open_connections() == 0; }, 2s));
+  const std::vector<std::string> expected = {"client_timeout 0 /slow"};
+  EXPECT_EQ(refusals.seen(), expected);
+}
+
 TEST(HttpServer, ChunkedBodyGrowingPastTheLimitGets413) {
   auto options = loopback_options();
   options.max_body_bytes = 1024;
