@@ -1,7 +1,9 @@
 // AsyncClient (see async_client.hpp for the contract).
 //
 // Connection life, all on the strand:
-//   connect() -> [hiredis connects] -> on_connect -> setup commands (AUTH, SELECT, SETNAME,
+//   connect() -> [a host name is resolved by Asio's resolver, off the loop thread: hiredis
+//   would call getaddrinfo on it and stall every connection of that loop] -> [hiredis
+//   connects to the address] -> on_connect -> setup commands (AUTH, SELECT, SETNAME,
 //   SCRIPT LOAD) -> all OK -> ready -> ... -> lost (EOF/error from hiredis, or drop() by the
 //   watchdog) -> connection_gone() -> backoff timer -> connect() again.
 // hiredis fails the commands still waiting for replies (NULL reply) when it frees a context;
@@ -14,6 +16,8 @@
 
 #include <array>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
@@ -50,12 +54,15 @@ struct AsyncClient::Impl {
       : owner(owner),
         options(std::move(options)),
         reconnect_timer(executor),
-        tick_timer(executor) {}
+        tick_timer(executor),
+        resolver(executor) {}
 
   AsyncClient& owner;
   Options options;
   asio::steady_timer reconnect_timer;
   asio::steady_timer tick_timer;
+  asio::ip::tcp::resolver resolver;
+  bool resolving = false;  // connecting, waiting for the host name's address
   redisAsyncContext* context = nullptr;
   State state = State::idle;
   std::uint64_t generation = 0;
@@ -108,7 +115,42 @@ class AsyncClientSteps {
     s.state = State::connecting;
     s.connect_started = Clock::now();
     const auto& ep = s.options.endpoint;
-    redisAsyncContext* ac = redisAsyncConnect(ep.host.c_str(), ep.port);
+    boost::system::error_code not_an_address;
+    asio::ip::make_address(ep.host, not_an_address);
+    if (!not_an_address) return connect_to(self, ep.host);
+    s.resolving = true;
+    const std::uint64_t generation = s.generation;
+    s.resolver.async_resolve(
+        ep.host, std::to_string(ep.port),
+        [self, generation](const boost::system::error_code& ec,
+                           const asio::ip::tcp::resolver::results_type& results) {
+          Impl& s = *self->impl_;
+          // Stopped, timed out by the watchdog, or superseded: not ours any more.
+          if (s.state != State::connecting || s.generation != generation || !s.resolving) return;
+          s.resolving = false;
+          if (ec || results.empty()) {
+            connection_gone(self, nullptr,
+                            "cannot resolve " + s.options.endpoint.host + ": " +
+                                (ec ? ec.message() : std::string("no address")));
+            return;
+          }
+          // IPv4 first, as hiredis' own lookup does (a Redis bound to 127.0.0.1 behind
+          // "localhost" must not be tried on ::1 only).
+          auto chosen = results.begin();
+          for (auto it = results.begin(); it != results.end(); ++it) {
+            if (it->endpoint().address().is_v4()) {
+              chosen = it;
+              break;
+            }
+          }
+          connect_to(self, chosen->endpoint().address().to_string());
+        });
+  }
+
+  static void connect_to(const std::shared_ptr<AsyncClient>& self, const std::string& address) {
+    Impl& s = *self->impl_;
+    const auto& ep = s.options.endpoint;
+    redisAsyncContext* ac = redisAsyncConnect(address.c_str(), ep.port);
     if (ac == nullptr || ac->err) {
       const std::string why = ac ? ac->errstr : "out of memory";
       if (ac) redisAsyncFree(ac);
@@ -150,6 +192,7 @@ class AsyncClientSteps {
     if (ac != nullptr && s.context != ac) return;
     const bool was_ready = s.state == State::ready;
     s.context = nullptr;
+    s.resolving = false;
     ++s.generation;
     s.in_flight = 0;
     s.setup_remaining = 0;
@@ -321,8 +364,15 @@ class AsyncClientSteps {
     if (s.state == State::stopped) return;
     const auto now = Clock::now();
     const auto ms = [](auto d) { return std::chrono::duration_cast<milliseconds>(d).count(); };
-    if ((s.state == State::connecting || s.state == State::setting_up) &&
+    if (s.state == State::connecting && s.resolving &&
         now - s.connect_started > s.options.connect_timeout) {
+      s.resolving = false;
+      s.resolver.cancel();
+      connection_gone(self, nullptr,
+                      "resolving " + s.options.endpoint.host + " timed out after " +
+                          std::to_string(ms(now - s.connect_started)) + " ms");
+    } else if ((s.state == State::connecting || s.state == State::setting_up) &&
+               now - s.connect_started > s.options.connect_timeout) {
       drop(self, "connect timed out after " + std::to_string(ms(now - s.connect_started)) + " ms");
     } else if (s.state == State::ready && s.in_flight > 0 &&
                now - s.last_progress > s.options.reply_timeout) {
@@ -387,6 +437,8 @@ class AsyncClientSteps {
     s.state = State::stopped;
     s.reconnect_timer.cancel();
     s.tick_timer.cancel();
+    s.resolving = false;
+    s.resolver.cancel();
     drop(self, "client stopped");
     self->ready_.store(false, std::memory_order_release);
   }

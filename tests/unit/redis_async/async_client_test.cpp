@@ -149,6 +149,38 @@ TEST(AsyncClient, FailsCommandsAtOnceWhileRedisIsDown) {
   stop_and_wait(*client);
 }
 
+TEST(AsyncClient, ConnectsToAHostNameResolvedOffTheLoop) {
+  RedisServer server;  // listens on 127.0.0.1 only: "localhost" must be tried as IPv4
+  IoThread io;
+  auto options = options_for(server);
+  options.endpoint.host = "localhost";
+  auto client = started(io, options);
+  ASSERT_TRUE(client->ready());
+  EXPECT_EQ(call(*client, {"PING"}).value->str, "PONG");
+  stop_and_wait(*client);
+}
+
+TEST(AsyncClient, AnUnresolvableHostIsNotReadyAndItsCommandsFailAtOnce) {
+  IoThread io;
+  AsyncClient::Options options;
+  options.endpoint.host = "patchq-no-such-host.invalid";
+  options.endpoint.port = 6379;
+  options.reconnect_backoff = {20ms, 200ms};
+  auto client = AsyncClient::create(io.strand(), options);
+  client->start();
+  // However long the lookup takes, the loop is not blocked by it: commands fail at once.
+  for (int i = 0; i < 3; ++i) {
+    const auto before = std::chrono::steady_clock::now();
+    const AsyncReply r = call(*client, {"PING"});
+    EXPECT_FALSE(r.delivered());
+    EXPECT_EQ(r.failure, "redis is not connected");
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 500ms);
+    std::this_thread::sleep_for(100ms);  // let lookups and retries run in between
+  }
+  EXPECT_FALSE(client->ready());
+  stop_and_wait(*client);
+}
+
 TEST(AsyncClient, DropsAConnectionThatStopsAnsweringAndFailsItsCommands) {
   RedisServer server;
   IoThread io;
