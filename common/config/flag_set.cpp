@@ -150,6 +150,23 @@ FlagSet& FlagSet::add_string(std::string name, std::string* target, std::string 
   return *this;
 }
 
+FlagSet& FlagSet::add_choice(std::string name, std::string* target, std::string env,
+                             std::string help, std::vector<std::string> choices) {
+  Flag& f = add(std::move(name), std::move(env), std::move(help), *target);
+  f.apply = [target, choices = std::move(choices)](std::string_view v) {
+    for (const auto& choice : choices) {
+      if (v == choice) {
+        *target = choice;
+        return std::string();
+      }
+    }
+    std::string names;
+    for (const auto& choice : choices) names += (names.empty() ? "" : ", ") + choice;
+    return "expected one of " + names + ", got '" + std::string(v) + "'";
+  };
+  return *this;
+}
+
 FlagSet& FlagSet::add_int(std::string name, std::int64_t* target, std::string env, std::string help,
                           std::int64_t min, std::int64_t max) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), std::to_string(*target));

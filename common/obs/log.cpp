@@ -62,6 +62,14 @@ bool parse_log_level(std::string_view text, Level* level) {
   return false;
 }
 
+std::vector<std::string> log_level_names() {
+  std::vector<std::string> names;
+  for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {
+    names.emplace_back(level_name(l));
+  }
+  return names;
+}
+
 LogLine::LogLine(Level level, std::string_view event) : enabled_(level >= g_level) {
   if (!enabled_) return;
   writer_.begin_object();

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/json/json_writer.hpp"
 
@@ -16,6 +17,8 @@ enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 // Process-wide settings, set once at start (before threads start).
 void set_log_level(Level level);
 bool parse_log_level(std::string_view text, Level* level);
+// The names parse_log_level accepts, for a flag's list of choices.
+std::vector<std::string> log_level_names();
 void set_log_service(std::string service);  // added as "service" to every line
 // Redirects lines to a file descriptor other than stderr (tests capture logs this way).
 void set_log_fd(int fd);

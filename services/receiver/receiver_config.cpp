@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/http/listen_address.hpp"
+#include "common/obs/log.hpp"
 #include "common/queue/key_schema.hpp"
 
 namespace patchq::receiver {
@@ -53,7 +54,8 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
                1024)
       .add_duration("shutdown-grace", &c.shutdown_grace, "PATCHQ_SHUTDOWN_GRACE",
                     "On SIGTERM, time allowed for in-flight requests to finish")
-      .add_string("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error");
+      .add_choice("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error",
+                  obs::log_level_names());
   const config::ParseResult parsed = flags.parse(args);
   result.status = parsed.status;
   result.message = parsed.message;

@@ -153,14 +153,12 @@ int main(int argc, char** argv) {
       .add_bytes("max-body", &flags.max_body, "V7SIM_MAX_BODY", "largest request body accepted")
       .add_bool("fsync", &flags.fsync, "V7SIM_FSYNC",
                 "fsync every write (survive machine crashes, not only process restarts)")
-      .add_string("log-level", &flags.log_level, "V7SIM_LOG_LEVEL", "debug, info, warn or error");
+      .add_choice("log-level", &flags.log_level, "V7SIM_LOG_LEVEL", "debug, info, warn or error",
+                  obs::log_level_names());
   const auto parsed = set.parse(argc, argv);
   if (auto code = config::exit_code_after_parse(parsed)) return *code;
-  obs::Level level;
-  if (!obs::parse_log_level(flags.log_level, &level)) {
-    std::fprintf(stderr, "patchq-v7sim: --log-level: expected debug, info, warn or error\n");
-    return 2;
-  }
+  obs::Level level = obs::Level::info;
+  obs::parse_log_level(flags.log_level, &level);  // one of the flag's choices
   obs::set_log_level(level);
   obs::set_log_service("v7sim");
   if (flags.api_key.empty()) {

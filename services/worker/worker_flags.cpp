@@ -36,7 +36,8 @@ void add_worker_flags(config::FlagSet& flags, WorkerConfig& c) {
                "Tile uploads in flight per job (passed to the job handler)", 1, 256)
       .add_duration("done-ttl", &c.done_ttl, "PATCHQ_DONE_TTL",
                     "How long a done job's record stays readable")
-      .add_string("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error");
+      .add_choice("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error",
+                  obs::log_level_names());
 }
 
 std::string parse_listen_address(const std::string& text, std::string* host, int* port) {
@@ -62,10 +63,6 @@ std::string finish_worker_config(WorkerConfig& c) {
   if (c.retry_cap < c.retry_base) return "--retry-cap must not be below --retry-base";
   if (c.shutdown_grace < std::chrono::milliseconds(0)) return "--shutdown-grace is negative";
   if (c.done_ttl < std::chrono::seconds(1)) return "--done-ttl must be at least 1s";
-  obs::Level level;
-  if (!obs::parse_log_level(c.log_level, &level)) {
-    return "--log-level must be debug, info, warn or error, got '" + c.log_level + "'";
-  }
   if (!c.metrics_listen.empty()) {
     std::string host;
     int port = 0;

@@ -60,6 +60,24 @@ TEST(FlagSet, ReportsUnknownFlagsAndBadValues) {
   EXPECT_NE(missing.message.find("--n needs a value"), std::string::npos);
 }
 
+TEST(FlagSet, AChoiceFlagTakesOnlyItsChoicesFromArgsAndEnvironment) {
+  std::string level = "info";
+  FlagSet flags("prog", "summary");
+  flags.add_choice("level", &level, "PATCHQ_TEST_LEVEL", "how loud", {"debug", "info", "warn"});
+  ASSERT_EQ(flags.parse({"--level", "warn"}).status, ParseStatus::ok);
+  EXPECT_EQ(level, "warn");
+  const auto bad = flags.parse({"--level=loud"});
+  EXPECT_EQ(bad.status, ParseStatus::error);
+  EXPECT_NE(bad.message.find("--level: expected one of debug, info, warn, got 'loud'"),
+            std::string::npos)
+      << bad.message;
+  ::setenv("PATCHQ_TEST_LEVEL", "verbose", 1);
+  const auto from_env = flags.parse(std::vector<std::string>{});
+  ::unsetenv("PATCHQ_TEST_LEVEL");
+  EXPECT_EQ(from_env.status, ParseStatus::error);
+  EXPECT_NE(from_env.message.find("PATCHQ_TEST_LEVEL"), std::string::npos) << from_env.message;
+}
+
 TEST(FlagSet, BoolFlagsTakeNoValueAndCanBeNegated) {
   bool verbose = false;
   bool color = true;
