@@ -57,6 +57,9 @@ function checkModel(model) {
   if (redis.flags.get("appendonly") !== "yes") p.push("redis: AOF is off (--appendonly yes)");
   if (redis.flags.get("appendfsync") !== "everysec") p.push("redis: --appendfsync is not everysec");
   if (redis.flags.get("maxmemory-policy") !== "noeviction") p.push("redis: may evict keys");
+  if (!/^\d+(mb|gb)$/.test(redis.flags.get("auto-aof-rewrite-min-size") || "")) {
+    p.push("redis: no --auto-aof-rewrite-min-size (the 64mb default forks a rewrite every few seconds under load)");
+  }
   if (!(s.redis.volumes || []).some((v) => String(typeof v === "object" ? v.target : v.split(":")[1]) === "/data")) {
     p.push("redis: /data is not on a volume");
   }

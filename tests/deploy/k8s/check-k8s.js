@@ -206,6 +206,20 @@ function checkAutoscaler(objects, ns) {
   return p;
 }
 
+// Redis size syntax ("512mb", "1gb", "64m") and Kubernetes quantities ("1Gi", "512Mi"), in bytes.
+function redisBytes(text) {
+  const m = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(String(text || ""));
+  if (!m) return null;
+  const unit = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 }[(m[2] || "").toLowerCase()] || 1;
+  return Number(m[1]) * unit;
+}
+function quantityBytes(text) {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(text || ""));
+  if (!m) return null;
+  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]] || 1;
+  return Number(m[1]) * unit;
+}
+
 function checkRedis(objects) {
   const { workload, c } = container(objects, "StatefulSet", "redis");
   const p = [];
@@ -213,6 +227,14 @@ function checkRedis(objects) {
   if (flags.get("appendonly") !== "yes") p.push("Redis runs without --appendonly yes");
   if (flags.get("appendfsync") !== "everysec") p.push("Redis --appendfsync is not everysec");
   if (flags.get("maxmemory-policy") !== "noeviction") p.push("Redis may evict keys (maxmemory-policy)");
+  // The AOF grows to about this size past its last rewrite before Redis rewrites it: with the
+  // base it must fit the volume twice over.
+  const rewriteAt = redisBytes(flags.get("auto-aof-rewrite-min-size"));
+  const dataClaim = (workload.spec.volumeClaimTemplates || []).find((v) => v.metadata.name === "data");
+  const volume = quantityBytes(dataClaim?.spec?.resources?.requests?.storage);
+  if (rewriteAt === null) p.push("Redis has no (or an unreadable) --auto-aof-rewrite-min-size");
+  else if (volume === null) p.push("Redis data claim has no readable storage request");
+  else if (rewriteAt * 2 > volume) p.push(`--auto-aof-rewrite-min-size ${flags.get("auto-aof-rewrite-min-size")} does not fit twice in the ${dataClaim.spec.resources.requests.storage} volume`);
   const claims = (workload.spec.volumeClaimTemplates || []).map((v) => v.metadata.name);
   const dir = flags.get("dir") || "/data";
   const mount = (c.volumeMounts || []).find((m) => m.mountPath === dir);
@@ -312,7 +334,7 @@ function checkInvariants(rendered) {
     report.run(`overlay ${overlay}: Services select pods and target their ports`, () => checkServices(objects));
     report.run(`overlay ${overlay}: worker (grace period > --shutdown-grace, metrics port)`, () => checkWorker(objects));
     report.run(`overlay ${overlay}: worker autoscaler (KEDA lag on PATCHQ_PREFIX+jobs, or HPA)`, () => checkAutoscaler(objects, ns));
-    report.run(`overlay ${overlay}: Redis (AOF everysec, noeviction, PVC, URL)`, () => checkRedis(objects));
+    report.run(`overlay ${overlay}: Redis (AOF everysec and rewrite size, noeviction, PVC, URL)`, () => checkRedis(objects));
     report.run(`overlay ${overlay}: references (namespace, ConfigMaps, documented Secret keys)`, () => checkReferences(objects, ns, deployDoc));
     report.run(`overlay ${overlay}: pod security (restricted) and resources`, () => checkPodSecurity(objects));
     report.run(`overlay ${overlay}: NetworkPolicy admits receiver and worker to Redis`, () => checkNetworkPolicy(objects));
