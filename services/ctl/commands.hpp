@@ -32,6 +32,8 @@ struct CommandInput {
 
 CommandResult run_stats(const CommandInput& in);
 CommandResult run_job(const CommandInput& in);
+// The job's webhook payload as JSON (stored compressed; see common/queue/payload_codec.hpp).
+CommandResult run_payload(const CommandInput& in);
 CommandResult run_dead_list(const CommandInput& in);
 CommandResult run_dead_retry(const CommandInput& in);
 CommandResult run_dead_purge(const CommandInput& in);

@@ -15,6 +15,7 @@ constexpr const char* kSummary =
     "Commands:\n"
     "  stats [--json]                 queued, pending, retrying, dead, done, consumers, lag\n"
     "  job <id> [--json]              one job's record: status, attempts, error, timings\n"
+    "  payload <id>                   the job's webhook payload (JSON, decompressed)\n"
     "  dead list [--limit N] [--json] dead letters, oldest first\n"
     "  dead retry <id> | --all        send dead jobs back to the queue (fresh attempts)\n"
     "  dead purge                     delete all dead letters and their job records\n"
@@ -34,6 +35,7 @@ const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> specs = {
       {Command::stats, "stats", {"json"}, 0, 0},
       {Command::job, "job", {"json"}, 1, 1},
+      {Command::payload, "payload", {}, 1, 1},
       {Command::dead_list, "dead list", {"json", "limit"}, 0, 0},
       {Command::dead_retry, "dead retry", {"all"}, 0, 1},
       {Command::dead_purge, "dead purge", {}, 0, 0},

@@ -1,6 +1,7 @@
 // patchqctl's command line: which command, its arguments, and the flags it accepts.
 //   patchqctl [--redis URL] [--prefix P] stats [--json]
 //   patchqctl job <id> [--json]
+//   patchqctl payload <id>
 //   patchqctl dead list [--limit N] [--json]
 //   patchqctl dead retry <id> | --all
 //   patchqctl dead purge
@@ -15,7 +16,7 @@
 
 namespace patchq::ctl {
 
-enum class Command { stats, job, dead_list, dead_retry, dead_purge, enqueue };
+enum class Command { stats, job, payload, dead_list, dead_retry, dead_purge, enqueue };
 
 struct CtlOptions {
   std::string redis_url = "redis://127.0.0.1:6379/0";

@@ -71,4 +71,24 @@ CommandResult run_job(const CommandInput& in) {
   return r;
 }
 
+CommandResult run_payload(const CommandInput& in) {
+  const std::string& id = in.args.at(0);
+  const auto record = queue::read_job_record(in.client, in.keys, id);
+  CommandResult r;
+  if (!record) {
+    r.exit_code = kExitRefused;
+    r.err = "patchqctl payload: no job " + id + " (never enqueued, or expired after it was done)\n";
+    return r;
+  }
+  auto payload = queue::decode_payload(record->field("payload"), queue::kMaxDecodedPayloadBytes);
+  if (!payload.ok) {
+    r.exit_code = kExitRefused;
+    r.err = "patchqctl payload: job " + id + ": " + payload.error + "\n";
+    return r;
+  }
+  r.out = std::move(payload.json);
+  if (r.out.empty() || r.out.back() != '\n') r.out += "\n";
+  return r;
+}
+
 }  // namespace patchq::ctl

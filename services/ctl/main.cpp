@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
       case ctl::Command::job:
         result = ctl::run_job(input);
         break;
+      case ctl::Command::payload:
+        result = ctl::run_payload(input);
+        break;
       case ctl::Command::dead_list:
         result = ctl::run_dead_list(input);
         break;

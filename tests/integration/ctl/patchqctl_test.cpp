@@ -142,6 +142,27 @@ TEST_F(Patchqctl, DeadRetryRefusesAJobThatIsNotDead) {
   EXPECT_NE(r.err.find("is not dead (status queued)"), std::string::npos) << r.err;
 }
 
+TEST_F(Patchqctl, PayloadPrintsTheStoredPayloadDecompressedOrSaysWhyNot) {
+  TempDir dir;
+  const std::string json = R"({"item":{"id":"p-1","name":"a.jpg"}})";
+  write_file(dir / "p.json", json);
+  const CtlRun enqueued =
+      ctl({"enqueue", "--payload", (dir / "p.json").string(), "--target", "patches"});
+  ASSERT_EQ(enqueued.code, 0) << enqueued.err;
+  const std::string id = enqueued.out.substr(0, enqueued.out.find('\n'));
+  const CtlRun shown = ctl({"payload", id});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(shown.out, json + "\n");
+
+  redis_.command({"HSET", "c:job:" + id, "payload", std::string("\x28\xb5\x2f\xfd broken")});
+  const CtlRun corrupt = ctl({"payload", id});
+  EXPECT_EQ(corrupt.code, 1);
+  EXPECT_NE(corrupt.err.find("stored payload"), std::string::npos) << corrupt.err;
+  const CtlRun missing = ctl({"payload", "no-such-job"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("no job no-such-job"), std::string::npos) << missing.err;
+}
+
 TEST_F(Patchqctl, DeadPurgeDeletesLettersAndRecords) {
   const std::string id = dead_job("x");
   const CtlRun r = ctl({"dead", "purge"});
