@@ -3,7 +3,10 @@
 # unique item id per request) against patchq-receiver with a local redis-server, then
 # "acked == stored" (the receiver's count of 202s against XLEN of the jobs stream).
 # Baselines measured in the same run: wrk against the same server's GET /healthz (HTTP
-# plumbing without Redis) and redis-benchmark XADD (Redis alone, pipelined).
+# plumbing without Redis), redis-benchmark XADD (Redis alone, pipelined), and the same wrk load
+# against a fastify + BullMQ receiver (bench/baseline, as many Node processes as receiver
+# threads, its own redis-server configured alike; needs node and npm, skipped with
+# --no-node-baseline).
 # Besides req/s, each run reports the CPU time every process spent per request (receiver,
 # redis-server, wrk; from /proc and the shell's `time`): on a shared 2-core box that cost
 # model is steadier than req/s, and it bounds what req/s could be (2 cores / total us).
@@ -12,7 +15,8 @@
 # when acked != stored.
 #
 # Usage: bench/receiver.sh [--build DIR] [--threads N] [--connections N] [--duration S]
-#                          [--aof everysec|always|no] [--no-baseline] [--receiver-args "..."]
+#                          [--aof everysec|always|no] [--no-baseline] [--no-node-baseline]
+#                          [--receiver-args "..."]
 # Needs: wrk, redis-server, redis-cli, redis-benchmark, a built patchq-receiver ($PATCHQ_BIN, or
 # DIR/bin, default build/bin).
 set -euo pipefail
@@ -24,6 +28,7 @@ connections=64
 duration=10
 aof=everysec
 baseline=1
+node_baseline=1
 extra_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,7 +36,8 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --aof) aof=$2; shift 2 ;;
-    --no-baseline) baseline=0; shift ;;
+    --no-baseline) baseline=0; node_baseline=0; shift ;;
+    --no-node-baseline) node_baseline=0; shift ;;
     --receiver-args) extra_args=($2); shift 2 ;;
     --build) build=$2; PATCHQ_BIN=""; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
@@ -64,21 +70,29 @@ free_port() {
   echo "bench/receiver.sh: no free port" >&2; exit 1
 }
 
-redis_port=$(free_port)
 # Redis as deployed (docker-compose.yml, deploy/k8s): AOF, and its rewrite after 512mb of growth.
 if [ "$aof" = no ]; then
   aof_args=(--appendonly no)
 else
   aof_args=(--appendonly yes --appendfsync "$aof" --auto-aof-rewrite-min-size 512mb)
 fi
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' "${aof_args[@]}" \
-  --daemonize no --logfile "$work/redis.log" &
-pids+=($!)
-redis_pid=$!
-for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-# Our own server, not someone else's that happened to hold the port first.
-[ "$(redis-cli -p "$redis_port" info server | tr -d '\r' | sed -n 's/^process_id://p')" = "$redis_pid" ] \
-  || { echo "bench/receiver.sh: redis-server did not start on $redis_port" >&2; exit 1; }
+# start_redis NAME: a redis-server with its own directory; sets started_port and started_pid.
+start_redis() {
+  local dir="$work/$1"
+  mkdir -p "$dir"
+  started_port=$(free_port)
+  redis-server --port "$started_port" --bind 127.0.0.1 --dir "$dir" --save '' "${aof_args[@]}" \
+    --daemonize no --logfile "$dir/redis.log" &
+  started_pid=$!
+  pids+=($started_pid)
+  for _ in $(seq 1 100); do redis-cli -p "$started_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  # Our own server, not someone else's that happened to hold the port first.
+  [ "$(redis-cli -p "$started_port" info server | tr -d '\r' | sed -n 's/^process_id://p')" = "$started_pid" ] \
+    || { echo "bench/receiver.sh: redis-server did not start on $started_port" >&2; exit 1; }
+}
+start_redis redis
+redis_port=$started_port
+redis_pid=$started_pid
 
 port=$(free_port)
 token=bench-token
@@ -157,6 +171,35 @@ if [ "$baseline" = 1 ]; then
     tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
 fi
 
+# The fastify + BullMQ receiver under the same load, with a redis-server of its own.
+if [ "$node_baseline" = 1 ]; then
+  "$repo/scripts/ensure-node-deps" "$repo/bench/baseline"
+  start_redis node-redis
+  node_redis_port=$started_port
+  node_redis_pid=$started_pid
+  node_port=$(free_port)
+  node "$repo/bench/baseline/fastify_bullmq.js" --port "$node_port" --redis-port "$node_redis_port" \
+    --processes "$receiver_threads" --token "$token" >"$work/node.out" 2>"$work/node.log" &
+  node_pid=$!
+  pids+=($node_pid)
+  for _ in $(seq 1 200); do grep -q listening "$work/node.out" && break; sleep 0.05; done
+  grep -q listening "$work/node.out" || { cat "$work/node.log" >&2; echo "bench/receiver.sh: the Node baseline did not start" >&2; exit 1; }
+  # The cluster's primary and its worker processes.
+  node_ticks() { local t=0 p; for p in $node_pid $(pgrep -P "$node_pid"); do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
+  node_cpu0=$(node_ticks)
+  node_redis_cpu0=$(cpu_ticks "$node_redis_pid")
+  run_wrk "$work/wrk-node.txt" -t2 -c"$connections" -d"${duration}s" --latency -s "$repo/bench/receiver.lua" \
+    "http://127.0.0.1:$node_port/webhook?target=bench"
+  node_requests=$(requests_of "$work/wrk-node.txt")
+  node_us=$(us_per_request $(($(node_ticks) - node_cpu0)) "$node_requests")
+  node_redis_us=$(us_per_request $(($(cpu_ticks "$node_redis_pid") - node_redis_cpu0)) "$node_requests")
+  node_wrk_us=$(awk -v c="$(cat "$work/wrk-node.txt.cpu")" -v n="$node_requests" 'BEGIN { printf "%.1f", c * 1e6 / n }')
+  read -r nrps np50 np99 <<<"$(summarise "$work/wrk-node.txt")"
+  node_non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk-node.txt")
+  node_stored=$(redis-cli -p "$node_redis_port" llen bull:patchq-baseline:wait)
+  node_versions="fastify $(node -p 'require(process.argv[1]).version' "$repo/bench/baseline/node_modules/fastify/package.json"), BullMQ $(node -p 'require(process.argv[1]).version' "$repo/bench/baseline/node_modules/bullmq/package.json"), Node $(node --version)"
+fi
+
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo "## Receiver: POST /webhook with the 2 KiB sample payload, wrk -t2 -c$connections -d${duration}s"
 echo
@@ -171,12 +214,21 @@ if [ "$baseline" = 1 ]; then
   echo "| baseline, same run: the same server's GET /healthz (HTTP only, no Redis) | $hrps | $hp50 | $hp99 | $hrecv_us | | $hwrk_us |"
   echo "| baseline, same run: redis-benchmark XADD, 2 clients, pipeline 64 | $xadd | | | | | |"
 fi
+if [ "$node_baseline" = 1 ]; then
+  echo "| baseline, same run: fastify + BullMQ receiver, $receiver_threads Node processes (bench/baseline; $node_versions) | $nrps | $np50 | $np99 | $node_us | $node_redis_us | $node_wrk_us |"
+fi
 echo
 total_us=$(awk -v a="$recv_us" -v b="$redis_us" -v c="$wrk_us" 'BEGIN { printf "%.1f", a + b + c }')
 echo "CPU per webhook, all three processes: $total_us us, so $(nproc) cores allow at most"
 echo "$(awk -v t="$total_us" -v n="$(nproc)" 'BEGIN { printf "%d", (t > 0 ? n * 1e6 / t : 0) }') req/s even if fully used. Redis memory per queued job: $memory_per_job bytes"
 echo "(payload $(wc -c <"$PATCHQ_BENCH_PAYLOAD") bytes of JSON, stored compressed)."
 
+if [ "$node_baseline" = 1 ]; then
+  echo
+  echo "patchq-receiver vs fastify + BullMQ, same load, same run: $(awk -v a="$rps" -v b="$nrps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x the"
+  echo "req/s. The Node baseline answered $((node_requests - ${node_non2xx:-0})) requests with 2xx as wrk counted them and holds"
+  echo "$node_stored jobs in its wait list (wrk stops with up to $connections requests in flight: stored, not counted)."
+fi
 echo
 [ -n "$non2xx" ] && echo "Non-2xx answers: $non2xx." && echo
 [ -n "$errors" ] && echo "wrk: $errors." && echo
