@@ -9,15 +9,11 @@
 #include <boost/beast/http/field.hpp>
 
 #include "common/json/json_writer.hpp"
+#include "services/v7sim/routed_call.hpp"
 #include "services/v7sim/upload_batch.hpp"
 #include "services/v7sim/v7_responses.hpp"
 
 namespace patchq::v7sim {
-
-namespace bhttp = boost::beast::http;
-using http::Request;
-using http::Response;
-using http::Target;
 
 namespace {
 

@@ -5,14 +5,10 @@
 
 #include "common/json/json_writer.hpp"
 #include "services/v7sim/image_size.hpp"
+#include "services/v7sim/routed_call.hpp"
 #include "services/v7sim/webhook_payload.hpp"
 
 namespace patchq::v7sim {
-
-namespace bhttp = boost::beast::http;
-using http::Request;
-using http::Response;
-using http::Target;
 
 namespace {
 

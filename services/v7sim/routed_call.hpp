@@ -2,6 +2,7 @@
 // name faults and stats use) and guarded either by the API key or by a signed storage token.
 #pragma once
 
+#include <boost/beast/http/status.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,6 +13,12 @@
 #include "common/http/target.hpp"
 
 namespace patchq::v7sim {
+
+// The vocabulary every route file of the stand-in speaks (api, storage, control, router).
+namespace bhttp = boost::beast::http;
+using http::Request;
+using http::Response;
+using http::Target;
 
 struct RoutedCall {
   std::string_view endpoint;

@@ -11,11 +11,6 @@
 
 namespace patchq::v7sim {
 
-namespace bhttp = boost::beast::http;
-using http::Request;
-using http::Response;
-using http::Target;
-
 namespace {
 
 constexpr std::string_view kApiKeyScheme = "ApiKey ";

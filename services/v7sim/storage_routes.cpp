@@ -8,11 +8,6 @@
 
 namespace patchq::v7sim {
 
-namespace bhttp = boost::beast::http;
-using http::Request;
-using http::Response;
-using http::Target;
-
 namespace {
 
 bool token_ok(const SimUrls& urls, StorageAction action, const Target& target,
