@@ -1,5 +1,8 @@
-// patchqctl job <id>: one job's record, where it is now, and its timeline. The payload itself
-// is not printed (it can be large); its size is.
+// patchqctl job <id>: one job's record, where it is now, and its timeline; the payload's size
+// only (it can be large). patchqctl payload <id>: the payload itself, decompressed.
+#include <optional>
+#include <string_view>
+
 #include "common/json/json_writer.hpp"
 #include "common/queue/job_record.hpp"
 #include "common/queue/payload_codec.hpp"
@@ -14,17 +17,26 @@ bool is_time_field(const std::string& name) {
          name == "updated_at" || name == "next_attempt_at";
 }
 
+// The record of the job named by the command's argument, or nullopt with `r` set to refuse.
+std::optional<queue::JobRecord> record_or_refuse(const CommandInput& in, std::string_view command,
+                                                 CommandResult& r) {
+  const std::string& id = in.args.at(0);
+  auto record = queue::read_job_record(in.client, in.keys, id);
+  if (!record) {
+    r.exit_code = kExitRefused;
+    r.err = "patchqctl " + std::string(command) + ": no job " + id +
+            " (never enqueued, or expired after it was done)\n";
+  }
+  return record;
+}
+
 }  // namespace
 
 CommandResult run_job(const CommandInput& in) {
   const std::string& id = in.args.at(0);
-  const auto record = queue::read_job_record(in.client, in.keys, id);
   CommandResult r;
-  if (!record) {
-    r.exit_code = kExitRefused;
-    r.err = "patchqctl job: no job " + id + " (never enqueued, or expired after it was done)\n";
-    return r;
-  }
+  const auto record = record_or_refuse(in, "job", r);
+  if (!record) return r;
   const std::string stored_payload = record->field("payload");
   const auto payload = queue::decode_payload(stored_payload, queue::kMaxDecodedPayloadBytes);
   const std::size_t payload_bytes = payload.json.size();
@@ -73,13 +85,9 @@ CommandResult run_job(const CommandInput& in) {
 
 CommandResult run_payload(const CommandInput& in) {
   const std::string& id = in.args.at(0);
-  const auto record = queue::read_job_record(in.client, in.keys, id);
   CommandResult r;
-  if (!record) {
-    r.exit_code = kExitRefused;
-    r.err = "patchqctl payload: no job " + id + " (never enqueued, or expired after it was done)\n";
-    return r;
-  }
+  const auto record = record_or_refuse(in, "payload", r);
+  if (!record) return r;
   auto payload = queue::decode_payload(record->field("payload"), queue::kMaxDecodedPayloadBytes);
   if (!payload.ok) {
     r.exit_code = kExitRefused;
