@@ -119,6 +119,10 @@ run_wrk() {
   awk '{printf "%.3f", $1 + $2}' "$out.time" >"$out.cpu"
 }
 requests_of() { awk '/requests in/ {print $1}' "$1"; }
+# wrk_us_per_request OUT: wrk's own CPU per request of the run written to OUT.
+wrk_us_per_request() {
+  awk -v c="$(cat "$1.cpu")" -v n="$(requests_of "$1")" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / n : 0) }'
+}
 
 # "Requests/sec: N" and the --latency percentiles, in milliseconds.
 summarise() {
@@ -158,14 +162,14 @@ memory_after=$(redis-cli -p "$redis_port" info memory | tr -d '\r' | sed -n 's/^
 memory_per_job=$(awk -v a="$memory_before" -v b="$memory_after" -v n="$stored" 'BEGIN { printf "%d", (n > 0 ? (b - a) / n : 0) }')
 recv_us=$(us_per_request "$receiver_cpu" "$requests")
 redis_us=$(us_per_request "$redis_cpu" "$requests")
-wrk_us=$(awk -v c="$(cat "$work/wrk.txt.cpu")" -v n="$requests" 'BEGIN { printf "%.1f", c * 1e6 / n }')
+wrk_us=$(wrk_us_per_request "$work/wrk.txt")
 
 if [ "$baseline" = 1 ]; then
   receiver_cpu0=$(cpu_ticks "$receiver_pid")
   run_wrk "$work/wrk-healthz.txt" -t2 -c"$connections" -d"${duration}s" --latency \
     "http://127.0.0.1:$port/healthz"
   hrecv_us=$(us_per_request $(($(cpu_ticks "$receiver_pid") - receiver_cpu0)) "$(requests_of "$work/wrk-healthz.txt")")
-  hwrk_us=$(awk -v c="$(cat "$work/wrk-healthz.txt.cpu")" -v n="$(requests_of "$work/wrk-healthz.txt")" 'BEGIN { printf "%.1f", c * 1e6 / n }')
+  hwrk_us=$(wrk_us_per_request "$work/wrk-healthz.txt")
   read -r hrps hp50 hp99 <<<"$(summarise "$work/wrk-healthz.txt")"
   xadd=$(redis-benchmark -p "$redis_port" -c 2 -P 64 -n 500000 -q XADD bench:baseline '*' job_id x attempt 0 2>/dev/null |
     tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
@@ -193,7 +197,7 @@ if [ "$node_baseline" = 1 ]; then
   node_requests=$(requests_of "$work/wrk-node.txt")
   node_us=$(us_per_request $(($(node_ticks) - node_cpu0)) "$node_requests")
   node_redis_us=$(us_per_request $(($(cpu_ticks "$node_redis_pid") - node_redis_cpu0)) "$node_requests")
-  node_wrk_us=$(awk -v c="$(cat "$work/wrk-node.txt.cpu")" -v n="$node_requests" 'BEGIN { printf "%.1f", c * 1e6 / n }')
+  node_wrk_us=$(wrk_us_per_request "$work/wrk-node.txt")
   read -r nrps np50 np99 <<<"$(summarise "$work/wrk-node.txt")"
   node_non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk-node.txt")
   node_stored=$(redis-cli -p "$node_redis_port" llen bull:patchq-baseline:wait)

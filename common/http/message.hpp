@@ -8,6 +8,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ struct Refusal {
   unsigned status;          // the answer sent, 0 when the connection was closed without one
   std::string_view target;  // the request target when its request line was read, else empty
 };
+inline constexpr std::size_t kRefusalReasons =
+    static_cast<std::size_t>(Refusal::Reason::timed_out) + 1;  // the last reason, plus one
 std::string_view refusal_name(Refusal::Reason reason);
 // Called on the connection's loop thread; must be cheap and must not throw.
 using RefusalObserver = std::function<void(const Refusal&)>;

@@ -72,7 +72,7 @@ class ReceiverMetrics {
              static_cast<int>(Route::count_)>
       requests_{};
   std::array<obs::Counter*, static_cast<int>(Rejection::count_)> rejected_{};
-  std::array<obs::Counter*, 4> refused_{};  // by http::Refusal::Reason
+  std::array<obs::Counter*, http::kRefusalReasons> refused_{};  // by http::Refusal::Reason
   obs::Counter* dedup_hits_;
   obs::Counter* redis_reconnects_;
   obs::Histogram* enqueue_seconds_;
