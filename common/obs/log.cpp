@@ -62,6 +62,12 @@ bool parse_log_level(std::string_view text, Level* level) {
   return false;
 }
 
+void set_log_level_named(std::string_view name) {
+  Level level = Level::info;
+  parse_log_level(name, &level);
+  set_log_level(level);
+}
+
 std::vector<std::string> log_level_names() {
   std::vector<std::string> names;
   for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {

@@ -17,6 +17,8 @@ enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 // Process-wide settings, set once at start (before threads start).
 void set_log_level(Level level);
 bool parse_log_level(std::string_view text, Level* level);
+// For a name a flag has already checked against log_level_names(); any other name means info.
+void set_log_level_named(std::string_view name);
 // The names parse_log_level accepts, for a flag's list of choices.
 std::vector<std::string> log_level_names();
 void set_log_service(std::string service);  // added as "service" to every line

@@ -105,9 +105,7 @@ int main(int argc, char** argv) {
   auto parsed = receiver::parse_receiver_config(args);
   if (auto code = config::exit_code_after_parse(parsed.status, parsed.message)) return *code;
   obs::set_log_service("receiver");
-  obs::Level level = obs::Level::info;
-  obs::parse_log_level(parsed.config.log_level, &level);  // one of the flag's choices
-  obs::set_log_level(level);
+  obs::set_log_level_named(parsed.config.log_level);
   try {
     return run(parsed.config);
   } catch (const std::exception& e) {

@@ -157,9 +157,7 @@ int main(int argc, char** argv) {
                   obs::log_level_names());
   const auto parsed = set.parse(argc, argv);
   if (auto code = config::exit_code_after_parse(parsed)) return *code;
-  obs::Level level = obs::Level::info;
-  obs::parse_log_level(flags.log_level, &level);  // one of the flag's choices
-  obs::set_log_level(level);
+  obs::set_log_level_named(flags.log_level);
   obs::set_log_service("v7sim");
   if (flags.api_key.empty()) {
     std::fprintf(stderr, "patchq-v7sim: --api-key (or V7_API_KEY) is required\n");

@@ -40,9 +40,7 @@ int worker_main(int argc, const char* const* argv, const WorkerProgram& program)
                  program.name.c_str());
     return 1;
   }
-  obs::Level level = obs::Level::info;
-  obs::parse_log_level(config.log_level, &level);
-  obs::set_log_level(level);
+  obs::set_log_level_named(config.log_level);
   obs::set_log_service(program.name);
 
   if (config.processes == 1) return run_worker_process(config, program.make_handler);

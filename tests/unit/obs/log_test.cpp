@@ -46,5 +46,20 @@ TEST(Log, DropsLinesBelowTheLevel) {
   EXPECT_NE(out.find("loud"), std::string::npos);
 }
 
+TEST(Log, ALevelSetByNameFiltersLikeTheEnumAndEveryNameIsAChoice) {
+  set_log_level_named("error");
+  const std::string out = capture([] {
+    log_warn("quiet");
+    log_error("loud");
+  });
+  set_log_level_named("no-such-level");  // back to info, the default
+  const std::string after = capture([] { log_info("audible"); });
+  EXPECT_EQ(out.find("quiet"), std::string::npos);
+  EXPECT_NE(out.find("loud"), std::string::npos);
+  EXPECT_NE(after.find("audible"), std::string::npos);
+  const std::vector<std::string> names = {"debug", "info", "warn", "error"};
+  EXPECT_EQ(log_level_names(), names);
+}
+
 }  // namespace
 }  // namespace patchq::obs
