@@ -11,6 +11,8 @@
 #include <utility>
 #include <variant>
 
+#include "common/result/result.hpp"
+
 namespace patchq::v7 {
 
 struct V7Error {
@@ -30,27 +32,10 @@ struct V7Error {
   }
 };
 
-// A value or a V7Error. V7Result<std::monostate> (alias V7Status) for calls without a value.
+// A value or a V7Error (common/result). V7Status for calls without a value.
 template <typename T>
-class V7Result {
- public:
-  V7Result(T value) : value_(std::move(value)) {}
-  V7Result(V7Error error) : value_(std::move(error)) {}
-  bool ok() const { return value_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(value_); }
-  const T& value() const { return std::get<0>(value_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const V7Error& error() const { return std::get<1>(value_); }
-
- private:
-  std::variant<T, V7Error> value_;
-};
-
-using V7Status = V7Result<std::monostate>;
+using V7Result = Result<T, V7Error>;
+using V7Status = StatusOf<V7Error>;
 inline V7Status success() {
   return V7Status(std::monostate{});
 }
