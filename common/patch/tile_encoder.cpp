@@ -58,4 +58,20 @@ std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
   }
 }
 
+std::string encode_thumbnail(const cv::Mat& tile, int max_side, std::vector<unsigned char>& out) {
+  try {
+    const int longer = std::max(tile.cols, tile.rows);
+    cv::Mat small = tile;
+    if (longer > max_side && longer > 0) {
+      const double scale = static_cast<double>(max_side) / longer;
+      const cv::Size size(std::max(1, static_cast<int>(tile.cols * scale + 0.5)),
+                          std::max(1, static_cast<int>(tile.rows * scale + 0.5)));
+      cv::resize(tile, small, size, 0, 0, cv::INTER_AREA);
+    }
+    return encode_tile(small, EncodeOptions{TileFormat::jpeg, 85}, out);
+  } catch (const cv::Exception& e) {
+    return "could not make the thumbnail: " + e.err;
+  }
+}
+
 }  // namespace patchq::patch

@@ -29,4 +29,8 @@ std::string_view tile_extension(TileFormat format);                  // "png", "
 std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
                         std::vector<unsigned char>& out);
 
+// A JPEG (quality 85) of the tile scaled down (area averaging) so that its longer side is at
+// most `max_side`; a smaller tile keeps its size. Same return convention as encode_tile.
+std::string encode_thumbnail(const cv::Mat& tile, int max_side, std::vector<unsigned char>& out);
+
 }  // namespace patchq::patch

@@ -102,9 +102,16 @@ class EncodePhase {
         const cv::Mat view =
             image_(cv::Rect(static_cast<int>(job.rect.x), static_cast<int>(job.rect.y),
                             static_cast<int>(job.rect.w), static_cast<int>(job.rect.h)));
-        Tile tile{job.name, {}, job.patch->annotation_id, job.row, job.col, job.rect};
+        Tile tile{job.name, {}, job.patch->annotation_id, job.row, job.col, job.rect, {}};
         const std::string why = encode_tile(view, options_.encode, tile.bytes);
         if (!why.empty()) return fail(TileStatus::encode_failed, "tile " + job.name + ": " + why);
+        if (options_.thumbnail_max_side > 0) {
+          const std::string thumb_why =
+              encode_thumbnail(view, options_.thumbnail_max_side, tile.thumbnail);
+          if (!thumb_why.empty()) {
+            return fail(TileStatus::encode_failed, "thumbnail of " + job.name + ": " + thumb_why);
+          }
+        }
         if (sink_ == nullptr) {
           result_.tiles[index] = std::move(tile);
           continue;

@@ -35,6 +35,9 @@ struct TileOptions {
   bool apply_exif_orientation = true;
   int jobs = 1;           // encoding threads; 1 encodes in the caller's thread
   bool log_skips = true;  // one JSON log line (stderr) per skipped patch annotation
+  // > 0: also make a JPEG thumbnail of each tile, its longer side at most this many pixels
+  // (read-only external storage, where V7 does not make thumbnails itself).
+  int thumbnail_max_side = 0;
 };
 
 struct Tile {
@@ -43,7 +46,8 @@ struct Tile {
   std::string annotation_id;
   int row = 0;
   int col = 0;
-  PixelRect rect;  // in the decoded (upright) image
+  PixelRect rect;                        // in the decoded (upright) image
+  std::vector<unsigned char> thumbnail;  // JPEG, when TileOptions::thumbnail_max_side > 0
 };
 
 struct TileTimings {

@@ -46,6 +46,28 @@ void expect_exact(const Tile& tile, const cv::Mat& source) {
   EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0) << tile.name;
 }
 
+TEST(CutTiles, ThumbnailsAreSmallJpegsOfTheirTileWhenAskedFor) {
+  const cv::Mat source = noise(900, 700, CV_8UC3);
+  const auto item = item_with({box("t", "patch (1x2)", 0, 0, 800, 300)});  // 400x300 tiles
+  TileOptions options = quiet();
+  const TileResult plain = cut_tiles(item, encode(source, ".png"), options);
+  ASSERT_TRUE(plain.ok()) << plain.error;
+  EXPECT_TRUE(plain.tiles.at(0).thumbnail.empty());  // only when asked for
+  options.thumbnail_max_side = 100;
+  const TileResult result = cut_tiles(item, encode(source, ".png"), options);
+  ASSERT_TRUE(result.ok()) << result.error;
+  ASSERT_EQ(result.tiles.size(), 2u);
+  for (const Tile& tile : result.tiles) {
+    ASSERT_GE(tile.thumbnail.size(), 3u);
+    EXPECT_EQ(tile.thumbnail[0], 0xFF);  // a JPEG
+    EXPECT_EQ(tile.thumbnail[1], 0xD8);
+    const cv::Mat thumb = decode(tile.thumbnail);
+    EXPECT_EQ(thumb.cols, 100);  // the longer side, scaled to the limit
+    EXPECT_EQ(thumb.rows, 75);   // aspect kept
+    expect_exact(tile, source);  // the tile itself is unchanged
+  }
+}
+
 TEST(CutTiles, TilesArePixelExactAndCoverAnOddBoxOnce) {
   const cv::Mat source = noise(1200, 1100, CV_8UC3);
   // Edges 50.2 -> 50, 1051.2 -> 1051 (1001 px); 40.7 -> 41, 1037.7 -> 1038 (997 px).
