@@ -65,12 +65,43 @@ std::string build_direct_upload(std::string_view dataset_slug,
   return w.end_object().take();
 }
 
+std::string build_register_existing(std::string_view dataset_slug, std::string_view storage_slug,
+                                    const std::vector<ExistingItem>& items, bool readonly) {
+  json::JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : items) {
+    w.begin_object().field("name", item.name).field("path", item.path);
+    w.key("slots").begin_array().begin_object();
+    w.field("slot_name", "0").field("file_name", item.name).field("storage_key", item.storage_key);
+    if (readonly) {
+      w.field("storage_thumbnail_key", item.storage_thumbnail_key);
+      w.field("width", item.width).field("height", item.height);
+    }
+    w.end_object().end_array();
+    w.end_object();
+  }
+  w.end_array().field("dataset_slug", dataset_slug).field("storage_slug", storage_slug);
+  return w.end_object().take();
+}
+
+std::size_t direct_upload_envelope_bytes(std::string_view dataset_slug) {
+  return build_direct_upload(dataset_slug, {}).size();
+}
+
+std::size_t direct_upload_item_bytes(const DirectUploadItem& item) {
+  const DirectUploadItem empty{item.name, item.path, {}};
+  // One item's JSON with empty content, minus the envelope around it, plus the base64 and the
+  // comma that separates it from the next item.
+  const std::size_t with_one = build_direct_upload("", {empty}).size();
+  return with_one - build_direct_upload("", {}).size() + base64_size(item.bytes.size()) + 1;
+}
+
 std::string build_create_dataset(std::string_view name) {
   json::JsonWriter w;
   return w.begin_object().field("name", name).end_object().take();
 }
 
-Parsed<RegisterResponse> parse_register_response(std::string_view body) {
+Parsed<RegisterResponse> parse_register_response(std::string_view body, UploadIds upload_ids) {
   simdjson::dom::parser parser;
   element doc;
   if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
@@ -86,8 +117,12 @@ Parsed<RegisterResponse> parse_register_response(std::string_view body) {
       if (!name) return ParseFailure{"register response item without a name"};
       simdjson::dom::array slots;
       std::string_view upload_id;
-      if (item["slots"].get_array().get(slots) != simdjson::SUCCESS || slots.size() == 0 ||
-          slots.at(0)["upload_id"].get_string().get(upload_id) != simdjson::SUCCESS) {
+      if (item["slots"].get_array().get(slots) == simdjson::SUCCESS && slots.size() > 0) {
+        if (slots.at(0)["upload_id"].get_string().get(upload_id) != simdjson::SUCCESS) {
+          upload_id = {};
+        }
+      }
+      if (upload_id.empty() && upload_ids == UploadIds::required) {
         return ParseFailure{"register response item " + std::string(*name) + " has no upload_id"};
       }
       out.items.push_back({std::string(*name), std::string(upload_id)});

@@ -23,9 +23,20 @@ struct DirectUploadItem {
   std::string_view bytes;  // not owned
 };
 
+// A file already in the customer's storage, for register_existing(_readonly). The thumbnail
+// and dimensions are for read-only storage, where V7 does not make thumbnails itself.
+struct ExistingItem {
+  std::string name;
+  std::string path = "/";
+  std::string storage_key;            // the object's key as V7 expects it (see common/storage)
+  std::string storage_thumbnail_key;  // read-only storage only
+  int width = 0;                      // read-only storage only
+  int height = 0;
+};
+
 struct RegisteredItem {
   std::string name;
-  std::string upload_id;  // of slot "0" (the first slot)
+  std::string upload_id;  // of slot "0" (the first slot); may be empty outside register_upload
 };
 
 struct BlockedItem {
@@ -64,9 +75,23 @@ std::string build_register_upload(std::string_view dataset_slug,
 std::string build_direct_upload(std::string_view dataset_slug,
                                 const std::vector<DirectUploadItem>& items);
 std::string build_create_dataset(std::string_view name);
+// register_existing, or register_existing_readonly when `readonly` (slots then carry the
+// thumbnail key, width and height).
+std::string build_register_existing(std::string_view dataset_slug, std::string_view storage_slug,
+                                    const std::vector<ExistingItem>& items, bool readonly);
 
-// register_upload and direct_upload answer with the same shape.
-Parsed<RegisterResponse> parse_register_response(std::string_view body);
+// The exact size of build_direct_upload's body, without building it: the envelope plus, for
+// each item, direct_upload_item_bytes, minus one (the item sizes count the separator after
+// each, and the last item has none). Lets the uploader fill a call up to V7's limit on the
+// whole request.
+std::size_t direct_upload_envelope_bytes(std::string_view dataset_slug);
+std::size_t direct_upload_item_bytes(const DirectUploadItem& item);
+
+// register_upload, direct_upload and register_existing(_readonly) answer with the same shape;
+// only register_upload's items must carry an upload_id (the uploader signs it next).
+enum class UploadIds { required, optional };
+Parsed<RegisterResponse> parse_register_response(std::string_view body,
+                                                 UploadIds upload_ids = UploadIds::required);
 Parsed<std::string> parse_sign_response(std::string_view body);  // upload_url
 Parsed<std::string> parse_token_info(std::string_view body);     // selected_team.slug
 Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body);

@@ -28,7 +28,8 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config) {
       .add_duration("transfer-timeout", &config.transfer_timeout, "PATCHQ_TRANSFER_TIMEOUT",
                     "total time for one HTTP call, redirects included")
       .add_string("upload-mode", &config.upload_mode, "PATCHQ_UPLOAD_MODE",
-                  "register (register_upload/sign/PUT/confirm) or direct (base64 direct_upload)")
+                  "direct (tiles batched into base64 direct_upload calls up to 30 MB) or register "
+                  "(register_upload/sign/PUT/confirm per tile)")
       .add_bool("create-target", &config.create_target, "PATCHQ_CREATE_TARGET",
                 "create the target dataset when it does not exist")
       .add_int("v7-rate", &config.rate_per_minute, "PATCHQ_V7_RATE",

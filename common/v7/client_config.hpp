@@ -25,7 +25,10 @@ struct V7ClientConfig {
   std::chrono::milliseconds transfer_timeout{120000};
   // Set by the worker from its own --upload-concurrency flag (one flag, one owner).
   std::int64_t upload_concurrency = 4;
-  std::string upload_mode = "register";  // "register" (register/sign/PUT/confirm) or "direct"
+  // "direct" (filled base64 direct_upload calls, <= 0.05 calls a tile up to ~1 MB tiles) or
+  // "register" (register_upload/sign/PUT/confirm, ~2 calls a tile). Direct is the default:
+  // under V7's per-key budget it carries ~40x the tiles (docs/BENCHMARKS.md, pipeline).
+  std::string upload_mode = "direct";
   bool create_target = false;
   std::int64_t rate_per_minute = 900;  // fleet-wide V7 API budget (V7 allows 1000/min/key)
   std::int64_t rate_burst = 30;
@@ -36,7 +39,7 @@ struct V7ClientConfig {
   std::chrono::milliseconds quick_backoff_cap{5000};  // a longer Retry-After goes upward
   std::uint64_t max_api_response_bytes = 16u << 20;
   std::size_t register_batch = 500;                     // V7's register_upload limit
-  std::uint64_t direct_upload_call_bytes = 30'000'000;  // V7's direct_upload limit (base64)
+  std::uint64_t direct_upload_call_bytes = 30'000'000;  // V7's limit on a whole request
   int max_redirects = 5;
   std::vector<std::string> resolve;  // CURLOPT_RESOLVE pins ("host:port:addr"), tests
 };

@@ -8,7 +8,17 @@
 namespace patchq::v7 {
 namespace {
 
-constexpr std::string_view kAlreadyExists = "ALREADY_EXISTS";
+// V7's reasons are upper case today; darwin-py upper-cases them before comparing, so do we.
+bool is_already_exists(std::string_view reason) {
+  constexpr std::string_view kAlreadyExists = "ALREADY_EXISTS";
+  if (reason.size() != kAlreadyExists.size()) return false;
+  for (std::size_t i = 0; i < reason.size(); ++i) {
+    const char c =
+        reason[i] >= 'a' && reason[i] <= 'z' ? static_cast<char>(reason[i] - 32) : reason[i];
+    if (c != kAlreadyExists[i]) return false;
+  }
+  return true;
+}
 
 V7Error for_tile(const std::string& name, V7Error error) {
   error.reason = "tile " + name + ": " + error.reason;
@@ -45,11 +55,15 @@ TileUploader::TileUploader(const V7Api& api, net::TransferPool& pool, std::strin
       pool_(pool),
       team_(std::move(team)),
       dataset_(std::move(dataset)),
-      tuning_(tuning) {}
+      tuning_(tuning),
+      direct_envelope_bytes_(direct_upload_envelope_bytes(dataset_)) {}
 
 TileUploader::~TileUploader() {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return tasks_in_flight_ == 0 && pending_.empty(); });
+  finished_ = true;  // waiting direct tiles leave now, so the wait below ends
+  dispatch();
+  changed_.wait(
+      lock, [&] { return tasks_in_flight_ == 0 && to_register_.empty() && to_direct_.empty(); });
 }
 
 void TileUploader::add(Tile tile) {
@@ -64,13 +78,24 @@ void TileUploader::add(Tile tile) {
              V7Error::permanent("tile " + entry.tile.name + ": duplicate tile name in one job"));
     return;
   }
-  pending_.push_back(index);
+  if (tuning_.mode == UploadMode::direct) {
+    entry.direct_bytes =
+        direct_upload_item_bytes({entry.tile.name, entry.tile.path, entry.tile.view()});
+    if (direct_envelope_bytes_ + entry.direct_bytes - 1 <= tuning_.direct_call_bytes) {
+      to_direct_.push_back(index);
+      dispatch();
+      return;
+    }
+    ++registered_way_;  // too large for any direct_upload call: the register way takes it
+  }
+  to_register_.push_back(index);
   dispatch();
 }
 
 UploadReport TileUploader::finish() {
   std::unique_lock lock(mutex_);
   finished_ = true;
+  dispatch();  // the last, partly filled direct call
   changed_.wait(lock, [&] { return done_count_ == entries_.size() && tasks_in_flight_ == 0; });
   UploadReport report;
   report.tiles.reserve(entries_.size());
@@ -89,6 +114,7 @@ UploadReport TileUploader::finish() {
     if (entry.resumed && entry.result.outcome == TileOutcome::uploaded) ++report.resumed;
     report.tiles.push_back(std::move(entry.result));
   }
+  report.registered_way = registered_way_;
   report.bytes_sent = bytes_sent_;
   report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started_);
@@ -96,45 +122,39 @@ UploadReport TileUploader::finish() {
 }
 
 void TileUploader::dispatch() {
-  if (tuning_.mode == UploadMode::register_sign_confirm) {
-    if (registering_ || pending_.empty()) return;
-    const std::size_t n =
-        std::min(pending_.size(), std::max<std::size_t>(1, tuning_.register_batch));
-    std::vector<std::size_t> batch(pending_.begin(), pending_.begin() + static_cast<long>(n));
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(n));
-    registering_ = true;
-    ++tasks_in_flight_;
-    pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
-      run_register(http, std::move(batch));
-    });
-    return;
-  }
+  dispatch_register();
+  dispatch_direct();
+}
+
+void TileUploader::dispatch_register() {
+  if (registering_ || to_register_.empty()) return;
+  const std::size_t n =
+      std::min(to_register_.size(), std::max<std::size_t>(1, tuning_.register_batch));
+  std::vector<std::size_t> batch(to_register_.begin(), to_register_.begin() + static_cast<long>(n));
+  to_register_.erase(to_register_.begin(), to_register_.begin() + static_cast<long>(n));
+  registering_ = true;
+  ++tasks_in_flight_;
+  pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+    run_register(http, std::move(batch));
+  });
+}
+
+void TileUploader::dispatch_direct() {
   const std::size_t slots = std::max<std::size_t>(1, tuning_.direct_calls_in_flight);
-  while (direct_in_flight_ < slots && !pending_.empty()) {
-    // A share of the backlog rather than all of it, so a burst of tiles spreads over the
-    // concurrent calls instead of queueing behind one huge body.
-    const std::size_t share =
-        std::min(tuning_.register_batch, (pending_.size() + slots - 1) / slots);
-    std::vector<std::size_t> batch;
-    std::uint64_t call_bytes = 0;
+  while (direct_in_flight_ < slots && !to_direct_.empty()) {
+    std::size_t request_bytes = direct_envelope_bytes_ - 1;  // no separator after the last item
     std::size_t taken = 0;
-    for (; taken < pending_.size() && batch.size() < share; ++taken) {
-      const std::size_t index = pending_[taken];
-      const std::uint64_t size = base64_size(entries_[index].tile.bytes.size());
-      if (size > tuning_.direct_call_bytes) {
-        complete(index, TileOutcome::failed,
-                 V7Error::permanent(
-                     "tile " + entries_[index].tile.name + ": " + std::to_string(size) +
-                     " bytes in base64 is over the direct_upload limit of " +
-                     std::to_string(tuning_.direct_call_bytes) + " (use --upload-mode register)"));
-        continue;
-      }
-      if (!batch.empty() && call_bytes + size > tuning_.direct_call_bytes) break;
-      call_bytes += size;
-      batch.push_back(index);
+    for (; taken < to_direct_.size(); ++taken) {
+      const std::size_t size = entries_[to_direct_[taken]].direct_bytes;
+      if (taken > 0 && request_bytes + size > tuning_.direct_call_bytes) break;
+      request_bytes += size;
     }
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(taken));
-    if (batch.empty()) continue;
+    // A call leaves full (the next tile did not fit) or, once no more tiles come, with the rest.
+    const bool full = taken < to_direct_.size();
+    if (!full && !finished_) return;
+    std::vector<std::size_t> batch(to_direct_.begin(),
+                                   to_direct_.begin() + static_cast<long>(taken));
+    to_direct_.erase(to_direct_.begin(), to_direct_.begin() + static_cast<long>(taken));
     ++direct_in_flight_;
     ++tasks_in_flight_;
     pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
@@ -171,12 +191,13 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
   for (const auto& blocked : response->blocked) {
     auto it = by_name_.find(blocked.name);
     if (it == by_name_.end()) continue;
-    if (blocked.reason == kAlreadyExists && !direct && !blocked.upload_id.empty()) {
+    const bool exists = is_already_exists(blocked.reason);
+    if (exists && !direct && !blocked.upload_id.empty()) {
       ++tasks_in_flight_;
       pool_.submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
         run_resume(http, index, id);
       });
-    } else if (blocked.reason == kAlreadyExists) {
+    } else if (exists) {
       complete(it->second, TileOutcome::already_existed, std::nullopt);
     } else {
       complete(it->second, TileOutcome::failed,

@@ -3,21 +3,25 @@
 // TransferPool (--upload-concurrency threads, connections kept open), so encoding and uploading
 // overlap. finish() waits for every tile and reports on each.
 //
-// Register mode (default): register_upload in batches of <= 500, then per tile sign, PUT to
-// the presigned URL, confirm. Registration is group-committed: one register call is in flight
-// at a time and takes every tile that arrived meanwhile, so the first tile starts at once and
-// a burst of tiles costs one call per batch, not one per tile.
-// Direct mode: direct_upload with base64 bodies, several tiles a call up to V7's 30 MB limit,
-// up to --upload-concurrency calls in flight. One call per batch makes it atomic per tile:
-// either V7 stored the file or it did not.
+// Every V7 API call counts against a budget of 1000 a minute for the whole fleet, so each mode
+// is built to spend as few calls per tile as it can:
+// Direct mode (default): direct_upload with base64 bodies. Calls are filled: a call leaves only
+// when the next tile would push the whole request (JSON included) over V7's 30 MB limit, or
+// when finish() says no more tiles come; then it takes every waiting tile that fits. A job's
+// tiles cost ceil(job bytes / 30 MB) calls, e.g. 1 call for 20 tiles of 1 MB. One call per
+// batch makes it atomic per tile: V7 stored the file or it did not. A tile too large for a call
+// of its own goes the register way, automatically.
+// Register mode: register_upload in batches of <= 500, then per tile sign, PUT to the
+// presigned URL, confirm (~2 calls a tile). Registration is group-committed: one register call
+// is in flight at a time and takes every tile that arrived meanwhile.
 //
-// Idempotency: a tile V7 reports as blocked with ALREADY_EXISTS counts as uploaded (a re-run
-// of a job uploads nothing twice). Any other blocked reason is a permanent failure of that
-// tile carrying the reason. One exception closes a hole: when the blocked entry names its
-// upload_id (register mode), the earlier run may have died between register and confirm, so
-// the uploader asks V7 to sign that upload again. V7 refusing (404/409/410/422: nothing left
-// to upload) means the tile is complete -> already_existed; a signed URL means it was never
-// finished -> PUT + confirm now -> uploaded (counted as resumed).
+// Idempotency: a tile V7 reports as blocked with ALREADY_EXISTS (compared case-insensitively)
+// counts as uploaded (a re-run of a job uploads nothing twice). Any other blocked reason is a
+// permanent failure of that tile carrying the reason. One exception closes a hole: when the
+// blocked entry names its upload_id (register way), the earlier run may have died between
+// register and confirm, so the uploader asks V7 to sign that upload again. V7 refusing
+// (404/409/410/422: nothing left to upload) means the tile is complete -> already_existed; a
+// signed URL means it was never finished -> PUT + confirm now -> uploaded (counted as resumed).
 // Invariants: each added tile gets exactly one TileResult; results keep add() order; tile
 // bytes are released as soon as their transfer ends; the uploader outlives its tasks
 // (finish() and the destructor wait for them).
@@ -70,8 +74,9 @@ struct UploadReport {
   std::size_t uploaded = 0;
   std::size_t already_existed = 0;
   std::size_t failed = 0;
-  std::size_t resumed = 0;       // of `uploaded`: registered by an earlier run, finished now
-  std::uint64_t bytes_sent = 0;  // tile bytes V7 accepted in this run
+  std::size_t resumed = 0;         // of `uploaded`: registered by an earlier run, finished now
+  std::size_t registered_way = 0;  // tiles sent by register/sign/PUT/confirm (direct: oversize)
+  std::uint64_t bytes_sent = 0;    // tile bytes V7 accepted in this run
   std::chrono::milliseconds elapsed{0};
 
   // What the job should end with: nullopt when every tile is uploaded or already existed;
@@ -81,9 +86,9 @@ struct UploadReport {
 };
 
 struct UploadTuning {
-  UploadMode mode = UploadMode::register_sign_confirm;
+  UploadMode mode = UploadMode::direct;
   std::size_t register_batch = 500;
-  std::uint64_t direct_call_bytes = 30'000'000;
+  std::uint64_t direct_call_bytes = 30'000'000;  // the whole request: JSON and base64
   std::size_t direct_calls_in_flight = 4;
 };
 
@@ -105,10 +110,13 @@ class TileUploader {
   struct Entry {
     Tile tile;
     TileResult result;
+    std::size_t direct_bytes = 0;  // this tile's share of a direct_upload request
     bool done = false;
     bool resumed = false;
   };
-  void dispatch();  // starts register/direct calls for pending tiles; mutex held
+  void dispatch();  // starts the calls the waiting tiles allow; mutex held
+  void dispatch_register();
+  void dispatch_direct();
   void complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error);
   void apply_registration(const std::vector<std::size_t>& batch,
                           const V7Result<RegisterResponse>& response, bool direct);
@@ -131,7 +139,10 @@ class TileUploader {
   std::condition_variable changed_;
   std::deque<Entry> entries_;  // deque: references stay valid as tiles are added
   std::unordered_map<std::string, std::size_t> by_name_;
-  std::vector<std::size_t> pending_;  // added, not yet in a register/direct call
+  std::vector<std::size_t> to_register_;  // waiting for a register_upload call
+  std::deque<std::size_t> to_direct_;     // waiting for a direct_upload call
+  std::size_t direct_envelope_bytes_ = 0;
+  std::size_t registered_way_ = 0;
   bool registering_ = false;
   std::size_t direct_in_flight_ = 0;
   std::size_t tasks_in_flight_ = 0;

@@ -25,8 +25,11 @@ net::Url parse_api_url(const std::string& text) {
 
 }  // namespace
 
-V7Api::V7Api(const V7ClientConfig& config, RateLimiter* limiter)
-    : config_(config), limiter_(limiter), api_url_(parse_api_url(config.api_url)) {
+V7Api::V7Api(const V7ClientConfig& config, RateLimiter* limiter, RateLimiter* registration_limiter)
+    : config_(config),
+      limiter_(limiter),
+      registration_limiter_(registration_limiter),
+      api_url_(parse_api_url(config.api_url)) {
   base_ = api_url_.scheme() + "://" +
           (api_url_.host().find(':') != std::string::npos ? "[" + api_url_.host() + "]"
                                                           : api_url_.host()) +
@@ -76,6 +79,7 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
   const retry::BackoffPolicy quick{config_.quick_backoff_base, config_.quick_backoff_cap};
   for (int attempt = 0;; ++attempt) {
     if (to_api) {
+      if (call.also_limited_by != nullptr) call.also_limited_by->acquire();
       if (limiter_ != nullptr) limiter_->acquire();
       api_requests_.fetch_add(1);
     }
@@ -196,7 +200,24 @@ V7Result<RegisterResponse> V7Api::direct_upload(net::HttpClient& http, std::stri
                            .json_body = true,
                            .what = "direct_upload"});
   if (!r) return r.error();
-  return parsed_or_error(parse_register_response(r->body), "direct_upload");
+  return parsed_or_error(parse_register_response(r->body, UploadIds::optional), "direct_upload");
+}
+
+V7Result<RegisterResponse> V7Api::register_existing(net::HttpClient& http, std::string_view team,
+                                                    std::string_view dataset,
+                                                    std::string_view storage_slug,
+                                                    const std::vector<ExistingItem>& items,
+                                                    bool readonly) const {
+  const std::string body = build_register_existing(dataset, storage_slug, items, readonly);
+  const std::string what = readonly ? "register_existing_readonly" : "register_existing";
+  auto r = exchange(http, {.method = "POST",
+                           .url = team_path(team, "/items/" + what),
+                           .body = body,
+                           .json_body = true,
+                           .what = what,
+                           .also_limited_by = registration_limiter_});
+  if (!r) return r.error();
+  return parsed_or_error(parse_register_response(r->body, UploadIds::optional), what);
 }
 
 V7Result<std::string> V7Api::fetch(net::HttpClient& http, std::string_view url,

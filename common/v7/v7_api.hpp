@@ -25,8 +25,11 @@ namespace patchq::v7 {
 
 class V7Api {
  public:
-  // `limiter` may be null (no rate limit); it must outlive the V7Api.
-  V7Api(const V7ClientConfig& config, RateLimiter* limiter);
+  // `limiter` may be null (no rate limit); it must outlive the V7Api. `registration_limiter`
+  // (may be null) also paces register_existing(_readonly), which V7 limits to 100 calls a
+  // minute on top of the key's budget.
+  V7Api(const V7ClientConfig& config, RateLimiter* limiter,
+        RateLimiter* registration_limiter = nullptr);
 
   // Host rules, timeouts and pins every HttpClient talking for this API should use.
   net::HttpClientOptions http_options() const;
@@ -50,6 +53,13 @@ class V7Api {
   V7Result<RegisterResponse> direct_upload(net::HttpClient& http, std::string_view team,
                                            std::string_view dataset,
                                            const std::vector<DirectUploadItem>& items) const;
+  // Files already in the customer's storage (named in V7 by `storage_slug`) become items:
+  // register_existing, or register_existing_readonly for read-only storage.
+  V7Result<RegisterResponse> register_existing(net::HttpClient& http, std::string_view team,
+                                               std::string_view dataset,
+                                               std::string_view storage_slug,
+                                               const std::vector<ExistingItem>& items,
+                                               bool readonly) const;
 
   // GET an image (or any file) by URL: credential only to the API origin, size-capped.
   V7Result<std::string> fetch(net::HttpClient& http, std::string_view url,
@@ -68,7 +78,8 @@ class V7Api {
     bool send_credential = true;
     bool expects_json = true;
     std::uint64_t max_response_bytes = 0;
-    std::string what{};  // names the call in error texts
+    std::string what{};                      // names the call in error texts
+    RateLimiter* also_limited_by = nullptr;  // a second budget this endpoint has at V7
     // A non-2xx response that the caller treats as success (e.g. 422 "already taken").
     std::function<bool(const net::HttpResponse&)> accept{};
   };
@@ -78,6 +89,7 @@ class V7Api {
 
   V7ClientConfig config_;
   RateLimiter* limiter_;
+  RateLimiter* registration_limiter_;
   net::Url api_url_;
   std::string base_;  // api_url_ text without a trailing slash
   net::Credential credential_;

@@ -9,6 +9,8 @@
 #include <boost/beast/http/field.hpp>
 
 #include "common/json/json_writer.hpp"
+#include "services/v7sim/existing_batch.hpp"
+#include "services/v7sim/image_size.hpp"
 #include "services/v7sim/routed_call.hpp"
 #include "services/v7sim/upload_batch.hpp"
 #include "services/v7sim/v7_responses.hpp"
@@ -35,8 +37,13 @@ void write_registered(json::JsonWriter& w, const Item& item, std::string_view re
 
 }  // namespace
 
-ApiRoutes::ApiRoutes(SimStore& store, const SimUrls& urls, std::string team_name)
-    : store_(store), urls_(urls), team_name_(std::move(team_name)) {}
+ApiRoutes::ApiRoutes(SimStore& store, const SimUrls& urls, std::string team_name,
+                     ApiBehaviour behaviour, std::optional<ExternalStorage> storage)
+    : store_(store),
+      urls_(urls),
+      team_name_(std::move(team_name)),
+      behaviour_(behaviour),
+      storage_(std::move(storage)) {}
 
 std::optional<RoutedCall> ApiRoutes::match(bhttp::verb method, const std::vector<std::string>& s) {
   using Guard = RoutedCall::Guard;
@@ -81,6 +88,15 @@ std::optional<RoutedCall> ApiRoutes::match(bhttp::verb method, const std::vector
   if (s.size() == 6 && post && s[5] == "direct_upload") {
     return call("direct_upload",
                 for_team([this](const Request& r, const Target&) { return direct_upload(r); }));
+  }
+  if (s.size() == 6 && post &&
+      (s[5] == "register_existing" || s[5] == "register_existing_readonly")) {
+    const bool readonly = s[5] == "register_existing_readonly";
+    // The endpoint name must outlive the request: a literal, not the path segment.
+    return call(readonly ? "register_existing_readonly" : "register_existing",
+                for_team([this, readonly](const Request& r, const Target&) {
+                  return register_existing(r, readonly);
+                }));
   }
   if (s.size() == 6 && get) {
     const std::string id = s[5];
@@ -200,8 +216,81 @@ Response ApiRoutes::upload_batch(const Request& req, bool direct) {
     if (registration.created) {
       write_registered(items, registration.item, "");
     } else {
-      write_registered(blocked, registration.item, "ALREADY_EXISTS");
+      write_registered(blocked, registration.item,
+                       behaviour_.lowercase_blocked_reasons ? "already_exists" : "ALREADY_EXISTS");
     }
+  }
+  items.end_array();
+  blocked.end_array();
+  json::JsonWriter w;
+  w.begin_object().key("items").raw(items.str()).key("blocked_items").raw(blocked.str());
+  w.end_object();
+  return json_ok(req, w.take());
+}
+
+// Undocumented at V7, chosen here: no storage configured -> 422 STORAGE_NOT_CONFIGURED; another
+// storage_slug -> 404 NOT_FOUND; an object the stand-in cannot read back, a missing thumbnail,
+// or a width/height that differs from the object's own header -> that item blocked with
+// STORAGE_KEY_NOT_FOUND, THUMBNAIL_NOT_FOUND or DIMENSIONS_MISMATCH (V7 itself would register
+// it and fail processing later; the stand-in says so at once, so tests catch it).
+Response ApiRoutes::register_existing(const Request& req, bool readonly) {
+  auto parsed = parse_existing_batch(req.body(), readonly);
+  if (auto* error = std::get_if<BatchError>(&parsed)) {
+    return v7_error(req, static_cast<bhttp::status>(error->status), error->code, error->message);
+  }
+  auto& batch = std::get<ExistingBatch>(parsed);
+  if (!storage_) {
+    return v7_error(req, bhttp::status::unprocessable_entity, "STORAGE_NOT_CONFIGURED",
+                    "the team has no external storage configured");
+  }
+  if (batch.storage_slug != storage_->slug) {
+    return v7_error(req, bhttp::status::not_found, "NOT_FOUND",
+                    "storage " + batch.storage_slug + " not found");
+  }
+  const auto dataset = store_.dataset(batch.dataset_slug);
+  if (!dataset) {
+    return v7_error(req, bhttp::status::not_found, "NOT_FOUND",
+                    "dataset " + batch.dataset_slug + " not found");
+  }
+  const std::string_view exists =
+      behaviour_.lowercase_blocked_reasons ? "already_exists" : "ALREADY_EXISTS";
+  json::JsonWriter items;
+  json::JsonWriter blocked;
+  items.begin_array();
+  blocked.begin_array();
+  const auto block = [&blocked](const ExistingEntry& entry, std::string_view reason) {
+    Item shown;
+    shown.name = entry.name;
+    shown.path = entry.path;
+    shown.file_name = entry.file_name;
+    shown.slot_name = entry.slot_name;
+    write_registered(blocked, shown, reason);
+  };
+  for (const auto& entry : batch.items) {
+    const std::string path = normalize_item_path(entry.path);
+    if (auto existing = store_.find_item(dataset->slug, entry.name, path)) {
+      write_registered(blocked, *existing, exists);
+      continue;
+    }
+    auto bytes = storage_->read(entry.storage_key);
+    if (!bytes) {
+      block(entry, "STORAGE_KEY_NOT_FOUND");
+      continue;
+    }
+    if (readonly) {
+      const auto size = read_image_size(*bytes);
+      if (!storage_->read(entry.thumbnail_key)) {
+        block(entry, "THUMBNAIL_NOT_FOUND");
+        continue;
+      }
+      if (!size || size->width != entry.width || size->height != entry.height) {
+        block(entry, "DIMENSIONS_MISMATCH");
+        continue;
+      }
+    }
+    const auto registration = store_.add_confirmed(*dataset, entry.name, path, *bytes);
+    write_registered(registration.created ? items : blocked, registration.item,
+                     registration.created ? "" : exists);
   }
   items.end_array();
   blocked.end_array();

@@ -9,22 +9,42 @@
 //   sign             GET  /api/v2/teams/{team}/items/uploads/{upload_id}/sign
 //   confirm          POST /api/v2/teams/{team}/items/uploads/{upload_id}/confirm
 //   direct_upload    POST /api/v2/teams/{team}/items/direct_upload
+//   register_existing           POST /api/v2/teams/{team}/items/register_existing
+//   register_existing_readonly  POST /api/v2/teams/{team}/items/register_existing_readonly
 #pragma once
 
 #include <boost/beast/http/verb.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result/result.hpp"
 #include "services/v7sim/routed_call.hpp"
 #include "services/v7sim/sim_store.hpp"
 #include "services/v7sim/sim_urls.hpp"
 
 namespace patchq::v7sim {
 
+// Answers where V7 itself varies or is undocumented, chosen per stand-in (flags in main.cpp).
+struct ApiBehaviour {
+  // Blocked reasons as V7 spells them today ("ALREADY_EXISTS") or in lower case (darwin-py
+  // upper-cases before comparing, so a client must not depend on the case).
+  bool lowercase_blocked_reasons = false;
+};
+
+// The customer's storage as V7 sees it once connected in its settings: registrations name
+// objects by storage key, and the stand-in reads each one back (so tests compare the pixels of
+// what is in the bucket, and a key that is not there is caught).
+struct ExternalStorage {
+  std::string slug;  // the storage's name in V7's settings
+  std::function<Result<std::string>(std::string_view storage_key)> read;
+};
+
 class ApiRoutes {
  public:
-  ApiRoutes(SimStore& store, const SimUrls& urls, std::string team_name);
+  ApiRoutes(SimStore& store, const SimUrls& urls, std::string team_name,
+            ApiBehaviour behaviour = {}, std::optional<ExternalStorage> storage = {});
   std::optional<RoutedCall> match(boost::beast::http::verb method,
                                   const std::vector<std::string>& segments);
 
@@ -39,10 +59,13 @@ class ApiRoutes {
   http::Response confirm(const http::Request& req, const std::string& upload_id);
   http::Response direct_upload(const http::Request& req);
   http::Response upload_batch(const http::Request& req, bool direct);
+  http::Response register_existing(const http::Request& req, bool readonly);
 
   SimStore& store_;
   const SimUrls& urls_;
   std::string team_name_;
+  ApiBehaviour behaviour_;
+  std::optional<ExternalStorage> storage_;
 };
 
 }  // namespace patchq::v7sim

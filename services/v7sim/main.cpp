@@ -44,6 +44,7 @@ struct SimFlags {
   std::uint64_t max_body = 256ull << 20;
   bool fsync = false;
   std::string log_level = "info";
+  std::string blocked_reason_case = "upper";
 };
 
 // Without --data-dir the simulator keeps its files in a fresh temp dir removed at exit.
@@ -95,7 +96,9 @@ int run(const SimFlags& flags, const std::string& host, unsigned short port) {
   v7sim::FaultTable faults;
   v7sim::SimStats stats;
   v7sim::StageRunner stages(server.io_context());
-  v7sim::ApiRoutes api(store, urls, team_name);
+  v7sim::ApiBehaviour behaviour;
+  behaviour.lowercase_blocked_reasons = flags.blocked_reason_case == "lower";
+  v7sim::ApiRoutes api(store, urls, team_name, behaviour);
   v7sim::StorageRoutes storage(store, urls);
   v7sim::ControlRoutes control(store, urls, faults, stats, stages, team_name);
   router = std::make_unique<v7sim::SimRouter>(
@@ -154,7 +157,10 @@ int main(int argc, char** argv) {
       .add_bool("fsync", &flags.fsync, "V7SIM_FSYNC",
                 "fsync every write (survive machine crashes, not only process restarts)")
       .add_choice("log-level", &flags.log_level, "V7SIM_LOG_LEVEL", "debug, info, warn or error",
-                  obs::log_level_names());
+                  obs::log_level_names())
+      .add_choice("blocked-reason-case", &flags.blocked_reason_case, "V7SIM_BLOCKED_REASON_CASE",
+                  "spell blocked reasons upper (ALREADY_EXISTS, as V7 does today) or lower case",
+                  {"upper", "lower"});
   const auto parsed = set.parse(argc, argv);
   if (auto code = config::exit_code_after_parse(parsed)) return *code;
   obs::set_log_level_named(flags.log_level);

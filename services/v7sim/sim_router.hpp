@@ -47,6 +47,8 @@ class SimRouter {
   FaultTable& faults_;
   SimStats& stats_;
   KeyRateLimiter rate_limiter_;
+  // V7 limits external-storage registration to 100 requests a minute, within the key's 1000.
+  KeyRateLimiter registration_limiter_{100};
 };
 
 }  // namespace patchq::v7sim

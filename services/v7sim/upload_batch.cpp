@@ -26,6 +26,11 @@ bool optional_string(simdjson::dom::object obj, std::string_view key, std::strin
 }  // namespace
 
 std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, bool with_content) {
+  if (with_content && body.size() > kMaxDirectUploadRequestBytes) {
+    return BatchError{413, "PAYLOAD_TOO_LARGE",
+                      "direct_upload request of " + std::to_string(body.size()) +
+                          " bytes exceeds 30 MB (the limit counts the whole request)"};
+  }
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
@@ -47,7 +52,6 @@ std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, 
   if (items.size() > kMaxItemsPerCall) {
     return invalid("at most " + std::to_string(kMaxItemsPerCall) + " items per call");
   }
-  std::size_t content_bytes = 0;
   for (simdjson::dom::element element : items) {
     simdjson::dom::object item;
     if (element.get_object().get(item) != simdjson::SUCCESS)
@@ -81,10 +85,6 @@ std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, 
     if (entry.slot_name.empty()) entry.slot_name = "0";
     if (with_content) {
       if (content_b64.empty()) return invalid("file_content is required for " + entry.name);
-      content_bytes += content_b64.size();
-      if (content_bytes > kMaxDirectUploadBase64Bytes) {
-        return BatchError{413, "PAYLOAD_TOO_LARGE", "file_content exceeds 30 MB in one call"};
-      }
       entry.content = base64_decode(content_b64);
       if (!entry.content) return invalid("file_content of " + entry.name + " is not base64");
     }

@@ -16,7 +16,8 @@
 namespace patchq::v7sim {
 
 inline constexpr std::size_t kMaxItemsPerCall = 500;
-inline constexpr std::size_t kMaxDirectUploadBase64Bytes = 30'000'000;  // V7's 30 MB
+// V7's 30 MB limit is on the whole direct_upload request, JSON included (shared/v7/API.md).
+inline constexpr std::size_t kMaxDirectUploadRequestBytes = 30'000'000;
 
 struct UploadEntry {
   std::string name;

@@ -32,7 +32,7 @@ std::string escaped_query_value(const std::string& text) {
 }  // namespace
 
 Chain::Chain(ChainOptions options) {
-  sim_ = std::make_unique<v7sim::testing::SimProcess>();
+  sim_ = std::make_unique<v7sim::testing::SimProcess>(v7sim::testing::with_args(options.sim_args));
   receiver_ = std::make_unique<testing::ReceiverProcess>(
       redis_, std::vector<std::string>{"--webhook-token", testing::kReceiverToken});
   std::vector<std::string> args = {"--processes",

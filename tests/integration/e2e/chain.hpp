@@ -24,6 +24,8 @@ struct ChainOptions {
   bool create_target = true;  // the worker's --create-target
   int worker_processes = 2;
   std::vector<std::string> worker_args = {};  // more worker flags, after the defaults
+  // The stand-in enforces V7's 1000 requests a minute per key, as V7 does.
+  std::vector<std::string> sim_args = {"--enforce-rate-limit"};
 };
 
 // patchqctl stats --json.

@@ -55,6 +55,7 @@ TEST(V7RateLimit, StorageUploadsDoNotSpendTheApiBudget) {
   testing::V7Sim sim;
   auto config = sim.client_config();
   config.create_target = true;
+  config.upload_mode = "register";  // the mode whose tiles go to storage by presigned PUT
   struct Counting : RateLimiter {
     std::atomic<int> n{0};
     std::chrono::milliseconds acquire() override {

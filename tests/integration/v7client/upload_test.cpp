@@ -100,16 +100,65 @@ TEST(V7Upload, DirectModeBatchesTilesAndIsIdempotent) {
   EXPECT_EQ(again.already_existed, 20u);
 }
 
-TEST(V7Upload, DirectModeRefusesATileOverTheCallLimit) {
+TEST(V7Upload, DirectModeFillsEachCallBeforeSendingIt) {
+  V7Sim sim;
+  V7Client client(with_target(sim, "direct"), nullptr);
+  ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
+  // Tiles trickle in as an encoder makes them; the calls still leave full.
+  sim.set_fault(R"({"endpoint": "*", "latency_ms": 5})");
+  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(40));
+  EXPECT_EQ(report.uploaded, 40u);
+  EXPECT_EQ(sim.count("direct_upload"), 1);  // 40 small tiles fit one request
+  EXPECT_EQ(sim.item_names("tiles").size(), 40u);
+}
+
+TEST(V7Upload, DirectModeCountsTheWholeRequestAgainstTheCallLimit) {
   V7Sim sim;
   auto config = with_target(sim, "direct");
-  config.direct_upload_call_bytes = 1000;  // a tile of 1000 bytes is 1336 in base64
+  std::vector<Tile> tiles = make_tiles(20);
+  for (int i = 0; i < 20; ++i) {  // names and sizes alike, so every call holds the same count
+    tiles[i].name = "t_" + std::to_string(10 + i) + ".png";
+    tiles[i].bytes = tile_bytes(std::string(1000, static_cast<char>('a' + i)));
+  }
+  std::vector<DirectUploadItem> five;
+  for (int i = 0; i < 5; ++i) five.push_back({tiles[i].name, "/", tiles[i].view()});
+  // Room for exactly five tiles' request: JSON and base64 together.
+  config.direct_upload_call_bytes = build_direct_upload("tiles", five).size();
   V7Client client(config, nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
-  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(1));
-  ASSERT_EQ(report.failed, 1u);
-  EXPECT_FALSE(report.job_error()->retryable());
-  EXPECT_NE(report.job_error()->reason.find("--upload-mode register"), std::string::npos);
+  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  EXPECT_EQ(report.uploaded, 20u);
+  EXPECT_EQ(report.registered_way, 0u);
+  EXPECT_EQ(sim.count("direct_upload"), 4);
+}
+
+TEST(V7Upload, DirectModeSendsATileTooLargeForAnyCallTheRegisterWay) {
+  V7Sim sim;
+  auto config = with_target(sim, "direct");
+  config.direct_upload_call_bytes = 2000;  // a 1000-byte tile is 1336 in base64, plus JSON
+  V7Client client(config, nullptr);
+  ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
+  auto tiles = make_tiles(3, 10);
+  tiles.push_back(make_tiles(1, 3000, "big")[0]);
+  const std::string big_sha = testing::sha256_hex(std::string(tiles.back().view()));
+  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  EXPECT_EQ(report.uploaded, 4u) << (report.job_error() ? report.job_error()->reason : "");
+  EXPECT_EQ(report.registered_way, 1u);
+  EXPECT_EQ(sim.count("register_upload"), 1);
+  EXPECT_EQ(sim.count("sign"), 1);
+  EXPECT_EQ(sim.count("confirm"), 1);
+  EXPECT_EQ(sim.item_sha256("tiles", "big_r0c0.png"), big_sha);
+  EXPECT_EQ(sim.item_names("tiles").size(), 4u);
+}
+
+TEST(V7Upload, BlockedReasonIsComparedCaseInsensitively) {
+  V7Sim sim({"--blocked-reason-case=lower"});
+  V7Client client(with_target(sim, "direct"), nullptr);
+  ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
+  ASSERT_EQ(client.upload_tiles(kTeam, "tiles", make_tiles(3)).uploaded, 3u);
+  const auto again = client.upload_tiles(kTeam, "tiles", make_tiles(3));
+  EXPECT_EQ(again.already_existed, 3u);
+  EXPECT_FALSE(again.job_error());
 }
 
 TEST(V7Upload, TransientFaultsOnEveryStepAreRetriedInsideTheClient) {

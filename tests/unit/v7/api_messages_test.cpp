@@ -31,6 +31,40 @@ TEST(ApiMessages, DirectUploadCarriesTheBytesAsBase64) {
   EXPECT_EQ(string_at(body, "/items/0/slots/0/file_content"), "AP8Q");
 }
 
+TEST(ApiMessages, DirectUploadSizeIsKnownWithoutBuildingTheRequest) {
+  const std::string a(1000, 'a'), b(1, 'b'), c(2, 'c');
+  const std::vector<DirectUploadItem> items = {
+      {"a \"quoted\" name.png", "/", a}, {"b.png", "/deep/folder", b}, {"c\u00e9.png", "/", c}};
+  for (std::size_t n = 1; n <= items.size(); ++n) {
+    const std::vector<DirectUploadItem> some(items.begin(), items.begin() + static_cast<long>(n));
+    std::size_t estimate = direct_upload_envelope_bytes("tiles");
+    for (const auto& item : some) estimate += direct_upload_item_bytes(item);
+    EXPECT_EQ(estimate - 1, build_direct_upload("tiles", some).size()) << n;
+  }
+  EXPECT_EQ(direct_upload_envelope_bytes("tiles"), build_direct_upload("tiles", {}).size());
+}
+
+TEST(ApiMessages, RegisterExistingNamesStorageKeysAndTheStorage) {
+  const std::vector<ExistingItem> items = {{"a_r0c0.png", "/", "tiles/a_r0c0.png", "", 0, 0},
+                                           {"a_r0c1.png", "/x", "tiles/a_r0c1.png", "", 0, 0}};
+  const auto body = build_register_existing("ds", "bucket-in-v7", items, /*readonly=*/false);
+  EXPECT_EQ(string_at(body, "/dataset_slug"), "ds");
+  EXPECT_EQ(string_at(body, "/storage_slug"), "bucket-in-v7");
+  EXPECT_EQ(string_at(body, "/items/1/path"), "/x");
+  EXPECT_EQ(string_at(body, "/items/1/slots/0/storage_key"), "tiles/a_r0c1.png");
+  EXPECT_EQ(string_at(body, "/items/0/slots/0/file_name"), "a_r0c0.png");
+  EXPECT_EQ(body.find("storage_thumbnail_key"), std::string::npos);  // read-write: V7 makes them
+}
+
+TEST(ApiMessages, RegisterExistingReadonlyCarriesThumbnailAndSize) {
+  const std::vector<ExistingItem> items = {
+      {"a.png", "/", "p/a.png", "p/thumbnails/a.jpg", 440, 320}};
+  const auto body = build_register_existing("ds", "ro", items, /*readonly=*/true);
+  EXPECT_EQ(string_at(body, "/items/0/slots/0/storage_thumbnail_key"), "p/thumbnails/a.jpg");
+  EXPECT_NE(body.find("\"width\":440"), std::string::npos);
+  EXPECT_NE(body.find("\"height\":320"), std::string::npos);
+}
+
 TEST(ApiMessages, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(base64_encode("f"), "Zg==");
@@ -68,6 +102,13 @@ TEST(ApiMessages, RegisteredItemWithoutUploadIdIsAParseFailure) {
   const auto parsed = parse_register_response(R"({"items": [{"name": "a.png", "slots": []}]})");
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.failure().find("a.png"), std::string::npos);
+}
+
+TEST(ApiMessages, ItemsOfOtherUploadCallsNeedNoUploadId) {
+  const auto parsed = parse_register_response(R"({"items": [{"name": "a.png", "slots": []}]})",
+                                              UploadIds::optional);
+  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  EXPECT_EQ(parsed.value().items.at(0).name, "a.png");
 }
 
 TEST(ApiMessages, NonJsonBodiesAreParseFailuresNotExceptions) {

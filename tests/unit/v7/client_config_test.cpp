@@ -36,14 +36,14 @@ TEST(ClientConfig, FlagsFillTheConfig) {
   V7ClientConfig config;
   config::FlagSet flags("t", "test");
   add_v7_flags(flags, config);
-  auto result = flags.parse({"--v7-api-url=http://127.0.0.1:9", "--v7-api-key=k",
-                             "--allow-private-hosts", "--upload-mode=direct",
-                             "--max-image-bytes=1MiB", "--v7-rate=60"});
+  auto result =
+      flags.parse({"--v7-api-url=http://127.0.0.1:9", "--v7-api-key=k", "--allow-private-hosts",
+                   "--upload-mode=register", "--max-image-bytes=1MiB", "--v7-rate=60"});
   ASSERT_EQ(result.status, config::ParseStatus::ok) << result.message;
   EXPECT_EQ(config.api_url, "http://127.0.0.1:9");
   EXPECT_EQ(config.api_key, "k");
   EXPECT_TRUE(config.allow_private_hosts);
-  EXPECT_EQ(upload_mode(config), UploadMode::direct);
+  EXPECT_EQ(upload_mode(config), UploadMode::register_sign_confirm);
   EXPECT_EQ(config.max_image_bytes, 1u << 20);
   EXPECT_EQ(config.rate_per_minute, 60);
   EXPECT_FALSE(validate(config));
