@@ -110,8 +110,9 @@ net::HttpResult AzureStore::send(net::HttpClient& http, Call call) const {
   request.max_response_bytes = call.max_response_bytes;
   net::Credential credential;
   if (sas.empty()) {
-    const SharedKeyRequest to_sign{call.method, endpoint_path_ + call.path, call.query,
-                                   &call.headers, call.body.size()};
+    const std::string signed_path = endpoint_path_ + call.path;
+    const SharedKeyRequest to_sign{call.method, signed_path, call.query, &call.headers,
+                                   call.body.size()};
     credential =
         net::Credential{origin_, endpoint_path_ + "/",
                         shared_key_authorization(options_.location.account, account_key_, to_sign)};

@@ -124,10 +124,11 @@ StorageStatus S3Store::check(net::HttpClient& http) const {
       std::string(to_string(location.provider)) + " list " + location_text(location),
       &s3_hint,
       {options_.secret_access_key, options_.session_token}};
-  // Parameters in sorted order and encoded as SigV4's canonical query wants them: libcurl 7.x
-  // signs the query as it is written.
+  // ListObjects (v1): every S3-compatible server and GCS have it, and v2's continuation
+  // token is where emulators break (s3rver on Node 20). Parameters in sorted order and encoded
+  // as SigV4's canonical query wants them: libcurl 7.x signs the query as it is written.
   std::string url = bucket_url_ + (bucket_is_host_ ? "/" : "");
-  url += "?list-type=2&max-keys=1&prefix=" + net::encode_path_segment(list_prefix);
+  url += "?max-keys=1&prefix=" + net::encode_path_segment(list_prefix);
   auto request = signed_request("GET", std::move(url), {});
   request.max_response_bytes = 1 << 20;
   auto result = http.send(request);
