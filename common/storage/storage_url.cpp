@@ -116,6 +116,7 @@ Result<StorageLocation> parse_storage_url(std::string_view url) {
                      "\" is not a storage account name (3-24 lower-case letters and digits)");
     }
   } else {
+    if (rest.starts_with("/")) return failure("no bucket");  // "s3:///prefix"
     path = rest;
   }
 
