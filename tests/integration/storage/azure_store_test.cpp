@@ -78,6 +78,17 @@ TEST_F(AzureStoreTest, SharedKeyRoundTripsAKeyWithSpacesPlusAndUnicode) {
   auto got = store->get(loopback_http(), key, 1024);
   ASSERT_TRUE(got.ok()) << got.error().reason;
   EXPECT_EQ(*got, "odd");
+
+  // The container lists the blob under its literal name (XML-escaped).
+  net::HttpRequest list;
+  list.url = server_->blob_endpoint() + "/" + kContainer +
+             "?restype=container&comp=list&prefix=jobs%2Frun1%2Fsub%20dir%2F&" + sas();
+  list.trust_url_host = true;
+  auto listed = loopback_http().send(list);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_NE(listed.response().body.find("<Name>jobs/run1/sub dir/tile a+b%20&amp;c=d é 漢.png"),
+            std::string::npos)
+      << listed.response().body;
 }
 
 TEST_F(AzureStoreTest, SharedKeyCheckPasses) {
