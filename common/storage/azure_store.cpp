@@ -77,12 +77,11 @@ std::string AzureStore::storage_key(std::string_view object_name) const {
   return options_.location.bucket + "/" + join_key(options_.location.prefix, object_name);
 }
 
-std::vector<std::string_view> AzureStore::secrets() const {
-  return {options_.location.sas_query, options_.account_key_base64};
-}
-
-std::string AzureStore::what(std::string_view method, std::string_view storage_key) const {
-  return "Azure " + std::string(method) + " " + std::string(storage_key);
+ReplyContext AzureStore::reply_context(std::string call) const {
+  const bool uses_sas = !options_.location.sas_query.empty();
+  return ReplyContext{"Azure " + std::move(call),
+                      uses_sas ? &sas_hint : &shared_key_hint,
+                      {options_.location.sas_query, options_.account_key_base64}};
 }
 
 std::string AzureStore::blob_path(std::string_view storage_key, std::string* problem) const {
@@ -124,9 +123,7 @@ net::HttpResult AzureStore::send(net::HttpClient& http, Call call) const {
 
 StorageStatus AzureStore::put(net::HttpClient& http, std::string_view storage_key,
                               std::string_view bytes, std::string_view content_type) const {
-  const ReplyContext context{what("PUT", storage_key),
-                             options_.location.sas_query.empty() ? &shared_key_hint : &sas_hint,
-                             secrets()};
+  const ReplyContext context = reply_context("PUT " + std::string(storage_key));
   std::string problem;
   std::string path = blob_path(storage_key, &problem);
   if (!problem.empty()) return StorageError::permanent(context.what + ": " + problem);
@@ -140,9 +137,7 @@ StorageStatus AzureStore::put(net::HttpClient& http, std::string_view storage_ke
 
 StorageResult<std::string> AzureStore::get(net::HttpClient& http, std::string_view storage_key,
                                            std::uint64_t max_bytes) const {
-  const ReplyContext context{what("GET", storage_key),
-                             options_.location.sas_query.empty() ? &shared_key_hint : &sas_hint,
-                             secrets()};
+  const ReplyContext context = reply_context("GET " + std::string(storage_key));
   std::string problem;
   std::string path = blob_path(storage_key, &problem);
   if (!problem.empty()) return StorageError::permanent(context.what + ": " + problem);
@@ -156,8 +151,7 @@ StorageResult<std::string> AzureStore::get(net::HttpClient& http, std::string_vi
 
 StorageStatus AzureStore::check(net::HttpClient& http) const {
   const auto& location = options_.location;
-  const ReplyContext context{"Azure list " + location_text(location),
-                             location.sas_query.empty() ? &shared_key_hint : &sas_hint, secrets()};
+  const ReplyContext context = reply_context("list " + location_text(location));
   Call call{"GET", "/" + net::encode_path_segment(location.bucket), {}, {}, {}};
   call.query = {{"comp", "list"},
                 {"maxresults", "1"},

@@ -15,6 +15,7 @@
 
 #include "common/net/http_types.hpp"
 #include "common/storage/object_store.hpp"
+#include "common/storage/storage_reply.hpp"
 #include "common/storage/storage_url.hpp"
 
 namespace patchq::storage {
@@ -51,8 +52,8 @@ class AzureStore final : public ObjectStore {
   };
   net::HttpResult send(net::HttpClient& http, Call call) const;
   std::string blob_path(std::string_view storage_key, std::string* problem) const;
-  std::string what(std::string_view method, std::string_view storage_key) const;
-  std::vector<std::string_view> secrets() const;
+  // How failures of `call` ("PUT tiles/a.png") are reported: its hints and secrets.
+  ReplyContext reply_context(std::string call) const;
 
   Options options_;
   std::vector<unsigned char> account_key_;

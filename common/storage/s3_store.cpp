@@ -66,9 +66,10 @@ std::string S3Store::object_url(std::string_view storage_key) const {
   return bucket_url_ + "/" + encode_key_path(storage_key);
 }
 
-std::string S3Store::what(std::string_view method, std::string_view storage_key) const {
-  return std::string(to_string(options_.location.provider)) + " " + std::string(method) + " " +
-         options_.location.bucket + "/" + std::string(storage_key);
+ReplyContext S3Store::reply_context(std::string call) const {
+  return ReplyContext{std::string(to_string(options_.location.provider)) + " " + std::move(call),
+                      &s3_hint,
+                      {options_.secret_access_key, options_.session_token}};
 }
 
 net::HttpRequest S3Store::signed_request(std::string method, std::string url,
@@ -88,8 +89,8 @@ net::HttpRequest S3Store::signed_request(std::string method, std::string url,
 
 StorageStatus S3Store::put(net::HttpClient& http, std::string_view storage_key,
                            std::string_view bytes, std::string_view content_type) const {
-  const ReplyContext context{
-      what("PUT", storage_key), &s3_hint, {options_.secret_access_key, options_.session_token}};
+  const ReplyContext context =
+      reply_context("PUT " + options_.location.bucket + "/" + std::string(storage_key));
   if (auto problem = key_problem(storage_key); !problem.empty()) {
     return StorageError::permanent(context.what + ": " + problem);
   }
@@ -104,8 +105,8 @@ StorageStatus S3Store::put(net::HttpClient& http, std::string_view storage_key,
 
 StorageResult<std::string> S3Store::get(net::HttpClient& http, std::string_view storage_key,
                                         std::uint64_t max_bytes) const {
-  const ReplyContext context{
-      what("GET", storage_key), &s3_hint, {options_.secret_access_key, options_.session_token}};
+  const ReplyContext context =
+      reply_context("GET " + options_.location.bucket + "/" + std::string(storage_key));
   if (auto problem = key_problem(storage_key); !problem.empty()) {
     return StorageError::permanent(context.what + ": " + problem);
   }
@@ -120,10 +121,7 @@ StorageResult<std::string> S3Store::get(net::HttpClient& http, std::string_view 
 StorageStatus S3Store::check(net::HttpClient& http) const {
   const auto& location = options_.location;
   const std::string list_prefix = location.prefix.empty() ? "" : location.prefix + "/";
-  const ReplyContext context{
-      std::string(to_string(location.provider)) + " list " + location_text(location),
-      &s3_hint,
-      {options_.secret_access_key, options_.session_token}};
+  const ReplyContext context = reply_context("list " + location_text(location));
   // ListObjects (v1): every S3-compatible server and GCS have it, and v2's continuation
   // token is where emulators break (s3rver on Node 20). Parameters in sorted order and encoded
   // as SigV4's canonical query wants them: libcurl 7.x signs the query as it is written.

@@ -10,6 +10,7 @@
 
 #include "common/net/http_types.hpp"
 #include "common/storage/object_store.hpp"
+#include "common/storage/storage_reply.hpp"
 #include "common/storage/storage_url.hpp"
 
 namespace patchq::storage {
@@ -37,7 +38,8 @@ class S3Store final : public ObjectStore {
  private:
   std::string object_url(std::string_view storage_key) const;
   net::HttpRequest signed_request(std::string method, std::string url, std::string_view body) const;
-  std::string what(std::string_view method, std::string_view storage_key) const;
+  // How failures of `call` ("PUT bucket/a.png") are reported: its hints and secrets.
+  ReplyContext reply_context(std::string call) const;
 
   Options options_;
   std::string bucket_url_;       // where the bucket's objects are: "<base>/" + encoded key

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/net/url.hpp"
 #include "common/storage/secret_scrub.hpp"
 
 namespace patchq::storage {
@@ -107,6 +108,9 @@ Result<StorageLocation> parse_storage_url(std::string_view url) {
     if (dot == std::string::npos || host.find(".blob.", dot) != dot) {
       return failure("the host must be <account>.blob.<cloud suffix>, e.g. " +
                      std::string("myaccount.blob.core.windows.net"));
+    }
+    if (!net::Url::parse("https://" + host + "/")) {
+      return failure("\"" + host + "\" is not a host name");
     }
     location.account = host.substr(0, dot);
     location.service_host = host;

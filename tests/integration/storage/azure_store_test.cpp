@@ -63,21 +63,13 @@ TEST_F(AzureStoreTest, SharedKeyPutThenGetReturnsTheSameBytes) {
   const std::string key = store->storage_key("tile_r0c0.png");
   EXPECT_EQ(key, "tiles/jobs/run1/tile_r0c0.png");
   const std::string bytes = binary_bytes(70000);
-  auto put = store->put(loopback_http(), key, bytes, "image/png");
-  ASSERT_TRUE(put.ok()) << put.error().reason;
-  auto got = store->get(loopback_http(), key, 1 << 20);
-  ASSERT_TRUE(got.ok()) << got.error().reason;
-  EXPECT_EQ(*got, bytes);
+  expect_round_trip(*store, key, bytes);
 }
 
 TEST_F(AzureStoreTest, SharedKeyRoundTripsAKeyWithSpacesPlusAndUnicode) {
   auto store = open_store(shared_key_config());
   const std::string key = store->storage_key(kOddObjectName);
-  auto put = store->put(loopback_http(), key, "odd", "image/png");
-  ASSERT_TRUE(put.ok()) << put.error().reason;
-  auto got = store->get(loopback_http(), key, 1024);
-  ASSERT_TRUE(got.ok()) << got.error().reason;
-  EXPECT_EQ(*got, "odd");
+  expect_round_trip(*store, key, "odd");
 
   // The container lists the blob under its literal name (XML-escaped).
   net::HttpRequest list;
@@ -130,11 +122,7 @@ TEST_F(AzureStoreTest, AMissingContainerIsPermanentAndSaysSo) {
 TEST_F(AzureStoreTest, SasPutGetAndCheckWork) {
   auto store = open_store(sas_config(sas()));
   const std::string key = store->storage_key(kOddObjectName);
-  auto put = store->put(loopback_http(), key, "via sas", "image/png");
-  ASSERT_TRUE(put.ok()) << put.error().reason;
-  auto got = store->get(loopback_http(), key, 1024);
-  ASSERT_TRUE(got.ok()) << got.error().reason;
-  EXPECT_EQ(*got, "via sas");
+  expect_round_trip(*store, key, "via sas");
   auto check = store->check(loopback_http());
   ASSERT_TRUE(check.ok()) << check.error().reason;
 }

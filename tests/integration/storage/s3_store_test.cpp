@@ -45,11 +45,7 @@ TEST_F(S3StoreTest, PutThenGetReturnsTheSameBytes) {
   EXPECT_EQ(key, "jobs/run1/tile_r0c0.png");
   const std::string bytes = binary_bytes(70000);
 
-  auto put = store->put(loopback_http(), key, bytes, "image/png");
-  ASSERT_TRUE(put.ok()) << put.error().reason;
-  auto got = store->get(loopback_http(), key, 1 << 20);
-  ASSERT_TRUE(got.ok()) << got.error().reason;
-  EXPECT_EQ(*got, bytes);
+  expect_round_trip(*store, key, bytes);
 }
 
 // Over 1 MiB libcurl adds "Expect: 100-continue" after signing: the server must still accept.
@@ -57,22 +53,13 @@ TEST_F(S3StoreTest, AnObjectOverOneMebibyteRoundTrips) {
   auto store = open_store(config());
   const std::string key = store->storage_key("large.tif");
   const std::string bytes = binary_bytes(2'500'000);
-  auto put = store->put(loopback_http(), key, bytes, "image/tiff");
-  ASSERT_TRUE(put.ok()) << put.error().reason;
-  auto got = store->get(loopback_http(), key, 4 << 20);
-  ASSERT_TRUE(got.ok()) << got.error().reason;
-  EXPECT_EQ(*got, bytes);
+  expect_round_trip(*store, key, bytes);
 }
 
 TEST_F(S3StoreTest, AKeyWithSpacesPlusAndUnicodeIsStoredUnderItsLiteralName) {
   auto store = open_store(config());
   const std::string key = store->storage_key(kOddObjectName);
-  auto put = store->put(loopback_http(), key, "odd", "image/png");
-  ASSERT_TRUE(put.ok()) << put.error().reason;
-
-  auto got = store->get(loopback_http(), key, 1024);
-  ASSERT_TRUE(got.ok()) << got.error().reason;
-  EXPECT_EQ(*got, "odd");
+  expect_round_trip(*store, key, "odd");
   EXPECT_TRUE(
       std::filesystem::exists(server_->data_dir() / kBucket /
                               (std::string("jobs/run1/") + kOddObjectName + "._S3rver_object")))

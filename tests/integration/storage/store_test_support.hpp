@@ -17,6 +17,10 @@ std::unique_ptr<storage::ObjectStore> open_store(const storage::StorageConfig& c
 // Spaces, '+', '%', '&', '=', a UTF-8 "é" and "漢", and a sub-folder.
 inline constexpr const char* kOddObjectName = "sub dir/tile a+b%20&c=d é 漢.png";
 
+// put then get of `bytes` under `key`: both succeed and the bytes come back unchanged.
+void expect_round_trip(const storage::ObjectStore& store, const std::string& key,
+                       const std::string& bytes);
+
 // Bytes with every octet value, NULs included.
 std::string binary_bytes(std::size_t size);
 

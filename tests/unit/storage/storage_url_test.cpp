@@ -80,6 +80,9 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"https://example.com/c/p",
                 "--storage-url https://example.com/c/p: the host must be "
                 "<account>.blob.<cloud suffix>, e.g. myaccount.blob.core.windows.net"},
+        Refusal{"https://acct.blob.core.windows.net:x/c",
+                "--storage-url https://acct.blob.core.windows.net:x/c: "
+                "\"acct.blob.core.windows.net:x\" is not a host name"},
         Refusal{"https://acct.blob.core.windows.net/",
                 "--storage-url https://acct.blob.core.windows.net/: no container"},
         Refusal{"https://acct.blob.core.windows.net/Tiles",
