@@ -40,9 +40,16 @@ queue::JobHandler make_patch_handler(const WorkerConfig& config) {
   limits.api_key = job_config->v7.api_key;
   limits.rate_per_minute = job_config->v7.rate_per_minute;
   limits.burst = job_config->v7.rate_burst;
+  v7::FleetRateLimiter::Options registration_limits = limits;
+  registration_limits.bucket = std::string(v7::kRegistrationBucket);
+  registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
+  registration_limits.burst = v7::kRegistrationBurst;
   auto limiter = std::make_shared<v7::FleetRateLimiter>(std::move(limits));
+  auto registration_limiter =
+      std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits));
 
-  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter);
+  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
+                                                             registration_limiter);
   return [handler](const queue::Job& job, queue::JobContext& ctx) {
     return handler->handle(job, ctx);
   };
