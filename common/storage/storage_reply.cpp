@@ -56,4 +56,17 @@ StorageError status_failure(const net::HttpResponse& response, const ReplyContex
   return StorageError::permanent(std::move(reason), response.status);
 }
 
+std::uint64_t response_cap(std::uint64_t max_object_bytes) {
+  return std::max<std::uint64_t>(max_object_bytes, 64 << 10);
+}
+
+StorageResult<std::string> object_within(std::string body, std::uint64_t max_object_bytes,
+                                         const ReplyContext& context) {
+  if (body.size() > max_object_bytes) {
+    return StorageError::permanent(context.what + ": the object is larger than " +
+                                   std::to_string(max_object_bytes) + " bytes");
+  }
+  return body;
+}
+
 }  // namespace patchq::storage
