@@ -45,6 +45,11 @@ std::string_view to_string(TransportError::Kind kind) {
   return "network";
 }
 
+bool is_transient(TransportError::Kind kind) {
+  using K = TransportError::Kind;
+  return kind == K::timeout || kind == K::dns || kind == K::connect || kind == K::network;
+}
+
 namespace {
 
 void global_init_once() {

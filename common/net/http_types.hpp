@@ -84,6 +84,9 @@ struct TransportError {
 };
 
 std::string_view to_string(TransportError::Kind kind);
+// Failures that can pass by themselves (timeout, DNS, refused or reset connection), so worth
+// another attempt later; the others (refused by the rules, too large, TLS...) are not.
+bool is_transient(TransportError::Kind kind);
 
 class HttpResult {
  public:

@@ -142,11 +142,11 @@ StorageResult<std::string> AzureStore::get(net::HttpClient& http, std::string_vi
   std::string path = blob_path(storage_key, &problem);
   if (!problem.empty()) return StorageError::permanent(context.what + ": " + problem);
   Call call{"GET", std::move(path), {}, {}, {}};
-  call.max_response_bytes = max_bytes;
+  call.max_response_bytes = response_cap(max_bytes);
   auto result = send(http, std::move(call));
   if (!result.ok()) return transport_failure(result.error(), context);
   if (result.response().status != 200) return status_failure(result.response(), context);
-  return std::move(result.response().body);
+  return object_within(std::move(result.response().body), max_bytes, context);
 }
 
 StorageStatus AzureStore::check(net::HttpClient& http) const {

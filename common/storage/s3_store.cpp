@@ -111,11 +111,11 @@ StorageResult<std::string> S3Store::get(net::HttpClient& http, std::string_view 
     return StorageError::permanent(context.what + ": " + problem);
   }
   auto request = signed_request("GET", object_url(storage_key), {});
-  request.max_response_bytes = max_bytes;
+  request.max_response_bytes = response_cap(max_bytes);
   auto result = http.send(request);
   if (!result.ok()) return transport_failure(result.error(), context);
   if (result.response().status != 200) return status_failure(result.response(), context);
-  return std::move(result.response().body);
+  return object_within(std::move(result.response().body), max_bytes, context);
 }
 
 StorageStatus S3Store::check(net::HttpClient& http) const {

@@ -32,24 +32,9 @@ ErrorBody parse_error_body(std::string_view body) {
 }
 
 StorageError transport_failure(const net::TransportError& error, const ReplyContext& context) {
-  using K = net::TransportError::Kind;
-  const std::string reason = scrub_secrets(context.what + ": " + error.message, context.secrets);
-  switch (error.kind) {
-    case K::timeout:
-    case K::dns:
-    case K::connect:
-    case K::network:
-      return StorageError::retryable_error(reason);
-    case K::bad_url:
-    case K::host_not_allowed:
-    case K::address_refused:
-    case K::too_large:
-    case K::too_many_redirects:
-    case K::bad_redirect:
-    case K::tls:
-      break;
-  }
-  return StorageError::permanent(reason);
+  std::string reason = scrub_secrets(context.what + ": " + error.message, context.secrets);
+  return net::is_transient(error.kind) ? StorageError::retryable_error(std::move(reason))
+                                       : StorageError::permanent(std::move(reason));
 }
 
 StorageError status_failure(const net::HttpResponse& response, const ReplyContext& context) {
@@ -69,6 +54,19 @@ StorageError status_failure(const net::HttpResponse& response, const ReplyContex
     return StorageError::retryable_error(std::move(reason), response.status);
   }
   return StorageError::permanent(std::move(reason), response.status);
+}
+
+std::uint64_t response_cap(std::uint64_t max_object_bytes) {
+  return std::max<std::uint64_t>(max_object_bytes, 64 << 10);
+}
+
+StorageResult<std::string> object_within(std::string body, std::uint64_t max_object_bytes,
+                                         const ReplyContext& context) {
+  if (body.size() > max_object_bytes) {
+    return StorageError::permanent(context.what + ": the object is larger than " +
+                                   std::to_string(max_object_bytes) + " bytes");
+  }
+  return body;
 }
 
 }  // namespace patchq::storage

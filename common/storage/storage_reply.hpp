@@ -5,6 +5,7 @@
 // Invariant: every reason built here has passed scrub_secrets with the caller's secrets.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,5 +35,12 @@ struct ReplyContext {
 StorageError transport_failure(const net::TransportError& error, const ReplyContext& context);
 // For a response whose status is not the expected success.
 StorageError status_failure(const net::HttpResponse& response, const ReplyContext& context);
+
+// The body cap for a GET of at most `max_object_bytes`: never below 64 KiB, so that an error
+// reply (XML) is read whole and classified instead of being cut as "too large".
+std::uint64_t response_cap(std::uint64_t max_object_bytes);
+// The object read, or a permanent error when it is larger than `max_object_bytes`.
+StorageResult<std::string> object_within(std::string body, std::uint64_t max_object_bytes,
+                                         const ReplyContext& context);
 
 }  // namespace patchq::storage

@@ -123,6 +123,29 @@ TEST(StorageReply, AzureErrorCodeFromTheHeaderWhenTheBodyHasNone) {
   EXPECT_EQ(server.requests()[0].target, "/acct/tiles/p/a.png?" + sas);
 }
 
+StorageError get_error(int status, const std::string& body, std::uint64_t max_bytes) {
+  ScriptedServer server([&](const RecordedRequest&, ScriptedConnection& c) {
+    c.write(ScriptedServer::reply(status, body));
+  });
+  auto http = loopback_client();
+  auto got = s3_store_at(server)->get(http, "p/a.png", max_bytes);
+  EXPECT_FALSE(got.ok());
+  return got.ok() ? StorageError{} : got.error();
+}
+
+TEST(StorageReply, AnErrorReplyLargerThanASmallObjectCapIsStillReadAndClassified) {
+  auto error = get_error(404, s3_error("NoSuchKey", "The specified key does not exist."), 16);
+  EXPECT_EQ(error.reason,
+            "S3 GET bucket/p/a.png: 404 NoSuchKey — no such object (The specified key does not "
+            "exist.)");
+}
+
+TEST(StorageReply, AnObjectOverTheCapIsPermanent) {
+  auto error = get_error(200, std::string(100, 'x'), 10);
+  EXPECT_FALSE(error.retryable());
+  EXPECT_EQ(error.reason, "S3 GET bucket/p/a.png: the object is larger than 10 bytes");
+}
+
 TEST(StorageReply, ParsesTheErrorBody) {
   auto body = storage::parse_error_body(
       "<Error><Code>NoSuchKey</Code><Message>The key\ndoes not exist</Message></Error>");
