@@ -5,7 +5,6 @@
 // twice, read-only storage gets thumbnails and sizes, and with 10 % faults on the V7 API and on
 // storage, retried jobs lose nothing, duplicate nothing and leave no object unregistered.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include "tests/integration/v7client/v7_sim.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/storage_emulators.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
 namespace patchq::testing {
@@ -227,6 +227,31 @@ TEST_F(StorageModeTest, BadCredentialsFailTheTilePermanentlyWithAReason) {
   EXPECT_FALSE(report.job_error()->retryable());
   EXPECT_NE(reason_of(report).find("storage"), std::string::npos) << reason_of(report);
   EXPECT_EQ(sim.count("register_existing"), 0);  // nothing registered that is not in the bucket
+}
+
+// The worker checks its bucket before it starts: bad credentials stop it with the reason.
+TEST_F(StorageModeTest, AWorkerWithWrongStorageCredentialsRefusesToStart) {
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--processes", "1", "--allow-private-hosts", "--storage-url",
+                       std::string("s3://") + kBucket + "/w", "--storage-endpoint", s3_->endpoint(),
+                       "--storage-slug", "customer-s3"},
+                      {{"V7_API_KEY", "k"},
+                       {"AWS_ACCESS_KEY_ID", "NOT-A-KEY"},
+                       {"AWS_SECRET_ACCESS_KEY", "wrong"}});
+  ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+  EXPECT_EQ(worker.exit_code(), 2);
+  EXPECT_NE(worker.stderr_text().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << worker.stderr_text();
+  EXPECT_EQ(worker.stderr_text().find("wrong"), std::string::npos);  // the secret is not shown
+}
+
+TEST_F(StorageModeTest, AWorkerWithStorageButNoSlugRefusesToStart) {
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--storage-url", std::string("s3://") + kBucket + "/w"},
+                      {{"V7_API_KEY", "k"}});
+  ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+  EXPECT_EQ(worker.exit_code(), 2);
+  EXPECT_NE(worker.stderr_text().find("--storage-slug"), std::string::npos) << worker.stderr_text();
 }
 
 // 10 % of storage requests fail (half before reaching the server, half after it stored the
