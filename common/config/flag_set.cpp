@@ -186,23 +186,6 @@ FlagSet& FlagSet::add_int(std::string name, std::int64_t* target, std::string en
   return *this;
 }
 
-FlagSet& FlagSet::add_double(std::string name, double* target, std::string env, std::string help) {
-  std::string def = std::to_string(*target);
-  Flag& f = add(std::move(name), std::move(env), std::move(help), def);
-  f.apply = [target](std::string_view v) {
-    const std::string s(v);
-    char* end = nullptr;
-    errno = 0;
-    const double parsed = std::strtod(s.c_str(), &end);
-    if (s.empty() || errno != 0 || end != s.c_str() + s.size() || !std::isfinite(parsed)) {
-      return "expected a number, got '" + s + "'";
-    }
-    *target = parsed;
-    return std::string();
-  };
-  return *this;
-}
-
 FlagSet& FlagSet::add_bool(std::string name, bool* target, std::string env, std::string help) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), *target ? "true" : "false");
   f.is_bool = true;

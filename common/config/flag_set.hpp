@@ -47,7 +47,6 @@ class FlagSet {
   // A string that must be one of `choices` (an error names them all).
   FlagSet& add_choice(std::string name, std::string* target, std::string env, std::string help,
                       std::vector<std::string> choices);
-  FlagSet& add_double(std::string name, double* target, std::string env, std::string help);
   FlagSet& add_bool(std::string name, bool* target, std::string env, std::string help);
   FlagSet& add_bytes(std::string name, std::uint64_t* target, std::string env, std::string help);
   FlagSet& add_duration(std::string name, std::chrono::milliseconds* target, std::string env,
