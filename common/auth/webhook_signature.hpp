@@ -16,7 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "common/codec/sha256.hpp"
 
 namespace patchq::auth {
 
@@ -37,14 +38,10 @@ class WebhookSignature {
   std::string sign(std::string_view id, std::string_view timestamp, std::string_view body) const;
 
  private:
-  explicit WebhookSignature(std::vector<unsigned char> key) : key_(std::move(key)) {}
-  std::vector<unsigned char> mac(std::string_view id, std::string_view timestamp,
-                                 std::string_view body) const;
-  std::vector<unsigned char> key_;
+  explicit WebhookSignature(std::string key) : key_(std::move(key)) {}
+  codec::Sha256Digest mac(std::string_view id, std::string_view timestamp,
+                          std::string_view body) const;
+  std::string key_;
 };
-
-// RFC 4648 base64 (with padding). decode returns nullopt for malformed input.
-std::string base64_encode(const unsigned char* data, std::size_t size);
-std::optional<std::vector<unsigned char>> base64_decode(std::string_view text);
 
 }  // namespace patchq::auth

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "common/clock/unix_ms.hpp"
 #include "common/obs/log.hpp"
 #include "common/queue/enqueue_script.hpp"
 #include "common/queue/job_id.hpp"
@@ -24,12 +25,6 @@ redis::LuaScript script(const char* body) {
 
 std::string ms_text(std::chrono::milliseconds d) {
   return std::to_string(d.count());
-}
-
-std::int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A stream entry's [id, [field, value, ...]] as a Delivery.
@@ -81,7 +76,7 @@ std::string JobQueue::enqueue(const JobSpec& spec) {
   request.item_id = spec.item_id;
   request.delivery_id = spec.delivery_id.empty() ? "manual-" + request.job_id : spec.delivery_id;
   request.dedup_hash = request.job_id;
-  request.received_at_ms = spec.received_at_ms != 0 ? spec.received_at_ms : system_now_ms();
+  request.received_at_ms = spec.received_at_ms != 0 ? spec.received_at_ms : clock::unix_ms();
   const EnqueueOutcome outcome = enqueue_sync(client_, keys_, std::move(request));
   if (outcome.status != EnqueueStatus::queued) {
     throw QueueError("enqueue refused: " + outcome.reason);

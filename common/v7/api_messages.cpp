@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "common/codec/base64.hpp"
 #include "common/json/json_writer.hpp"
 
 namespace patchq::v7 {
@@ -54,7 +55,7 @@ std::string build_direct_upload(std::string_view dataset_slug,
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& item : items) {
-    const std::string encoded = "\"" + base64_encode(item.bytes) + "\"";
+    const std::string encoded = "\"" + codec::base64_encode(item.bytes) + "\"";
     std::string_view view(encoded);
     w.begin_object().field("name", item.name).field("path", item.path);
     write_slots(w, item.name, &view);
@@ -184,31 +185,6 @@ bool is_name_taken(std::string_view body) {
     }
   }
   return false;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve(base64_size(bytes.size()));
-  std::size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    const unsigned v = (p[i] << 16) | (rest == 2 ? p[i + 1] << 8 : 0);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace patchq::v7

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/codec/base64.hpp"
+
 namespace patchq::v7 {
 
 // One file to register: item name and folder path in the dataset, one slot "0".
@@ -77,11 +79,7 @@ std::optional<std::string> error_code(std::string_view body);
 // True for the 422 body of POST /api/datasets when the name is taken.
 bool is_name_taken(std::string_view body);
 
-// Standard base64 with padding (RFC 4648 §4).
-std::string base64_encode(std::string_view bytes);
-// Size of base64_encode's output, without encoding.
-inline std::size_t base64_size(std::size_t n) {
-  return (n + 2) / 3 * 4;
-}
+// direct_upload bodies are base64 (common/codec/base64.hpp); callers size them with this.
+using codec::base64_size;
 
 }  // namespace patchq::v7

@@ -3,6 +3,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "common/clock/unix_ms.hpp"
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
 #include "common/queue/job_id.hpp"
@@ -32,12 +33,6 @@ bool LogThrottle::allow() {
 }
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The request's version and keep-alive wish, for answering after its body has moved on.
 http::Request header_of(const http::Request& request) {
@@ -137,7 +132,7 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   job.item_id = item.item_id;
   job.target = std::move(*target);
   job.payload = std::move(request.body());
-  job.received_at_ms = now_ms();
+  job.received_at_ms = clock::unix_ms();
 
   const std::uint64_t body_bytes = job.payload.size();
   // One body is always let through, however large (the server already bounds each one).

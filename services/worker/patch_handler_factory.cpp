@@ -4,32 +4,24 @@
 #include <stdexcept>
 
 #include "common/obs/log.hpp"
-#include "common/patchjob/patch_job_flags.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 
 namespace patchq::worker {
-namespace {
 
-patchjob::PatchJobFlags& handler_flags() {
-  static patchjob::PatchJobFlags flags;
-  return flags;
+void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& values) {
+  patchjob::add_patch_job_flags(flags, values);
 }
 
-}  // namespace
-
-void add_patch_handler_flags(config::FlagSet& flags) {
-  patchjob::add_patch_job_flags(flags, handler_flags());
-}
-
-std::string check_patch_handler_flags() {
+std::string check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
   std::string error;
-  if (!patchjob::to_patch_job_config(handler_flags(), &error)) return error;
+  if (!patchjob::to_patch_job_config(values, &error)) return error;
   return "";
 }
 
-queue::JobHandler make_patch_handler(const WorkerConfig& config) {
+queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
+                                     const WorkerConfig& config) {
   std::string error;
-  auto job_config = patchjob::to_patch_job_config(handler_flags(), &error);
+  auto job_config = patchjob::to_patch_job_config(values, &error);
   if (!job_config) throw std::invalid_argument(error);
   // One flag, owned by the worker, says how many tile uploads a job keeps in flight.
   job_config->v7.upload_concurrency = config.upload_concurrency;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/obs/log.hpp"
+#include "services/worker/outcome_log.hpp"
 
 namespace patchq::worker {
 namespace {
@@ -50,13 +51,15 @@ std::optional<queue::Job> Reclaimer::next() {
       if (dead_id) {
         metrics_.dead_letter(queue::dead_reason::poison);
         metrics_.job_finished("dead", delivery->attempt + 1, std::chrono::nanoseconds(0));
-        obs::log_warn("job_outcome")
-            .field("job_id", delivery->job_id)
-            .field("outcome", "dead")
-            .field("reason", queue::dead_reason::poison)
-            .field("attempt", delivery->attempt + 1)
-            .field("deliveries", delivery->deliveries)
-            .field("error", error);
+        OutcomeLog log;
+        log.warn = true;
+        log.job_id = delivery->job_id;
+        log.outcome = "dead";
+        log.attempt = delivery->attempt + 1;
+        log.deliveries = delivery->deliveries;
+        log.error = error;
+        log.reason = queue::dead_reason::poison;
+        log_job_outcome(log);
       }
       continue;
     }

@@ -10,8 +10,6 @@ namespace patchq::worker {
 namespace {
 
 constexpr std::size_t kBatch = 100;
-constexpr retry::BackoffPolicy kRedisBackoff{std::chrono::milliseconds(200),
-                                             std::chrono::milliseconds(10000)};
 
 }  // namespace
 
@@ -49,7 +47,8 @@ void RetryForwarder::run() {
       failures = 0;
     } catch (const std::exception& e) {
       metrics_.redis_error();
-      wait = retry::backoff_delay(kRedisBackoff, failures++, interval_, retry::thread_rng());
+      wait = retry::backoff_delay(redis::kUnreachableBackoff, failures++, interval_,
+                                  retry::thread_rng());
       obs::log_warn("retry_forwarder_failed")
           .field("error", e.what())
           .field("retry_in_ms", static_cast<std::int64_t>(wait.count()));

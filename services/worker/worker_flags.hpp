@@ -15,7 +15,4 @@ void add_worker_flags(config::FlagSet& flags, WorkerConfig& config);
 // reads when something is wrong, or an empty string.
 std::string finish_worker_config(WorkerConfig& config);
 
-// "host:port" -> host and port. Returns the reason when malformed.
-std::string parse_listen_address(const std::string& text, std::string* host, int* port);
-
 }  // namespace patchq::worker

@@ -32,11 +32,11 @@ TEST(ApiMessages, DirectUploadCarriesTheBytesAsBase64) {
 }
 
 TEST(ApiMessages, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(codec::base64_encode(""), "");
+  EXPECT_EQ(codec::base64_encode("f"), "Zg==");
+  EXPECT_EQ(codec::base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(codec::base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(codec::base64_encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64_size(6), 8u);
   EXPECT_EQ(base64_size(4), 8u);
 }
