@@ -17,13 +17,11 @@ constexpr std::size_t kMaxIdLength = 256;
 
 }  // namespace
 
-std::optional<WebhookSignature> WebhookSignature::from_secret(std::string_view secret,
-                                                              std::string* error) {
+Result<WebhookSignature> WebhookSignature::from_secret(std::string_view secret) {
   if (secret.starts_with(kSecretPrefix)) secret.remove_prefix(kSecretPrefix.size());
   auto key = codec::base64_decode(secret);
   if (!key || key->empty()) {
-    if (error) *error = "the webhook signing secret must be \"whsec_\" followed by base64";
-    return std::nullopt;
+    return fail("the webhook signing secret must be \"whsec_\" followed by base64");
   }
   return WebhookSignature(std::move(*key));
 }
@@ -40,26 +38,24 @@ std::string WebhookSignature::sign(std::string_view id, std::string_view timesta
          codec::base64_encode(std::string_view(reinterpret_cast<const char*>(m.data()), m.size()));
 }
 
-std::optional<std::string> WebhookSignature::problem(std::string_view id,
-                                                     std::string_view timestamp,
-                                                     std::string_view signatures,
-                                                     std::string_view body,
-                                                     std::chrono::system_clock::time_point now,
-                                                     std::chrono::seconds tolerance) const {
+Status WebhookSignature::verify(std::string_view id, std::string_view timestamp,
+                                std::string_view signatures, std::string_view body,
+                                std::chrono::system_clock::time_point now,
+                                std::chrono::seconds tolerance) const {
   if (id.empty() || timestamp.empty() || signatures.empty()) {
-    return "missing webhook-id, webhook-timestamp or webhook-signature header";
+    return fail("missing webhook-id, webhook-timestamp or webhook-signature header");
   }
-  if (id.size() > kMaxIdLength) return "webhook-id is too long";
+  if (id.size() > kMaxIdLength) return fail("webhook-id is too long");
   long long seconds = 0;
   const auto [end, ec] =
       std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
   if (ec != std::errc() || end != timestamp.data() + timestamp.size()) {
-    return "webhook-timestamp is not a number of seconds";
+    return fail("webhook-timestamp is not a number of seconds");
   }
   const auto sent = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
   if (sent < now - tolerance || sent > now + tolerance) {
-    return "webhook-timestamp is more than " + std::to_string(tolerance.count()) +
-           " s away from the receiver's clock";
+    return fail("webhook-timestamp is more than " + std::to_string(tolerance.count()) +
+                " s away from the receiver's clock");
   }
   const auto expected = mac(id, timestamp, body);
   bool matched = false;
@@ -73,8 +69,8 @@ std::optional<std::string> WebhookSignature::problem(std::string_view id,
     if (!presented || presented->size() != kMacSize) continue;
     matched |= CRYPTO_memcmp(presented->data(), expected.data(), kMacSize) == 0;
   }
-  if (!matched) return "webhook-signature does not match the body";
-  return std::nullopt;
+  if (!matched) return fail("webhook-signature does not match the body");
+  return ok_status();
 }
 
 }  // namespace patchq::auth

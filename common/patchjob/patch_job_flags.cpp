@@ -7,13 +7,10 @@ void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values) {
   patch::add_tile_flags(flags, values.tiles);
 }
 
-std::optional<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values, std::string* error) {
-  if (auto why = v7::validate(values.v7)) {
-    if (error) *error = *why;
-    return std::nullopt;
-  }
-  auto tiles = patch::to_tile_options(values.tiles, error);
-  if (!tiles) return std::nullopt;
+Result<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values) {
+  if (auto valid = v7::validate(values.v7); !valid) return valid.error();
+  auto tiles = patch::to_tile_options(values.tiles);
+  if (!tiles) return tiles.error();
   tiles->log_skips = true;
   return PatchJobConfig{values.v7, std::move(*tiles)};
 }

@@ -175,8 +175,11 @@ std::optional<Job> JobQueue::start(const Delivery& delivery, const std::string& 
   Job job = job_of(delivery);
   job.deliveries = static_cast<int>(reply_int(reply.elements[1]));
   auto decoded = decode_payload(reply.elements[2].str, kMaxDecodedPayloadBytes);
-  job.payload = std::move(decoded.json);
-  job.payload_error = std::move(decoded.error);
+  if (decoded) {
+    job.payload = std::move(decoded).value();
+  } else {
+    job.payload_error = decoded.error().reason;
+  }
   job.target = reply.elements[3].str;
   job.item_id = reply.elements[4].str;
   job.delivery_id = reply.elements[5].str;

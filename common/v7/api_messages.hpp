@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/codec/base64.hpp"
+#include "common/result/result.hpp"
 
 namespace patchq::v7 {
 
@@ -41,38 +42,19 @@ struct RegisterResponse {
   std::vector<BlockedItem> blocked;
 };
 
-struct ParseFailure {
-  std::string reason;
-};
-
-// A parsed value, or the reason the body did not have the expected shape.
-template <typename T>
-class Parsed {
- public:
-  Parsed(T value) : value_(std::move(value)) {}
-  Parsed(ParseFailure failure) : failure_(std::move(failure.reason)) {}
-  bool ok() const { return value_.has_value(); }
-  T& value() { return *value_; }
-  const T& value() const { return *value_; }
-  const std::string& failure() const { return failure_; }
-
- private:
-  std::optional<T> value_;
-  std::string failure_;
-};
-
 std::string build_register_upload(std::string_view dataset_slug,
                                   const std::vector<UploadItem>& items);
 std::string build_direct_upload(std::string_view dataset_slug,
                                 const std::vector<DirectUploadItem>& items);
 std::string build_create_dataset(std::string_view name);
 
+// Each parser returns the value, or the reason the body did not have the expected shape.
 // register_upload and direct_upload answer with the same shape.
-Parsed<RegisterResponse> parse_register_response(std::string_view body);
-Parsed<std::string> parse_sign_response(std::string_view body);  // upload_url
-Parsed<std::string> parse_token_info(std::string_view body);     // selected_team.slug
-Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body);
-Parsed<std::string> parse_created_dataset_slug(std::string_view body);
+Result<RegisterResponse> parse_register_response(std::string_view body);
+Result<std::string> parse_sign_response(std::string_view body);  // upload_url
+Result<std::string> parse_token_info(std::string_view body);     // selected_team.slug
+Result<std::vector<std::string>> parse_dataset_slugs(std::string_view body);
+Result<std::string> parse_created_dataset_slug(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
 std::optional<std::string> error_code(std::string_view body);

@@ -87,10 +87,11 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
     return;
   }
   if (options_.signature) {
-    if (auto problem = options_.signature->problem(
+    if (auto verified = options_.signature->verify(
             request["webhook-id"], request["webhook-timestamp"], request["webhook-signature"],
-            request.body(), std::chrono::system_clock::now())) {
-      respond(refuse(request, 401, Rejection::bad_signature, *problem));
+            request.body(), std::chrono::system_clock::now());
+        !verified) {
+      respond(refuse(request, 401, Rejection::bad_signature, verified.error().reason));
       return;
     }
   }
@@ -101,8 +102,8 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   }
   std::optional<std::string> target;
   if (auto it = query.find("target"); it != query.end()) {
-    if (auto problem = slug_problem(it->second, "target")) {
-      respond(refuse(request, 400, Rejection::invalid_target, *problem));
+    if (auto checked = check_slug(it->second, "target"); !checked) {
+      respond(refuse(request, 400, Rejection::invalid_target, checked.error().reason));
       return;
     }
     target = it->second;
@@ -110,14 +111,14 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
 
   webhook::ParseResult parsed = webhook::parse_payload_in_place(request.body());
   if (!parsed) {
-    respond(refuse(request, 400, Rejection::invalid_payload, parsed.error()));
+    respond(refuse(request, 400, Rejection::invalid_payload, parsed.error().reason));
     return;
   }
-  const webhook::Item& item = parsed.item();
+  const webhook::Item& item = parsed.value();
   if (!target) {
-    if (auto problem = slug_problem(item.dataset_slug, "item dataset slug")) {
+    if (auto checked = check_slug(item.dataset_slug, "item dataset slug"); !checked) {
       respond(refuse(request, 400, Rejection::invalid_target,
-                     *problem + " (name the target dataset with ?target=)"));
+                     checked.error().reason + " (name the target dataset with ?target=)"));
       return;
     }
     target = item.dataset_slug;

@@ -12,17 +12,15 @@ void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& va
   patchjob::add_patch_job_flags(flags, values);
 }
 
-std::string check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
-  std::string error;
-  if (!patchjob::to_patch_job_config(values, &error)) return error;
-  return "";
+Status check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
+  if (auto config = patchjob::to_patch_job_config(values); !config) return config.error();
+  return ok_status();
 }
 
 queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
                                      const WorkerConfig& config) {
-  std::string error;
-  auto job_config = patchjob::to_patch_job_config(values, &error);
-  if (!job_config) throw std::invalid_argument(error);
+  auto job_config = patchjob::to_patch_job_config(values);
+  if (!job_config) throw std::invalid_argument(job_config.error().reason);
   // One flag, owned by the worker, says how many tile uploads a job keeps in flight.
   job_config->v7.upload_concurrency = config.upload_concurrency;
 

@@ -4,8 +4,6 @@
 // are a PatchJobFlags that patchq-worker's main() owns.
 #pragma once
 
-#include <string>
-
 #include "common/config/flag_set.hpp"
 #include "common/patchjob/patch_job_flags.hpp"
 #include "services/worker/worker_config.hpp"
@@ -14,8 +12,8 @@ namespace patchq::worker {
 
 // Registers the handler's flags, bound to `values` (which must outlive the parse).
 void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& values);
-// The reason the handler's flags are unusable, or empty.
-std::string check_patch_handler_flags(const patchjob::PatchJobFlags& values);
+// ok, or the reason the handler's flags are unusable.
+Status check_patch_handler_flags(const patchjob::PatchJobFlags& values);
 // Builds the handler for one worker process (throws with a clear message on bad settings).
 queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
                                      const WorkerConfig& config);

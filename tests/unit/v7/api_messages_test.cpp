@@ -47,7 +47,7 @@ TEST(ApiMessages, ParsesRegisteredAndBlockedItems) {
                "slots": [{"upload_id": "u1", "file_name": "a.png", "slot_name": "0"}]}],
     "blocked_items": [{"name": "b.png", "path": "/",
                        "slots": [{"reason": "ALREADY_EXISTS", "file_name": "b.png"}]}]})");
-  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
   ASSERT_EQ(parsed.value().items.size(), 1u);
   EXPECT_EQ(parsed.value().items[0].name, "a.png");
   EXPECT_EQ(parsed.value().items[0].upload_id, "u1");
@@ -60,14 +60,14 @@ TEST(ApiMessages, ParsesRegisteredAndBlockedItems) {
 TEST(ApiMessages, BlockedItemKeepsTheUploadIdOfTheExistingRegistration) {
   const auto parsed = parse_register_response(R"({"items": [], "blocked_items": [
       {"name": "b.png", "slots": [{"upload_id": "u9", "reason": "ALREADY_EXISTS"}]}]})");
-  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
   EXPECT_EQ(parsed.value().blocked.at(0).upload_id, "u9");
 }
 
 TEST(ApiMessages, RegisteredItemWithoutUploadIdIsAParseFailure) {
   const auto parsed = parse_register_response(R"({"items": [{"name": "a.png", "slots": []}]})");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.failure().find("a.png"), std::string::npos);
+  EXPECT_NE(parsed.error().reason.find("a.png"), std::string::npos);
 }
 
 TEST(ApiMessages, NonJsonBodiesAreParseFailuresNotExceptions) {
