@@ -7,6 +7,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "common/patch/jpeg_decode.hpp"
+
 namespace patchq::patch {
 namespace {
 
@@ -83,19 +85,26 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options) 
   }
   DecodeResult out;
   out.image.header = h;
-  try {
-    // imdecode only reads the buffer; the Mat header just lends it the bytes without copying.
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                         const_cast<char*>(bytes.data()));
-    out.image.pixels = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    return failure(DecodeError::decode_failed, std::string("could not decode the ") +
-                                                   format_name(h.format) + " data: " + e.err);
-  } catch (const std::bad_alloc&) {
-    return failure(DecodeError::decode_failed, "out of memory decoding the image");
-  } catch (const std::exception& e) {
-    return failure(DecodeError::decode_failed,
-                   std::string("could not decode the image: ") + e.what());
+  if (h.format == ImageFormat::jpeg) {
+    // Not OpenCV: its JPEG decoder accepts truncated and corrupt files (see jpeg_decode.hpp).
+    Result<cv::Mat> jpeg = decode_jpeg(bytes);
+    if (!jpeg) return failure(DecodeError::decode_failed, jpeg.error().reason);
+    out.image.pixels = std::move(jpeg).value();
+  } else {
+    try {
+      // imdecode only reads the buffer; the Mat header just lends it the bytes without copying.
+      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                           const_cast<char*>(bytes.data()));
+      out.image.pixels = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+      return failure(DecodeError::decode_failed, std::string("could not decode the ") +
+                                                     format_name(h.format) + " data: " + e.err);
+    } catch (const std::bad_alloc&) {
+      return failure(DecodeError::decode_failed, "out of memory decoding the image");
+    } catch (const std::exception& e) {
+      return failure(DecodeError::decode_failed,
+                     std::string("could not decode the image: ") + e.what());
+    }
   }
   cv::Mat& m = out.image.pixels;
   if (m.empty()) {

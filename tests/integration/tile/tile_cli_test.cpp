@@ -187,6 +187,22 @@ TEST_F(TileCli, RefusesImagesOverThePixelLimit) {
       << run.err;
 }
 
+TEST_F(TileCli, RefusesATruncatedJpegAndWritesNoTile) {
+  // Issue #13: OpenCV decoded half a JPEG "successfully", inventing the missing rows.
+  const std::string jpeg = encode(gradient(640, 480), ".jpg");
+  write_file(dir_ / "half.jpg", jpeg.substr(0, jpeg.size() / 2));
+  const CliRun run = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
+                               (dir_ / "half.jpg").string(), "--out", (dir_ / "o").string()});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("image refused (decode_failed): JPEG: premature end of data after "),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find(" of 480 rows"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("Corrupt JPEG data"), std::string::npos) << "libjpeg must not print";
+  EXPECT_TRUE(run.out.empty());
+  EXPECT_TRUE(!fs::exists(dir_ / "o") || files_in(dir_ / "o").empty());
+}
+
 TEST_F(TileCli, RefusesAMissingImageFile) {
   const CliRun run = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
                                (dir_ / "nope.png").string(), "--out", (dir_ / "o").string()});

@@ -320,6 +320,27 @@ TEST(CutTiles, ReportsCorruptImageData) {
   EXPECT_TRUE(result.tiles.empty());
 }
 
+TEST(CutTiles, RefusesATruncatedJpegInsteadOfInventingRows) {
+  // Issue #13: half of a JPEG used to decode "successfully", the missing rows made up.
+  std::string jpeg = encode(noise(200, 160, CV_8UC3), ".jpg");
+  jpeg.resize(jpeg.size() / 2);
+  const TileResult result = cut_tiles(item_with({box("x", "patch", 0, 0, 10, 10)}), jpeg, quiet());
+  EXPECT_EQ(result.status, TileStatus::decode_failed);
+  EXPECT_EQ(result.error.rfind("JPEG: premature end of data after ", 0), 0u) << result.error;
+  EXPECT_NE(result.error.find(" of 160 rows"), std::string::npos) << result.error;
+  EXPECT_TRUE(result.tiles.empty());
+}
+
+TEST(CutTiles, RefusesACorruptJpeg) {
+  std::string jpeg = encode(noise(200, 160, CV_8UC3), ".jpg");
+  for (std::size_t i = jpeg.size() / 2; i < jpeg.size() / 2 + 8; ++i) {
+    jpeg[i] = static_cast<char>(jpeg[i] ^ 0xA5);
+  }
+  const TileResult result = cut_tiles(item_with({box("x", "patch", 0, 0, 10, 10)}), jpeg, quiet());
+  EXPECT_EQ(result.status, TileStatus::decode_failed);
+  EXPECT_EQ(result.error.rfind("JPEG: corrupt data after ", 0), 0u) << result.error;
+}
+
 TEST(CutTiles, SkippedAnnotationsDoNotStopTheOthers) {
   const auto item =
       item_with({box("bad", "patch (0x3)", 0, 0, 10, 10), box("ok", "patch", 0, 0, 10, 10),
