@@ -154,7 +154,8 @@ std::string where(const RefusingErrorManager& err, const jpeg_decompress_struct&
   return " after " + std::to_string(err.rows_done) + " of " + total + " rows";
 }
 
-std::string refusal(const JpegSession& s) {
+// What went wrong with the data, for a reader: where it stopped and libjpeg's own words.
+std::string bad_data_reason(const JpegSession& s) {
   const RefusingErrorManager& err = s.err;
   const jpeg_decompress_struct& c = s.cinfo;
   if (err.code == JWRN_JPEG_EOF) {
@@ -164,25 +165,32 @@ std::string refusal(const JpegSession& s) {
     }
     return reason;
   }
-  if (err.code == JERR_NO_BACKING_STORE) {
-    return "JPEG: decoding needs more than " + std::to_string(s.working_memory_limit) +
-           " bytes of working memory (progressive or multi-scan file of " +
-           std::to_string(c.image_width) + "x" + std::to_string(c.image_height) + ")";
-  }
   if (err.warning) return "JPEG: corrupt data" + where(err, c) + " (" + err.message + ")";
   return std::string("JPEG: ") + err.message + where(err, c);
 }
 
+JpegError refusal(const JpegSession& s) {
+  const RefusingErrorManager& err = s.err;
+  const jpeg_decompress_struct& c = s.cinfo;
+  if (err.code == JERR_NO_BACKING_STORE) {  // libjpeg wanted more than max_memory_to_use
+    return JpegError{
+        true, "JPEG: a progressive (multi-scan) file of " + std::to_string(c.image_width) + "x" +
+                  std::to_string(c.image_height) + " needs more working memory than the " +
+                  std::to_string(s.working_memory_limit) + " bytes allowed"};
+  }
+  return JpegError{false, bad_data_reason(s)};
+}
+
 }  // namespace
 
-Result<cv::Mat> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit) {
-  if (bytes.empty()) return fail("JPEG: empty file");
+Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit) {
+  if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   try {
     JpegSession s;
     s.input = reinterpret_cast<const unsigned char*>(bytes.data());
     s.input_size = static_cast<unsigned long>(bytes.size());
     s.working_memory_limit = working_memory_limit;
-    if (!run_guarded(s, start_step)) return fail(refusal(s));
+    if (!run_guarded(s, start_step)) return refusal(s);
 
     const int channels = s.cinfo.num_components == 1 ? 1 : 3;
     cv::Mat image(static_cast<int>(s.cinfo.output_height), static_cast<int>(s.cinfo.output_width),
@@ -194,12 +202,12 @@ Result<cv::Mat> decode_jpeg(std::string_view bytes, std::uint64_t working_memory
     }
     s.out = image.data;
     s.out_step = image.step[0];
-    if (!run_guarded(s, read_rows_step)) return fail(refusal(s));
+    if (!run_guarded(s, read_rows_step)) return refusal(s);
     return image;
   } catch (const std::bad_alloc&) {
-    return fail("JPEG: out of memory for the decoded image");
+    return JpegError{false, "JPEG: out of memory for the decoded image"};
   } catch (const std::exception& e) {
-    return fail(std::string("JPEG: ") + e.what());
+    return JpegError{false, std::string("JPEG: ") + e.what()};
   }
 }
 

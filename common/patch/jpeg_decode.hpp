@@ -14,14 +14,21 @@
 
 #include <cstdint>
 #include <opencv2/core/mat.hpp>
+#include <string>
 #include <string_view>
 
 #include "common/result/result.hpp"
 
 namespace patchq::patch {
 
+struct JpegError {
+  bool over_memory_limit = false;  // the file is fine, it needs more working memory than allowed
+  std::string reason;              // "JPEG: premature end of data after 64 of 480 rows"
+};
+
 // `working_memory_limit` caps what libjpeg allocates for itself (a progressive file keeps every
 // DCT coefficient of the image, 2 bytes each); 0 means no cap. The decoded image is not counted.
-Result<cv::Mat> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit = 0);
+Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
+                                       std::uint64_t working_memory_limit = 0);
 
 }  // namespace patchq::patch

@@ -41,7 +41,7 @@ cv::Mat opencv_decode(const std::string& bytes) {
 void expect_same_as_opencv(const std::string& jpeg, const std::string& label) {
   const cv::Mat expected = opencv_decode(jpeg);
   ASSERT_FALSE(expected.empty()) << label;
-  const Result<cv::Mat> decoded = decode_jpeg(jpeg);
+  const Result<cv::Mat, JpegError> decoded = decode_jpeg(jpeg);
   ASSERT_TRUE(decoded.ok()) << label << ": " << decoded.error().reason;
   ASSERT_EQ(decoded->type(), expected.type()) << label;
   ASSERT_EQ(decoded->size(), expected.size()) << label;
@@ -49,8 +49,10 @@ void expect_same_as_opencv(const std::string& jpeg, const std::string& label) {
 }
 
 std::string refusal(const std::string& jpeg) {
-  const Result<cv::Mat> decoded = decode_jpeg(jpeg);
-  return decoded.ok() ? std::string("(decoded)") : decoded.error().reason;
+  const Result<cv::Mat, JpegError> decoded = decode_jpeg(jpeg);
+  if (decoded.ok()) return "(decoded)";
+  EXPECT_FALSE(decoded.error().over_memory_limit) << decoded.error().reason;
+  return decoded.error().reason;
 }
 
 TEST(DecodeJpeg, PixelsMatchOpenCvForEveryLayout) {
@@ -172,11 +174,15 @@ TEST(DecodeJpeg, NeverPrints) {
 TEST(DecodeJpeg, WorkingMemoryLimitRefusesAHugeProgressiveFileCleanly) {
   const std::string jpeg = encode(photo(1024, 1024), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
   // The coefficient buffer alone is 1024 x 1024 x 1.5 samples x 2 bytes = 3 MiB.
-  const Result<cv::Mat> refused = decode_jpeg(jpeg, 1 << 20);
+  const Result<cv::Mat, JpegError> refused = decode_jpeg(jpeg, 1 << 20);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().reason.rfind("JPEG: decoding needs more than 1048576 bytes", 0), 0u)
-      << refused.error().reason;
+  EXPECT_TRUE(refused.error().over_memory_limit);
+  EXPECT_EQ(refused.error().reason,
+            "JPEG: a progressive (multi-scan) file of 1024x1024 needs more working memory than "
+            "the 1048576 bytes allowed");
   EXPECT_TRUE(decode_jpeg(jpeg, 64 << 20).ok());
+  // A single-scan file needs no coefficient buffer: any cap lets it through.
+  EXPECT_TRUE(decode_jpeg(encode(photo(1024, 1024), ".jpg"), 1).ok());
 }
 
 }  // namespace
