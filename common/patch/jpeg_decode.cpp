@@ -30,8 +30,7 @@ constexpr int kRowsPerRead = 16;
 struct RefusingErrorManager {
   jpeg_error_mgr pub;  // first: libjpeg only knows this part and hands it back to the callbacks
   std::jmp_buf jump;
-  bool stopped = false;  // a warning or an error ended the decode
-  bool warning = false;  // ... and it was a warning (data libjpeg would have repaired)
+  bool warning = false;  // decoding stopped on a warning (data libjpeg would have repaired)
   int code = 0;
   JDIMENSION rows_done = 0;  // output_scanline when it stopped
   char message[JMSG_LENGTH_MAX] = {};
@@ -56,7 +55,6 @@ struct JpegSession {
 
 void stop(j_common_ptr cinfo, bool warning) {
   auto* err = reinterpret_cast<RefusingErrorManager*>(cinfo->err);
-  err->stopped = true;
   err->warning = warning;
   err->code = err->pub.msg_code;
   err->rows_done =

@@ -171,6 +171,32 @@ TEST(DecodeJpeg, NeverPrints) {
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
 }
 
+TEST(DecodeJpeg, RandomDamageGivesAnImageOrAReasonNeverACrash) {
+  // Run under PATCHQ_SANITIZE=ON this also checks that the longjmp out of libjpeg leaks nothing.
+  cv::RNG rng(13);
+  for (const std::string& jpeg :
+       {encode(photo(64, 48), ".jpg"),
+        encode(photo(64, 48), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}),
+        encode(photo(64, 48), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 1})}) {
+    for (int round = 0; round < 300; ++round) {
+      std::string damaged = jpeg;
+      for (int flips = rng.uniform(1, 6); flips > 0; --flips) {
+        damaged[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(damaged.size())))] =
+            static_cast<char>(rng.uniform(0, 256));
+      }
+      if (rng.uniform(0, 2) == 0) {
+        damaged.resize(static_cast<std::size_t>(rng.uniform(1, static_cast<int>(damaged.size()))));
+      }
+      const Result<cv::Mat, JpegError> decoded = decode_jpeg(damaged, 64 << 20);
+      if (decoded.ok()) {
+        EXPECT_FALSE(decoded->empty());
+      } else {
+        EXPECT_EQ(decoded.error().reason.rfind("JPEG: ", 0), 0u) << decoded.error().reason;
+      }
+    }
+  }
+}
+
 TEST(DecodeJpeg, WorkingMemoryLimitRefusesAHugeProgressiveFileCleanly) {
   const std::string jpeg = encode(photo(1024, 1024), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
   // The coefficient buffer alone is 1024 x 1024 x 1.5 samples x 2 bytes = 3 MiB.
