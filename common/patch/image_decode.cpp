@@ -1,11 +1,14 @@
 // See image_decode.hpp.
 #include "common/patch/image_decode.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <new>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+
+#include "common/patch/jpeg_decode.hpp"
 
 namespace patchq::patch {
 namespace {
@@ -15,6 +18,17 @@ DecodeResult failure(DecodeError error, std::string reason) {
   out.error = error;
   out.reason = std::move(reason);
   return out;
+}
+
+std::uint64_t saturating_double(std::uint64_t n) {
+  return n > UINT64_MAX / 2 ? UINT64_MAX : n * 2;
+}
+
+// "PNG image 20000x20000 with 4 channels of 16 bits"
+std::string describe_layout(const ImageHeader& h) {
+  return std::string(format_name(h.format)) + " image " + std::to_string(h.width) + "x" +
+         std::to_string(h.height) + " with " + std::to_string(h.channels) + " channel" +
+         (h.channels == 1 ? "" : "s") + " of " + std::to_string(h.bytes_per_sample * 8) + " bits";
 }
 
 bool swaps_axes(int orientation) {
@@ -78,24 +92,50 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options) 
                        " pixels, over the limit of " + std::to_string(options.max_pixels));
   }
 
+  const bool orient = should_orient(h, options);
+  const std::uint64_t decoded = decoded_bytes(h);
+  const std::uint64_t peak = orient ? saturating_double(decoded) : decoded;
+  if (peak > options.max_decoded_bytes) {
+    std::string reason = describe_layout(h) + " decodes to " + std::to_string(decoded) + " bytes";
+    if (orient) reason += ", " + std::to_string(peak) + " with the copy its EXIF rotation needs";
+    reason += ", over the limit of " + std::to_string(options.max_decoded_bytes) +
+              " (--max-decoded-bytes)";
+    return failure(DecodeError::too_many_bytes, std::move(reason));
+  }
+
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
     return failure(DecodeError::too_many_pixels, "image file is larger than 2 GiB");
   }
   DecodeResult out;
   out.image.header = h;
-  try {
-    // imdecode only reads the buffer; the Mat header just lends it the bytes without copying.
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                         const_cast<char*>(bytes.data()));
-    out.image.pixels = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    return failure(DecodeError::decode_failed, std::string("could not decode the ") +
-                                                   format_name(h.format) + " data: " + e.err);
-  } catch (const std::bad_alloc&) {
-    return failure(DecodeError::decode_failed, "out of memory decoding the image");
-  } catch (const std::exception& e) {
-    return failure(DecodeError::decode_failed,
-                   std::string("could not decode the image: ") + e.what());
+  if (h.format == ImageFormat::jpeg) {
+    // Not OpenCV: its JPEG decoder accepts truncated and corrupt files (see jpeg_decode.hpp).
+    const std::uint64_t working_memory =
+        std::max<std::uint64_t>(options.max_decoded_bytes - decoded, 1);
+    Result<cv::Mat, JpegError> jpeg = decode_jpeg(bytes, working_memory);
+    if (!jpeg && jpeg.error().over_memory_limit) {
+      return failure(DecodeError::too_many_bytes,
+                     jpeg.error().reason + " (what --max-decoded-bytes " +
+                         std::to_string(options.max_decoded_bytes) + " leaves after the " +
+                         std::to_string(decoded) + "-byte image)");
+    }
+    if (!jpeg) return failure(DecodeError::decode_failed, jpeg.error().reason);
+    out.image.pixels = std::move(jpeg).value();
+  } else {
+    try {
+      // imdecode only reads the buffer; the Mat header just lends it the bytes without copying.
+      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                           const_cast<char*>(bytes.data()));
+      out.image.pixels = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+      return failure(DecodeError::decode_failed, std::string("could not decode the ") +
+                                                     format_name(h.format) + " data: " + e.err);
+    } catch (const std::bad_alloc&) {
+      return failure(DecodeError::decode_failed, "out of memory decoding the image");
+    } catch (const std::exception& e) {
+      return failure(DecodeError::decode_failed,
+                     std::string("could not decode the image: ") + e.what());
+    }
   }
   cv::Mat& m = out.image.pixels;
   if (m.empty()) {
@@ -111,10 +151,11 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options) 
                        (m.depth() == CV_8U || m.depth() == CV_16U ? "" : "non-") +
                        "8/16-bit samples; patchq needs 8 or 16-bit with 1, 3 or 4 channels");
   }
-  if (std::int64_t{m.cols} * m.rows > options.max_pixels) {  // header and data disagreed
+  if (std::int64_t{m.cols} * m.rows > options.max_pixels ||
+      m.total() * m.elemSize() > options.max_decoded_bytes) {  // header and data disagreed
     return failure(DecodeError::too_many_pixels, "decoded image is larger than its header said");
   }
-  if (should_orient(h, options)) {
+  if (orient) {
     try {
       m = apply_orientation(m, h.orientation);
     } catch (const std::exception& e) {

@@ -1,10 +1,15 @@
 // Image decoding for the tiler: one decode per image, from a memory buffer, with the limits
 // checked on the header first.
-//   - Only JPEG, PNG, TIFF, WebP and BMP reach OpenCV (magic bytes); width x height from the
-//     header must be <= max_pixels, else the image is refused before any pixel is decoded.
-//   - Decoded with IMREAD_UNCHANGED: grayscale stays 1 channel, alpha is kept (4 channels),
-//     16-bit PNG/TIFF stay 16-bit; a CMYK JPEG comes out as 3-channel BGR (OpenCV converts).
-//     Results other than 8/16-bit unsigned with 1, 3 or 4 channels are refused.
+//   - Only JPEG, PNG, TIFF, WebP and BMP are decoded (magic bytes). From the header, before any
+//     pixel is decoded: width x height must be <= max_pixels, and the decoded size (width x
+//     height x channels x bytes per sample, twice that when the EXIF orientation is applied,
+//     as rotating makes a copy) must be <= max_decoded_bytes.
+//   - JPEG goes to libjpeg-turbo directly (jpeg_decode.hpp), which refuses truncated and
+//     corrupt files; its working memory (a progressive file's coefficients) gets what is left
+//     of max_decoded_bytes. The other formats go to OpenCV's imdecode.
+//   - Decoded with IMREAD_UNCHANGED semantics: grayscale stays 1 channel, alpha is kept (4
+//     channels), 16-bit PNG/TIFF stay 16-bit; a CMYK JPEG comes out as 3-channel BGR. Results
+//     other than 8/16-bit unsigned with 1, 3 or 4 channels are refused.
 //   - EXIF orientation: IMREAD_UNCHANGED ignores it, so it is applied here (V7, like browsers,
 //     shows a photo upright and annotations are drawn on what was shown). Exception: when the
 //     payload's slot size matches the stored pixel grid but not the oriented one, V7 evidently
@@ -24,9 +29,13 @@
 namespace patchq::patch {
 
 inline constexpr std::int64_t kDefaultMaxPixels = 400'000'000;
+// 3 bytes a pixel at the pixel limit: every 8-bit colour photo the pixel limit lets through
+// still passes; alpha, 16 bits or a rotation copy buy fewer pixels (docs/ENGINE.md, memory).
+inline constexpr std::uint64_t kDefaultMaxDecodedBytes = 1'200'000'000;
 
 struct DecodeOptions {
   std::int64_t max_pixels = kDefaultMaxPixels;
+  std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
   bool apply_exif_orientation = true;
   std::optional<ImageSize> slot_size;  // the payload's width/height, when it gave them
 };
@@ -36,6 +45,7 @@ enum class DecodeError {
   unsupported_format,
   bad_header,
   too_many_pixels,
+  too_many_bytes,
   decode_failed,
   unsupported_pixels
 };

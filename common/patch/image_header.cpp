@@ -1,6 +1,8 @@
 // See image_header.hpp. Every read goes through Cursor, which checks bounds first.
 #include "common/patch/image_header.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 namespace patchq::patch {
@@ -34,20 +36,34 @@ HeaderResult failure(std::string reason) {
   return HeaderResult{std::nullopt, false, std::move(reason)};
 }
 
-HeaderResult success(ImageFormat format, std::int64_t width, std::int64_t height, int orientation) {
+// What the decoder will make of the pixels: channels and bytes per sample.
+struct DecodedLayout {
+  int channels = 3;
+  int bytes_per_sample = 1;
+};
+
+HeaderResult success(ImageFormat format, std::int64_t width, std::int64_t height, int orientation,
+                     DecodedLayout layout) {
   if (width <= 0 || height <= 0) {
     return failure(std::string(format_name(format)) + " header gives an empty size " +
                    std::to_string(width) + "x" + std::to_string(height));
   }
-  return HeaderResult{ImageHeader{format, width, height, orientation}, false, {}};
+  return HeaderResult{
+      ImageHeader{format, width, height, orientation, layout.channels, layout.bytes_per_sample},
+      false,
+      {}};
 }
 
-// IFD0 of a TIFF structure: width (256), height (257), orientation (274).
+// IFD0 of a TIFF structure: width (256), height (257), bits per sample (258, the first
+// sample's), photometric interpretation (262), orientation (274), samples per pixel (277).
 struct TiffFields {
   bool ok = false;
   std::int64_t width = 0;
   std::int64_t height = 0;
   int orientation = 1;
+  std::uint32_t bits_per_sample = 1;  // TIFF defaults
+  std::uint32_t photometric = 1;
+  std::uint32_t samples_per_pixel = 1;
 };
 
 TiffFields read_tiff_ifd0(std::string_view tiff) {
@@ -71,11 +87,23 @@ TiffFields read_tiff_ifd0(std::string_view tiff) {
     const std::uint32_t tag = u16(at);
     const std::uint32_t type = u16(at + 2);
     const std::uint32_t count = u32(at + 4);
+    if (tag == 258 && type == 3 && count > 2) {  // one SHORT per sample, stored elsewhere
+      const std::size_t values = u32(at + 8);
+      if (c.has(values, 2)) out.bits_per_sample = u16(values);
+      continue;
+    }
+    if (tag == 258 && type == 3 && count == 2) {
+      out.bits_per_sample = u16(at + 8);
+      continue;
+    }
     if (count != 1 || (type != 3 && type != 4)) continue;  // SHORT or LONG, one value
     const std::uint32_t value = type == 3 ? u16(at + 8) : u32(at + 8);
     if (tag == 256) out.width = value;
     if (tag == 257) out.height = value;
     if (tag == 274 && value >= 1 && value <= 8) out.orientation = static_cast<int>(value);
+    if (tag == 258) out.bits_per_sample = value;
+    if (tag == 262) out.photometric = value;
+    if (tag == 277) out.samples_per_pixel = value;
   }
   out.ok = true;
   return out;
@@ -107,7 +135,7 @@ HeaderResult read_jpeg(const Cursor& c, std::string_view bytes) {
     if (!c.has(pos, length)) return failure("truncated JPEG header");
     const std::string_view segment = bytes.substr(pos + 2, length - 2);
     if (is_sof(marker)) {
-      if (segment.size() < 5) return failure("truncated JPEG frame header");
+      if (segment.size() < 6) return failure("truncated JPEG frame header");
       const Cursor s(segment);
       const std::int64_t height = s.be16(1);
       const std::int64_t width = s.be16(3);
@@ -115,13 +143,27 @@ HeaderResult read_jpeg(const Cursor& c, std::string_view bytes) {
         return failure(
             "JPEG height is only given after the image data (DNL marker); not supported");
       }
-      return success(ImageFormat::jpeg, width, height, orientation);
+      const int components = static_cast<int>(s.byte(5));
+      return success(ImageFormat::jpeg, width, height, orientation,
+                     DecodedLayout{components == 1 ? 1 : 3, 1});
     }
     if (marker == 0xE1 && segment.substr(0, 6) == std::string_view("Exif\0\0", 6)) {
       orientation = tiff_orientation(segment.substr(6));
     }
     pos += length;
   }
+}
+
+// Whether a tRNS chunk comes before the image data (OpenCV then decodes RGB/palette as BGRA).
+bool png_has_transparency_chunk(const Cursor& c, std::string_view bytes) {
+  std::size_t pos = 8;
+  while (c.has(pos, 8)) {
+    const std::string_view type = bytes.substr(pos + 4, 4);
+    if (type == "tRNS") return true;
+    if (type == "IDAT" || type == "IEND") return false;
+    pos += std::size_t{12} + c.be32(pos);
+  }
+  return false;
 }
 
 HeaderResult read_png(const Cursor& c, std::string_view bytes) {
@@ -131,7 +173,15 @@ HeaderResult read_png(const Cursor& c, std::string_view bytes) {
   const std::int64_t height = c.be32(20);
   if (width > 0x7FFFFFFF || height > 0x7FFFFFFF)
     return failure("corrupt PNG header (size over 2^31)");
-  return success(ImageFormat::png, width, height, 1);
+  if (!c.has(24, 2)) return failure("truncated PNG header");
+  const std::uint32_t bit_depth = c.byte(24);
+  const std::uint32_t color_type = c.byte(25);
+  DecodedLayout layout{1, bit_depth == 16 ? 2 : 1};
+  if (color_type == 4 || color_type == 6) layout.channels = 4;  // gray + alpha, RGBA
+  if (color_type == 2 || color_type == 3) {                     // RGB, palette: alpha if tRNS
+    layout.channels = png_has_transparency_chunk(c, bytes) ? 4 : 3;
+  }
+  return success(ImageFormat::png, width, height, 1, layout);
 }
 
 HeaderResult read_webp(const Cursor& c, std::string_view bytes) {
@@ -143,28 +193,47 @@ HeaderResult read_webp(const Cursor& c, std::string_view bytes) {
     if (c.byte(data + 3) != 0x9D || c.byte(data + 4) != 0x01 || c.byte(data + 5) != 0x2A) {
       return failure("corrupt WebP (VP8) header");
     }
-    return success(ImageFormat::webp, c.le16(data + 6) & 0x3FFF, c.le16(data + 8) & 0x3FFF, 1);
+    return success(ImageFormat::webp, c.le16(data + 6) & 0x3FFF, c.le16(data + 8) & 0x3FFF, 1,
+                   DecodedLayout{3, 1});
   }
   if (chunk == "VP8L") {
     if (!c.has(data, 5)) return failure("truncated WebP (VP8L) header");
     if (c.byte(data) != 0x2F) return failure("corrupt WebP (VP8L) header");
     const std::uint32_t bits = c.le32(data + 1);
-    return success(ImageFormat::webp, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, 1);
+    const bool alpha = (bits >> 28) & 1;
+    return success(ImageFormat::webp, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, 1,
+                   DecodedLayout{alpha ? 4 : 3, 1});
   }
   if (chunk == "VP8X") {
     if (!c.has(data, 10)) return failure("truncated WebP (VP8X) header");
+    const bool alpha = c.byte(data) & 0x10;
     return success(ImageFormat::webp, std::int64_t{c.le24(data + 4)} + 1,
-                   std::int64_t{c.le24(data + 7)} + 1, 1);
+                   std::int64_t{c.le24(data + 7)} + 1, 1, DecodedLayout{alpha ? 4 : 3, 1});
   }
   return failure("corrupt WebP header (unknown first chunk)");
+}
+
+// OpenCV decodes a palette image to one channel when every palette entry it reads is gray.
+// A palette cut short counts as colour (the larger, safer estimate).
+bool bmp_palette_is_gray(const Cursor& c, std::uint32_t info_size, std::uint32_t bits) {
+  const std::uint32_t full = 1u << bits;
+  const std::uint32_t used = c.has(46, 4) ? c.le32(46) : 0;
+  const std::uint32_t entries = used == 0 || used > full ? full : used;
+  const std::size_t palette = std::size_t{14} + info_size;
+  if (!c.has(palette, std::size_t{entries} * 4)) return false;
+  for (std::uint32_t i = 0; i < entries; ++i) {
+    const std::size_t at = palette + std::size_t{i} * 4;  // blue, green, red, reserved
+    if (c.byte(at) != c.byte(at + 1) || c.byte(at) != c.byte(at + 2)) return false;
+  }
+  return true;
 }
 
 HeaderResult read_bmp(const Cursor& c) {
   if (!c.has(14, 4)) return failure("truncated BMP header");
   const std::uint32_t info_size = c.le32(14);
-  if (info_size == 12) {  // BITMAPCOREHEADER: 16-bit sizes
+  if (info_size == 12) {  // BITMAPCOREHEADER: 16-bit sizes; its palette is taken as colour
     if (!c.has(18, 4)) return failure("truncated BMP header");
-    return success(ImageFormat::bmp, c.le16(18), c.le16(20), 1);
+    return success(ImageFormat::bmp, c.le16(18), c.le16(20), 1, DecodedLayout{3, 1});
   }
   if (info_size < 40)
     return failure("corrupt BMP header (info header size " + std::to_string(info_size) + ")");
@@ -172,14 +241,31 @@ HeaderResult read_bmp(const Cursor& c) {
   const std::int64_t width = static_cast<std::int32_t>(c.le32(18));
   std::int64_t height = static_cast<std::int32_t>(c.le32(22));
   if (height < 0) height = -height;  // negative height: rows stored top-down
-  return success(ImageFormat::bmp, width, height, 1);
+  // A header cut before the bit count still gives the size; the layout is then a guess (colour).
+  const std::uint32_t bits = c.has(28, 2) ? c.le16(28) : 24;
+  const std::uint32_t compression = c.has(30, 4) ? c.le32(30) : 0;
+  DecodedLayout layout{3, 1};
+  if (bits == 32 && compression == 3) layout.channels = 4;  // BI_BITFIELDS: OpenCV keeps alpha
+  if (bits <= 8 && bmp_palette_is_gray(c, info_size, bits)) layout.channels = 1;
+  return success(ImageFormat::bmp, width, height, 1, layout);
 }
 
 HeaderResult read_tiff(std::string_view bytes) {
   const TiffFields f = read_tiff_ifd0(bytes);
   if (!f.ok) return failure("truncated or corrupt TIFF header");
   if (f.width == 0 || f.height == 0) return failure("TIFF header has no image width or height");
-  return success(ImageFormat::tiff, f.width, f.height, f.orientation);
+  DecodedLayout layout;
+  const std::uint32_t bits = f.bits_per_sample;
+  layout.bytes_per_sample = bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8;
+  const bool gray = f.photometric == 0 || f.photometric == 1;  // min-is-white, min-is-black
+  if (f.photometric == 3) {
+    layout.channels = 3;  // palette: expanded to BGR
+  } else if (gray) {
+    layout.channels = 1;  // OpenCV drops a gray image's extra (alpha) sample
+  } else {
+    layout.channels = static_cast<int>(std::clamp<std::uint32_t>(f.samples_per_pixel, 1, 4));
+  }
+  return success(ImageFormat::tiff, f.width, f.height, f.orientation, layout);
 }
 
 }  // namespace
@@ -247,6 +333,18 @@ HeaderResult read_image_header(std::string_view bytes) {
 
 int tiff_orientation(std::string_view tiff) {
   return read_tiff_ifd0(tiff).orientation;
+}
+
+std::uint64_t decoded_bytes(const ImageHeader& h) {
+  // Each side < 2^32 and channels x bytes <= 32, so the product fits in 64 bits... except for
+  // sides near 2^32 both; saturate rather than wrap.
+  const auto w = static_cast<std::uint64_t>(h.width);
+  const auto height = static_cast<std::uint64_t>(h.height);
+  const auto per_pixel = static_cast<std::uint64_t>(h.channels * h.bytes_per_sample);
+  if (w != 0 && height > UINT64_MAX / w) return UINT64_MAX;
+  const std::uint64_t pixels = w * height;
+  if (per_pixel != 0 && pixels > UINT64_MAX / per_pixel) return UINT64_MAX;
+  return pixels * per_pixel;
 }
 
 }  // namespace patchq::patch

@@ -6,6 +6,11 @@
 //   OpenCV's rarer decoders are never reached.
 //   Size is read for all five formats. Orientation is read from JPEG (APP1 "Exif") and TIFF
 //   (IFD0 tag 274); PNG eXIf and WebP EXIF chunks are not read (orientation 1).
+//   Channels and bytes per sample are those OpenCV 4.6's imdecode(IMREAD_UNCHANGED) (and
+//   jpeg_decode) produce for that header, so decoded_bytes() is the size of the decoded image
+//   before a single pixel is decoded: JPEG 1 (gray) or 3; PNG from the colour type, a tRNS chunk
+//   adding alpha; TIFF from photometric, samples and bits; WebP 3, or 4 with alpha; BMP 4 at 32
+//   bits, 1 with a gray palette, else 3.
 // Invariant: never reads outside `bytes`; any malformed or truncated header gives a reason.
 #pragma once
 
@@ -25,8 +30,13 @@ struct ImageHeader {
   ImageFormat format = ImageFormat::unknown;
   std::int64_t width = 0;  // as stored, before any EXIF orientation
   std::int64_t height = 0;
-  int orientation = 1;  // EXIF orientation 1..8 (1 = as stored)
+  int orientation = 1;       // EXIF orientation 1..8 (1 = as stored)
+  int channels = 3;          // of the decoded image
+  int bytes_per_sample = 1;  // of the decoded image: 1, 2 (16-bit), 4 or 8 (float TIFF)
 };
+
+// width x height x channels x bytes_per_sample: what the decoded pixels take in memory.
+std::uint64_t decoded_bytes(const ImageHeader& header);
 
 struct HeaderResult {
   std::optional<ImageHeader> header;

@@ -27,6 +27,10 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
       .add_int("max-pixels", &v.max_pixels, "PATCHQ_MAX_PIXELS",
                "largest image accepted, in pixels (checked on the header before decoding)", 1,
                INT64_MAX)
+      .add_bytes("max-decoded-bytes", &v.max_decoded_bytes, "PATCHQ_MAX_DECODED_BYTES",
+                 "most memory one decoded image may take (width x height x channels x bytes per "
+                 "sample, twice that when an EXIF rotation is applied; checked on the header "
+                 "before decoding)")
       .add_string("keywords", &v.keywords, "PATCHQ_PATCH_KEYWORDS",
                   "comma-separated words that make an annotation a patch")
       .add_int("max-grid", &v.max_grid, "PATCHQ_MAX_GRID", "largest N and M in 'patch (NxM)'", 1,
@@ -51,6 +55,8 @@ Result<TileOptions> to_tile_options(const TileFlags& v) {
   options.encode.format = *format;
   options.encode.quality = static_cast<int>(v.quality);
   options.max_pixels = v.max_pixels;
+  if (v.max_decoded_bytes == 0) return fail("--max-decoded-bytes must be at least 1");
+  options.max_decoded_bytes = v.max_decoded_bytes;
   options.apply_exif_orientation = v.exif_orientation;
   options.jobs = static_cast<int>(v.jobs);
   return options;

@@ -17,6 +17,7 @@ struct TileFlags {
   std::int64_t quality = 90;
   std::int64_t jobs = 1;
   std::int64_t max_pixels = kDefaultMaxPixels;
+  std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
   std::string keywords = "patch,crop";
   std::int64_t max_grid = 64;
   std::int64_t keypoint_size = 500;
@@ -24,8 +25,8 @@ struct TileFlags {
   bool exif_orientation = true;
 };
 
-// --format, --quality, --jobs, --max-pixels, --keywords, --max-grid, --keypoint-size,
-// --max-tiles, --exif-orientation, each with a PATCHQ_* environment fallback.
+// --format, --quality, --jobs, --max-pixels, --max-decoded-bytes, --keywords, --max-grid,
+// --keypoint-size, --max-tiles, --exif-orientation, each with a PATCHQ_* environment fallback.
 void add_tile_flags(config::FlagSet& flags, TileFlags& values);
 
 // The engine options the flags describe, or the reason a value is invalid.

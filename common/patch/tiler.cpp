@@ -35,6 +35,8 @@ TileStatus to_status(DecodeError error) {
       return TileStatus::bad_header;
     case DecodeError::too_many_pixels:
       return TileStatus::too_many_pixels;
+    case DecodeError::too_many_bytes:
+      return TileStatus::too_many_bytes;
     case DecodeError::decode_failed:
       return TileStatus::decode_failed;
     case DecodeError::unsupported_pixels:
@@ -164,6 +166,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   const auto decode_start = Clock::now();
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
+  decode_options.max_decoded_bytes = options.max_decoded_bytes;
   decode_options.apply_exif_orientation = options.apply_exif_orientation;
   decode_options.slot_size = slot_size(item);
   DecodeResult decoded = decode_image(image_bytes, decode_options);
@@ -233,6 +236,8 @@ const char* status_name(TileStatus status) {
       return "bad_header";
     case TileStatus::too_many_pixels:
       return "too_many_pixels";
+    case TileStatus::too_many_bytes:
+      return "too_many_bytes";
     case TileStatus::decode_failed:
       return "decode_failed";
     case TileStatus::unsupported_pixels:

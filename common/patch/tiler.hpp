@@ -32,6 +32,7 @@ struct TileOptions {
   PatchRules patches;
   EncodeOptions encode;
   std::int64_t max_pixels = kDefaultMaxPixels;
+  std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
   bool apply_exif_orientation = true;
   int jobs = 1;           // encoding threads; 1 encodes in the caller's thread
   bool log_skips = true;  // one JSON log line (stderr) per skipped patch annotation
@@ -61,6 +62,7 @@ enum class TileStatus {
   unsupported_format,
   bad_header,
   too_many_pixels,
+  too_many_bytes,
   decode_failed,
   unsupported_pixels,
   encode_failed,

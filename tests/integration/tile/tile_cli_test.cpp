@@ -187,6 +187,46 @@ TEST_F(TileCli, RefusesImagesOverThePixelLimit) {
       << run.err;
 }
 
+TEST_F(TileCli, RefusesATruncatedJpegAndWritesNoTile) {
+  // Issue #13: OpenCV decoded half a JPEG "successfully", inventing the missing rows.
+  const std::string jpeg = encode(gradient(640, 480), ".jpg");
+  write_file(dir_ / "half.jpg", jpeg.substr(0, jpeg.size() / 2));
+  const CliRun run = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
+                               (dir_ / "half.jpg").string(), "--out", (dir_ / "o").string()});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("image refused (decode_failed): JPEG: premature end of data after "),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find(" of 480 rows"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("Corrupt JPEG data"), std::string::npos) << "libjpeg must not print";
+  EXPECT_TRUE(run.out.empty());
+  EXPECT_TRUE(!fs::exists(dir_ / "o") || files_in(dir_ / "o").empty());
+}
+
+TEST_F(TileCli, RefusesImagesOverTheDecodedByteLimit) {
+  // small.png decodes to 64 x 48 x 3 = 9216 bytes.
+  const CliRun run = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
+                               (dir_ / "small.png").string(), "--out", (dir_ / "o").string(),
+                               "--max-decoded-bytes", "9000"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(
+      run.err.find("image refused (too_many_bytes): PNG image 64x48 with 3 channels of 8 "
+                   "bits decodes to 9216 bytes, over the limit of 9000 (--max-decoded-bytes)"),
+      std::string::npos)
+      << run.err;
+  const CliRun fits = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
+                                (dir_ / "small.png").string(), "--out", (dir_ / "o").string(),
+                                "--max-decoded-bytes", "9KiB"});
+  EXPECT_EQ(fits.exit_code, 0) << fits.err;
+  const CliRun zero =
+      run_tile({"--payload", "p", "--image", "i", "--out", "o", "--max-decoded-bytes", "0"});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.err.find("--max-decoded-bytes must be at least 1"), std::string::npos) << zero.err;
+  const CliRun help = run_tile({"--help"});
+  EXPECT_NE(help.out.find("--max-decoded-bytes"), std::string::npos);
+  EXPECT_NE(help.out.find("PATCHQ_MAX_DECODED_BYTES"), std::string::npos);
+}
+
 TEST_F(TileCli, RefusesAMissingImageFile) {
   const CliRun run = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
                                (dir_ / "nope.png").string(), "--out", (dir_ / "o").string()});

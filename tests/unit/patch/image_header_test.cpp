@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
 #include "tests/unit/patch/test_images.hpp"
 
 namespace patchq::patch {
@@ -38,6 +39,70 @@ TEST(ImageHeader, ReadsAllThreeWebPKinds) {
   expect_size(lossy, ImageFormat::webp, 37, 23);
   expect_size(lossless, ImageFormat::webp, 37, 23);
   expect_size(alpha, ImageFormat::webp, 37, 23);
+}
+
+// The channels and sample size read from the header are what the decoder then produces, so the
+// decoded-byte limit can be checked before decoding.
+void expect_layout_of_decode(const std::string& bytes, const std::string& label) {
+  const HeaderResult r = read_image_header(bytes);
+  ASSERT_TRUE(r.header) << label << ": " << r.error;
+  const cv::Mat decoded =
+      cv::imdecode(std::vector<unsigned char>(bytes.begin(), bytes.end()), cv::IMREAD_UNCHANGED);
+  ASSERT_FALSE(decoded.empty()) << label;
+  EXPECT_EQ(r.header->channels, decoded.channels()) << label;
+  EXPECT_EQ(static_cast<std::size_t>(r.header->bytes_per_sample), decoded.elemSize1()) << label;
+  EXPECT_EQ(decoded_bytes(*r.header), decoded.total() * decoded.elemSize()) << label;
+}
+
+TEST(ImageHeader, PredictsTheDecodedLayoutOfEveryFormat) {
+  const cv::Mat gray = noise(37, 23, CV_8UC1);
+  const cv::Mat bgr = noise(37, 23, CV_8UC3);
+  const cv::Mat bgra = noise(37, 23, CV_8UC4);
+  const cv::Mat gray16 = noise(37, 23, CV_16UC1);
+  const cv::Mat bgr16 = noise(37, 23, CV_16UC3);
+  const cv::Mat bgra16 = noise(37, 23, CV_16UC4);
+  expect_layout_of_decode(encode(gray, ".jpg"), "JPEG gray");
+  expect_layout_of_decode(encode(bgr, ".jpg"), "JPEG colour");
+  expect_layout_of_decode(
+      patchq::testing::read_file(patchq::testing::source_path("tests/data/patch/cmyk_32x16.jpg")),
+      "JPEG CMYK");
+  expect_layout_of_decode(encode(gray, ".png"), "PNG gray");
+  expect_layout_of_decode(encode(gray, ".png", {cv::IMWRITE_PNG_BILEVEL, 1}), "PNG 1-bit");
+  expect_layout_of_decode(encode(bgr, ".png"), "PNG RGB");
+  expect_layout_of_decode(with_png_chunk(encode(bgr, ".png"), "tRNS", std::string(6, '\0')),
+                          "PNG RGB with tRNS");
+  expect_layout_of_decode(encode(bgra, ".png"), "PNG RGBA");
+  expect_layout_of_decode(encode(gray16, ".png"), "PNG gray 16");
+  expect_layout_of_decode(encode(bgr16, ".png"), "PNG RGB 16");
+  expect_layout_of_decode(encode(bgra16, ".png"), "PNG RGBA 16");
+  expect_layout_of_decode(encode(gray, ".tiff"), "TIFF gray");
+  expect_layout_of_decode(encode(bgr, ".tiff"), "TIFF RGB");
+  expect_layout_of_decode(encode(bgra, ".tiff"), "TIFF RGBA");
+  expect_layout_of_decode(encode(gray16, ".tiff"), "TIFF gray 16");
+  expect_layout_of_decode(encode(bgr16, ".tiff"), "TIFF RGB 16");
+  expect_layout_of_decode(encode(bgra16, ".tiff"), "TIFF RGBA 16");
+  expect_layout_of_decode(encode(cv::Mat(23, 37, CV_32FC1, cv::Scalar(0.5)), ".tiff"),
+                          "TIFF float");
+  expect_layout_of_decode(encode(bgr, ".webp", {cv::IMWRITE_WEBP_QUALITY, 80}), "WebP lossy");
+  expect_layout_of_decode(encode(bgr, ".webp", {cv::IMWRITE_WEBP_QUALITY, 101}), "WebP lossless");
+  expect_layout_of_decode(encode(bgra, ".webp", {cv::IMWRITE_WEBP_QUALITY, 80}), "WebP alpha");
+  expect_layout_of_decode(encode(bgra, ".webp", {cv::IMWRITE_WEBP_QUALITY, 101}),
+                          "WebP lossless alpha");
+  expect_layout_of_decode(encode(gray, ".bmp"), "BMP gray palette");
+  expect_layout_of_decode(encode(bgr, ".bmp"), "BMP 24-bit");
+  expect_layout_of_decode(encode(bgra, ".bmp"), "BMP 32-bit BI_RGB");
+  expect_layout_of_decode(bmp_with_alpha(bgra), "BMP 32-bit bitfields");
+}
+
+TEST(ImageHeader, DecodedBytesCountsDepthAndChannels) {
+  // Issue #13's PNG: 20000x20000, 16-bit RGBA.
+  const HeaderResult r = read_image_header(png_header_only(20000, 20000, 16, 6));
+  ASSERT_TRUE(r.header) << r.error;
+  EXPECT_EQ(r.header->channels, 4);
+  EXPECT_EQ(r.header->bytes_per_sample, 2);
+  EXPECT_EQ(decoded_bytes(*r.header), 3'200'000'000u);
+  ImageHeader huge{ImageFormat::tiff, 0xFFFFFFFF, 0xFFFFFFFF, 1, 4, 8};
+  EXPECT_EQ(decoded_bytes(huge), UINT64_MAX) << "saturates instead of wrapping";
 }
 
 TEST(ImageHeader, ReadsTopDownBmpHeights) {

@@ -59,9 +59,48 @@ inline std::string with_orientation(const std::string& jpeg, int orientation) {
 }
 
 // The 8-byte signature and an IHDR chunk claiming width x height, then nothing: no pixel data.
-inline std::string png_header_only(std::uint32_t width, std::uint32_t height) {
-  std::string ihdr = be32(width) + be32(height) + std::string("\x08\x02\x00\x00\x00", 5);
+// Default: 8-bit RGB (colour type 2); 16 and 6 make it 16-bit RGBA.
+inline std::string png_header_only(std::uint32_t width, std::uint32_t height, int bit_depth = 8,
+                                   int color_type = 2) {
+  std::string ihdr = be32(width) + be32(height) + static_cast<char>(bit_depth) +
+                     static_cast<char>(color_type) + std::string("\x00\x00\x00", 3);
   return std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + "IHDR" + ihdr + be32(0) /* CRC */;
+}
+
+// CRC-32 as PNG chunks use it (ISO 3309, the zlib polynomial).
+inline std::uint32_t png_crc(const std::string& bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (const char ch : bytes) {
+    crc ^= static_cast<unsigned char>(ch);
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return crc ^ 0xFFFFFFFFu;
+}
+
+// Inserts a chunk (valid CRC) right after IHDR, e.g. tRNS.
+inline std::string with_png_chunk(const std::string& png, const std::string& type,
+                                  const std::string& data) {
+  const std::size_t after_ihdr = 8 + 8 + 13 + 4;
+  const std::string chunk = be32(static_cast<std::uint32_t>(data.size())) + type + data;
+  return png.substr(0, after_ihdr) + chunk + be32(png_crc(chunk.substr(4))) +
+         png.substr(after_ihdr);
+}
+
+// A 32-bit BMP with BI_BITFIELDS and an alpha mask (BITMAPV3INFOHEADER), which OpenCV decodes
+// to 4 channels; OpenCV itself writes 32-bit BI_RGB, decoded to 3.
+inline std::string bmp_with_alpha(const cv::Mat& bgra) {
+  const auto row_bytes = static_cast<std::uint32_t>(bgra.cols * 4);
+  const std::uint32_t data_offset = 14 + 56;
+  const std::uint32_t size = data_offset + row_bytes * static_cast<std::uint32_t>(bgra.rows);
+  std::string bmp = "BM" + le32(size) + le32(0) + le32(data_offset);
+  bmp += le32(56) + le32(static_cast<std::uint32_t>(bgra.cols)) +
+         le32(static_cast<std::uint32_t>(bgra.rows)) + le16(1) + le16(32) +
+         le32(3 /* bitfields */) + le32(0) + le32(2835) + le32(2835) + le32(0) + le32(0);
+  bmp += le32(0x00FF0000) + le32(0x0000FF00) + le32(0x000000FF) + le32(0xFF000000);  // R G B A
+  for (int y = bgra.rows - 1; y >= 0; --y) {                                         // bottom-up
+    bmp.append(reinterpret_cast<const char*>(bgra.ptr(y)), row_bytes);
+  }
+  return bmp;
 }
 
 }  // namespace patchq::patch::test_images

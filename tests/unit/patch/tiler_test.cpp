@@ -284,7 +284,70 @@ TEST(CutTiles, PixelLimitRefusesOnTheHeaderBeforeDecoding) {
             "PNG image is 100000x100000 = 10000000000 pixels, over the limit of 400000000");
   TileOptions unlimited = quiet();
   unlimited.max_pixels = INT64_MAX;
+  unlimited.max_decoded_bytes = UINT64_MAX;
   EXPECT_EQ(cut_tiles(item_with({}), lying, unlimited).status, TileStatus::decode_failed);
+}
+
+TEST(CutTiles, DecodedByteLimitRefusesOnTheHeaderBeforeDecoding) {
+  // Issue #13: a 3.1 MB 16-bit RGBA PNG of 20000x20000 took a worker to 3.1 GB. Only the header
+  // is here: any attempt to decode would fail with a decode error instead of this reason.
+  const TileResult refused =
+      cut_tiles(item_with({}), png_header_only(20000, 20000, 16, 6), quiet());
+  EXPECT_EQ(refused.status, TileStatus::too_many_bytes);
+  EXPECT_EQ(refused.error,
+            "PNG image 20000x20000 with 4 channels of 16 bits decodes to 3200000000 bytes, over "
+            "the limit of 1200000000 (--max-decoded-bytes)");
+  EXPECT_STREQ(status_name(refused.status), "too_many_bytes");
+}
+
+TEST(CutTiles, DecodedByteLimitCountsDepthAndChannelsAndIsInclusive) {
+  const std::string png16 = encode(noise(50, 40, CV_16UC4), ".png");  // 50 x 40 x 4 x 2 = 16000
+  TileOptions options = quiet();
+  options.max_decoded_bytes = 16'000;
+  EXPECT_TRUE(cut_tiles(item_with({}), png16, options).ok());
+  options.max_decoded_bytes = 15'999;
+  const TileResult refused = cut_tiles(item_with({}), png16, options);
+  EXPECT_EQ(refused.status, TileStatus::too_many_bytes);
+  EXPECT_EQ(refused.error,
+            "PNG image 50x40 with 4 channels of 16 bits decodes to 16000 bytes, over the limit of "
+            "15999 (--max-decoded-bytes)");
+  // The same pixels at 8-bit gray weigh an eighth.
+  options.max_decoded_bytes = 2'000;
+  EXPECT_TRUE(cut_tiles(item_with({}), encode(noise(50, 40, CV_8UC1), ".png"), options).ok());
+}
+
+TEST(CutTiles, DecodedByteLimitCountsTheCopyAnExifRotationMakes) {
+  const std::string jpeg = rotated_jpeg();  // 64 x 32 x 3 = 6144 bytes, rotated: a second copy
+  TileOptions options = quiet();
+  options.max_decoded_bytes = 12'288;
+  EXPECT_TRUE(cut_tiles(item_with({}), jpeg, options).ok());
+  options.max_decoded_bytes = 12'287;
+  const TileResult refused = cut_tiles(item_with({}), jpeg, options);
+  EXPECT_EQ(refused.status, TileStatus::too_many_bytes);
+  EXPECT_EQ(refused.error,
+            "JPEG image 64x32 with 3 channels of 8 bits decodes to 6144 bytes, 12288 with the "
+            "copy its EXIF rotation needs, over the limit of 12287 (--max-decoded-bytes)");
+  options.apply_exif_orientation = false;
+  EXPECT_TRUE(cut_tiles(item_with({}), jpeg, options).ok());
+}
+
+TEST(CutTiles, DecodedByteLimitCountsAProgressiveJpegsCoefficients) {
+  // 512 x 512 x 3 = 786432 bytes decoded; the coefficients of a 4:2:0 file take 786432 more.
+  const std::string jpeg =
+      encode(noise(512, 512, CV_8UC3), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  TileOptions options = quiet();
+  options.max_decoded_bytes = 786'432 + 400'000;
+  const TileResult refused = cut_tiles(item_with({}), jpeg, options);
+  EXPECT_EQ(refused.status, TileStatus::too_many_bytes);
+  EXPECT_EQ(refused.error,
+            "JPEG: a progressive (multi-scan) file of 512x512 needs more working memory than the "
+            "400000 bytes allowed (what --max-decoded-bytes 1186432 leaves after the "
+            "786432-byte image)");
+  options.max_decoded_bytes = 786'432 * 3;
+  EXPECT_TRUE(cut_tiles(item_with({}), jpeg, options).ok());
+  // The same picture as one scan needs no coefficient buffer.
+  options.max_decoded_bytes = 786'432;
+  EXPECT_TRUE(cut_tiles(item_with({}), encode(noise(512, 512, CV_8UC3), ".jpg"), options).ok());
 }
 
 TEST(CutTiles, PixelLimitIsInclusive) {
@@ -318,6 +381,27 @@ TEST(CutTiles, ReportsCorruptImageData) {
   EXPECT_EQ(result.status, TileStatus::decode_failed);
   EXPECT_EQ(result.error, "could not decode the PNG data (corrupt or truncated)");
   EXPECT_TRUE(result.tiles.empty());
+}
+
+TEST(CutTiles, RefusesATruncatedJpegInsteadOfInventingRows) {
+  // Issue #13: half of a JPEG used to decode "successfully", the missing rows made up.
+  std::string jpeg = encode(noise(200, 160, CV_8UC3), ".jpg");
+  jpeg.resize(jpeg.size() / 2);
+  const TileResult result = cut_tiles(item_with({box("x", "patch", 0, 0, 10, 10)}), jpeg, quiet());
+  EXPECT_EQ(result.status, TileStatus::decode_failed);
+  EXPECT_EQ(result.error.rfind("JPEG: premature end of data after ", 0), 0u) << result.error;
+  EXPECT_NE(result.error.find(" of 160 rows"), std::string::npos) << result.error;
+  EXPECT_TRUE(result.tiles.empty());
+}
+
+TEST(CutTiles, RefusesACorruptJpeg) {
+  std::string jpeg = encode(noise(200, 160, CV_8UC3), ".jpg");
+  for (std::size_t i = jpeg.size() / 2; i < jpeg.size() / 2 + 8; ++i) {
+    jpeg[i] = static_cast<char>(jpeg[i] ^ 0xA5);
+  }
+  const TileResult result = cut_tiles(item_with({box("x", "patch", 0, 0, 10, 10)}), jpeg, quiet());
+  EXPECT_EQ(result.status, TileStatus::decode_failed);
+  EXPECT_EQ(result.error.rfind("JPEG: corrupt data after ", 0), 0u) << result.error;
 }
 
 TEST(CutTiles, SkippedAnnotationsDoNotStopTheOthers) {

@@ -1,0 +1,212 @@
+// See jpeg_decode.hpp. libjpeg reports errors by calling error_exit, which must not return; the
+// usual C answer is longjmp. It is contained here: run_guarded() is the only setjmp, and the
+// steps it runs (and libjpeg below them) keep no object with a destructor alive, so a longjmp
+// skips nothing that needed cleaning up. The libjpeg state lives in JpegSession, whose
+// destructor releases it however the steps ended. Warnings (emit_message level -1) jump out the
+// same way: decoding stops at the first sign of damage.
+#include "common/patch/jpeg_decode.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <csetjmp>
+#include <cstddef>
+#include <cstdio>  // jpeglib.h needs FILE and size_t first
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+// clang-format off
+#include <jpeglib.h>
+#include <jerror.h>  // after jpeglib.h: its macros use jpeglib's types
+// clang-format on
+
+namespace patchq::patch {
+namespace {
+
+// Rows handed to one jpeg_read_scanlines call; only changes call overhead, never pixels.
+constexpr int kRowsPerRead = 16;
+
+struct RefusingErrorManager {
+  jpeg_error_mgr pub;  // first: libjpeg only knows this part and hands it back to the callbacks
+  std::jmp_buf jump;
+  bool warning = false;  // decoding stopped on a warning (data libjpeg would have repaired)
+  int code = 0;
+  JDIMENSION rows_done = 0;  // output_scanline when it stopped
+  char message[JMSG_LENGTH_MAX] = {};
+};
+
+struct JpegSession {
+  jpeg_decompress_struct cinfo{};  // zeroed: jpeg_destroy is a no-op until create succeeds
+  RefusingErrorManager err;
+  const unsigned char* input = nullptr;
+  unsigned long input_size = 0;
+  std::uint64_t working_memory_limit = 0;
+  // Decode target: the output cv::Mat's rows, and for CMYK files a buffer of kRowsPerRead rows.
+  unsigned char* out = nullptr;
+  std::size_t out_step = 0;
+  unsigned char* cmyk_rows = nullptr;
+
+  JpegSession() = default;
+  JpegSession(const JpegSession&) = delete;
+  JpegSession& operator=(const JpegSession&) = delete;
+  ~JpegSession() { jpeg_destroy_decompress(&cinfo); }
+};
+
+void stop(j_common_ptr cinfo, bool warning) {
+  auto* err = reinterpret_cast<RefusingErrorManager*>(cinfo->err);
+  err->warning = warning;
+  err->code = err->pub.msg_code;
+  err->rows_done =
+      cinfo->is_decompressor ? reinterpret_cast<j_decompress_ptr>(cinfo)->output_scanline : 0;
+  (*err->pub.format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+void on_error_exit(j_common_ptr cinfo) {
+  stop(cinfo, false);
+}
+
+// Level -1 is a warning: libjpeg found damage and would carry on with invented data.
+// Levels >= 0 are trace messages, ignored.
+void on_emit_message(j_common_ptr cinfo, int msg_level) {
+  if (msg_level >= 0) return;
+  // Not about the pixels: a JFIF version newer than libjpeg knows; the data decodes fully.
+  if (cinfo->err->msg_code == JWRN_JFIF_MAJOR) return;
+  stop(cinfo, true);
+}
+
+void on_output_message(j_common_ptr) {}  // never print: the reason travels as a value
+
+// The only setjmp. `step` must not keep an object with a destructor alive across libjpeg calls.
+bool run_guarded(JpegSession& s, void (*step)(JpegSession&)) {
+  if (setjmp(s.err.jump) != 0) return false;
+  step(s);
+  return true;
+}
+
+// Header and colour setup, as OpenCV 4.6 does for IMREAD_UNCHANGED, then start_decompress
+// (which, for a progressive file, reads every scan into the coefficient buffer).
+void start_step(JpegSession& s) {
+  s.cinfo.err = jpeg_std_error(&s.err.pub);
+  s.err.pub.error_exit = on_error_exit;
+  s.err.pub.emit_message = on_emit_message;
+  s.err.pub.output_message = on_output_message;
+  jpeg_create_decompress(&s.cinfo);
+  if (s.working_memory_limit > 0) {
+    s.cinfo.mem->max_memory_to_use = static_cast<long>(
+        std::min<std::uint64_t>(s.working_memory_limit, static_cast<std::uint64_t>(LONG_MAX)));
+  }
+  jpeg_mem_src(&s.cinfo, s.input, s.input_size);
+  jpeg_read_header(&s.cinfo, TRUE);
+  if (s.cinfo.num_components == 1) {
+    s.cinfo.out_color_space = JCS_GRAYSCALE;
+  } else if (s.cinfo.num_components == 4) {
+    s.cinfo.out_color_space = JCS_CMYK;  // converted to BGR below, with OpenCV's formula
+  } else {
+    s.cinfo.out_color_space = JCS_EXT_BGR;
+  }
+  jpeg_start_decompress(&s.cinfo);
+}
+
+// OpenCV's CMYK -> BGR (icvCvt_CMYK2BGR_8u_C4C3R): each of C, M, Y scaled by K, in integers.
+void cmyk_row_to_bgr(const unsigned char* cmyk, unsigned char* bgr, JDIMENSION width) {
+  for (JDIMENSION x = 0; x < width; ++x, cmyk += 4, bgr += 3) {
+    const int k = cmyk[3];
+    bgr[2] = static_cast<unsigned char>(k - ((255 - cmyk[0]) * k >> 8));
+    bgr[1] = static_cast<unsigned char>(k - ((255 - cmyk[1]) * k >> 8));
+    bgr[0] = static_cast<unsigned char>(k - ((255 - cmyk[2]) * k >> 8));
+  }
+}
+
+void read_rows_step(JpegSession& s) {
+  jpeg_decompress_struct& c = s.cinfo;
+  const std::size_t cmyk_step = std::size_t{c.output_width} * 4;
+  while (c.output_scanline < c.output_height) {
+    const JDIMENSION first = c.output_scanline;
+    const int wanted =
+        static_cast<int>(std::min<JDIMENSION>(kRowsPerRead, c.output_height - c.output_scanline));
+    JSAMPROW rows[kRowsPerRead];
+    for (int i = 0; i < wanted; ++i) {
+      rows[i] = s.cmyk_rows != nullptr ? s.cmyk_rows + i * cmyk_step
+                                       : s.out + (first + static_cast<JDIMENSION>(i)) * s.out_step;
+    }
+    const JDIMENSION got = jpeg_read_scanlines(&c, rows, static_cast<JDIMENSION>(wanted));
+    if (got == 0) ERREXIT(&c, JERR_INPUT_EOF);  // cannot happen with a memory source
+    if (s.cmyk_rows != nullptr) {
+      for (JDIMENSION i = 0; i < got; ++i) {
+        cmyk_row_to_bgr(rows[i], s.out + (first + i) * s.out_step, c.output_width);
+      }
+    }
+  }
+  // Reads to the end-of-image marker: damage after the last row (extraneous bytes, a missing
+  // EOI) is reported here.
+  jpeg_finish_decompress(&c);
+}
+
+std::string where(const RefusingErrorManager& err, const jpeg_decompress_struct& c) {
+  const std::string total = std::to_string(c.image_height);
+  if (c.image_height == 0) return " in the header";
+  if (err.rows_done == 0) return " before the first of " + total + " rows";
+  if (err.rows_done >= c.image_height) return " after all " + total + " rows";
+  return " after " + std::to_string(err.rows_done) + " of " + total + " rows";
+}
+
+// What went wrong with the data, for a reader: where it stopped and libjpeg's own words.
+std::string bad_data_reason(const JpegSession& s) {
+  const RefusingErrorManager& err = s.err;
+  const jpeg_decompress_struct& c = s.cinfo;
+  if (err.code == JWRN_JPEG_EOF) {
+    std::string reason = "JPEG: premature end of data" + where(err, c);
+    if (err.rows_done >= c.image_height && c.image_height > 0) {
+      reason += " (no end-of-image marker)";
+    }
+    return reason;
+  }
+  if (err.warning) return "JPEG: corrupt data" + where(err, c) + " (" + err.message + ")";
+  return std::string("JPEG: ") + err.message + where(err, c);
+}
+
+JpegError refusal(const JpegSession& s) {
+  const RefusingErrorManager& err = s.err;
+  const jpeg_decompress_struct& c = s.cinfo;
+  if (err.code == JERR_NO_BACKING_STORE) {  // libjpeg wanted more than max_memory_to_use
+    return JpegError{
+        true, "JPEG: a progressive (multi-scan) file of " + std::to_string(c.image_width) + "x" +
+                  std::to_string(c.image_height) + " needs more working memory than the " +
+                  std::to_string(s.working_memory_limit) + " bytes allowed"};
+  }
+  return JpegError{false, bad_data_reason(s)};
+}
+
+}  // namespace
+
+Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit) {
+  if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
+  try {
+    JpegSession s;
+    s.input = reinterpret_cast<const unsigned char*>(bytes.data());
+    s.input_size = static_cast<unsigned long>(bytes.size());
+    s.working_memory_limit = working_memory_limit;
+    if (!run_guarded(s, start_step)) return refusal(s);
+
+    const int channels = s.cinfo.num_components == 1 ? 1 : 3;
+    cv::Mat image(static_cast<int>(s.cinfo.output_height), static_cast<int>(s.cinfo.output_width),
+                  CV_MAKETYPE(CV_8U, channels));
+    std::vector<unsigned char> cmyk_rows;
+    if (s.cinfo.out_color_space == JCS_CMYK) {
+      cmyk_rows.resize(std::size_t{s.cinfo.output_width} * 4 * kRowsPerRead);
+      s.cmyk_rows = cmyk_rows.data();
+    }
+    s.out = image.data;
+    s.out_step = image.step[0];
+    if (!run_guarded(s, read_rows_step)) return refusal(s);
+    return image;
+  } catch (const std::bad_alloc&) {
+    return JpegError{false, "JPEG: out of memory for the decoded image"};
+  } catch (const std::exception& e) {
+    return JpegError{false, std::string("JPEG: ") + e.what()};
+  }
+}
+
+}  // namespace patchq::patch

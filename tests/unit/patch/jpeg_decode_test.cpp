@@ -1,0 +1,215 @@
+// decode_jpeg: pixel-identical to OpenCV 4.6's imdecode on every JPEG layout, and a refusal
+// (not an image with invented rows) for truncated or corrupt files.
+#include "common/patch/jpeg_decode.hpp"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "tests/support/temp_dir.hpp"
+#include "tests/unit/patch/jpeg_writer.hpp"
+#include "tests/unit/patch/test_images.hpp"
+
+namespace patchq::patch {
+namespace {
+
+using namespace test_images;
+
+// A photo-like picture: smooth gradients (what JPEG is for) with some noise and sharp edges, at
+// an odd size so that the last MCU row and column are partial.
+cv::Mat photo(int width = 203, int height = 131, int type = CV_8UC3) {
+  cv::Mat m(height, width, type);
+  cv::Mat grain = noise(width, height, type, 7);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      for (int c = 0; c < m.channels(); ++c) {
+        const int smooth = (x * 255 / width + y * 255 / height * (c + 1)) / (c + 2);
+        const int edge = (x / 37 + y / 29) % 2 == 0 ? 40 : 0;
+        const int grainy = grain.ptr<unsigned char>(y)[x * m.channels() + c] / 8;
+        m.ptr<unsigned char>(y)[x * m.channels() + c] =
+            static_cast<unsigned char>(std::min(255, smooth + edge + grainy));
+      }
+    }
+  }
+  return m;
+}
+
+cv::Mat opencv_decode(const std::string& bytes) {
+  return cv::imdecode(std::vector<unsigned char>(bytes.begin(), bytes.end()), cv::IMREAD_UNCHANGED);
+}
+
+void expect_same_as_opencv(const std::string& jpeg, const std::string& label) {
+  const cv::Mat expected = opencv_decode(jpeg);
+  ASSERT_FALSE(expected.empty()) << label;
+  const Result<cv::Mat, JpegError> decoded = decode_jpeg(jpeg);
+  ASSERT_TRUE(decoded.ok()) << label << ": " << decoded.error().reason;
+  ASSERT_EQ(decoded->type(), expected.type()) << label;
+  ASSERT_EQ(decoded->size(), expected.size()) << label;
+  EXPECT_EQ(cv::norm(*decoded, expected, cv::NORM_INF), 0.0) << label;
+}
+
+std::string refusal(const std::string& jpeg) {
+  const Result<cv::Mat, JpegError> decoded = decode_jpeg(jpeg);
+  if (decoded.ok()) return "(decoded)";
+  EXPECT_FALSE(decoded.error().over_memory_limit) << decoded.error().reason;
+  return decoded.error().reason;
+}
+
+TEST(DecodeJpeg, PixelsMatchOpenCvForEveryLayout) {
+  const cv::Mat color = photo();
+  const cv::Mat gray = photo(203, 131, CV_8UC1);
+  expect_same_as_opencv(encode(color, ".jpg"), "OpenCV baseline 4:2:0");
+  expect_same_as_opencv(encode(color, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 100}), "quality 100");
+  expect_same_as_opencv(encode(color, ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}), "progressive");
+  expect_same_as_opencv(encode(color, ".jpg", {cv::IMWRITE_JPEG_OPTIMIZE, 1}), "optimized");
+  expect_same_as_opencv(encode(color, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 3}),
+                        "restart markers");
+  expect_same_as_opencv(encode(gray, ".jpg"), "grayscale");
+  expect_same_as_opencv(encode(gray, ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}),
+                        "grayscale progressive");
+  expect_same_as_opencv(write_jpeg(color, {.luma_h = 1, .luma_v = 1}), "4:4:4");
+  expect_same_as_opencv(write_jpeg(color, {.luma_h = 2, .luma_v = 1}), "4:2:2");
+  expect_same_as_opencv(write_jpeg(color, {.luma_h = 1, .luma_v = 2}), "4:4:0");
+  expect_same_as_opencv(write_jpeg(color, {.luma_h = 1, .luma_v = 1, .progressive = true}),
+                        "4:4:4 progressive");
+  expect_same_as_opencv(write_jpeg(color, {.restart_rows = 1}), "restart every MCU row");
+  expect_same_as_opencv(without_huffman_tables(write_jpeg(color, {})),
+                        "no Huffman tables (Motion-JPEG frame)");
+  expect_same_as_opencv(encode(photo(1, 1), ".jpg"), "1x1");
+  expect_same_as_opencv(encode(photo(17, 2000), ".jpg"), "17x2000");
+  expect_same_as_opencv(with_orientation(encode(color, ".jpg"), 6), "EXIF segment (not applied)");
+}
+
+TEST(DecodeJpeg, CmykMatchesOpenCv) {
+  const std::string cmyk =
+      patchq::testing::read_file(patchq::testing::source_path("tests/data/patch/cmyk_32x16.jpg"));
+  expect_same_as_opencv(cmyk, "CMYK");
+}
+
+TEST(DecodeJpeg, RefusesATruncatedFileNamingTheRowsDecoded) {
+  // 256 rows of 4:2:0 = 16 MCU rows of 16; half the file stops somewhere in the middle.
+  const std::string jpeg = encode(photo(256, 256), ".jpg");
+  const std::string reason = refusal(jpeg.substr(0, jpeg.size() / 2));
+  ASSERT_EQ(reason.rfind("JPEG: premature end of data after ", 0), 0u) << reason;
+  EXPECT_NE(reason.find(" of 256 rows"), std::string::npos) << reason;
+  const int rows =
+      std::stoi(reason.substr(std::string("JPEG: premature end of data after ").size()));
+  EXPECT_GT(rows, 0);
+  EXPECT_LT(rows, 256);
+}
+
+TEST(DecodeJpeg, RefusesEveryTruncation) {
+  for (const std::string& jpeg :
+       {encode(photo(), ".jpg"), encode(photo(), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}),
+        encode(photo(), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 2}),
+        encode(photo(203, 131, CV_8UC1), ".jpg")}) {
+    for (int percent = 2; percent < 100; percent += 7) {
+      const std::size_t size = jpeg.size() * static_cast<std::size_t>(percent) / 100;
+      const std::string reason = refusal(jpeg.substr(0, size));
+      EXPECT_EQ(reason.rfind("JPEG: ", 0), 0u) << percent << "%: " << reason;
+    }
+  }
+}
+
+TEST(DecodeJpeg, RefusesAFileWithoutItsEndMarker) {
+  const std::string jpeg = encode(photo(), ".jpg");
+  const std::string without_eoi = jpeg.substr(0, jpeg.size() - 2);
+  // The entropy decoder reads ahead, so the end of data shows during the last MCU row...
+  EXPECT_EQ(refusal(without_eoi), "JPEG: premature end of data after 126 of 131 rows");
+  // ... unless another marker ends the scan: then the EOI itself is found missing.
+  EXPECT_EQ(refusal(without_eoi + std::string("\xFF\xFE\x00\x04ok", 6)),
+            "JPEG: premature end of data after all 131 rows (no end-of-image marker)");
+}
+
+TEST(DecodeJpeg, RefusesAProgressiveFileWhoseScansStopEarly) {
+  const std::string jpeg = encode(photo(), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  // Every scan is read before the first row comes out.
+  EXPECT_EQ(refusal(jpeg.substr(0, jpeg.size() * 3 / 4)),
+            "JPEG: premature end of data before the first of 131 rows");
+}
+
+TEST(DecodeJpeg, RefusesCorruptEntropyData) {
+  const std::string jpeg = encode(photo(), ".jpg");
+  int refused = 0;
+  for (int percent = 10; percent < 100; percent += 10) {
+    std::string corrupt = jpeg;
+    const std::size_t at = jpeg.size() * static_cast<std::size_t>(percent) / 100;
+    for (std::size_t i = at; i < at + 8; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0xA5);
+    const std::string reason = refusal(corrupt);
+    if (reason == "(decoded)") continue;  // undetectable: the bits still form valid codes
+    ++refused;
+    EXPECT_EQ(reason.rfind("JPEG: corrupt data ", 0), 0u) << percent << "%: " << reason;
+    EXPECT_NE(reason.find("(Corrupt JPEG data: "), std::string::npos) << reason;
+  }
+  EXPECT_GE(refused, 7) << "flipped bytes are nearly always seen by the Huffman decoder";
+}
+
+TEST(DecodeJpeg, RefusesALostRestartMarker) {
+  const std::string jpeg = encode(photo(), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 1});
+  // Overwrite the first RST marker (FF D0) in the scan, after the headers.
+  const std::size_t scan = jpeg.find("\xFF\xDA");
+  const std::size_t rst = jpeg.find("\xFF\xD0", scan);
+  ASSERT_NE(rst, std::string::npos);
+  std::string corrupt = jpeg;
+  corrupt[rst + 1] = '\xD3';  // RST3 where RST0 belongs
+  const std::string reason = refusal(corrupt);
+  EXPECT_EQ(reason.rfind("JPEG: corrupt data ", 0), 0u) << reason;
+  EXPECT_NE(reason.find("instead of RST0"), std::string::npos) << reason;
+}
+
+TEST(DecodeJpeg, RefusesGarbageAfterTheHeader) {
+  const std::string jpeg = encode(photo(), ".jpg");
+  const std::size_t scan = jpeg.find("\xFF\xDA");
+  const std::string reason = refusal(jpeg.substr(0, scan) + "\xFF\xC4\x00\x03\x00");
+  EXPECT_EQ(reason.rfind("JPEG: ", 0), 0u) << reason;
+}
+
+TEST(DecodeJpeg, NeverPrints) {
+  const std::string jpeg = encode(photo(), ".jpg");
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(decode_jpeg(jpeg.substr(0, jpeg.size() / 2)).ok());
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST(DecodeJpeg, RandomDamageGivesAnImageOrAReasonNeverACrash) {
+  // Run under PATCHQ_SANITIZE=ON this also checks that the longjmp out of libjpeg leaks nothing.
+  cv::RNG rng(13);
+  for (const std::string& jpeg :
+       {encode(photo(64, 48), ".jpg"),
+        encode(photo(64, 48), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}),
+        encode(photo(64, 48), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 1})}) {
+    for (int round = 0; round < 300; ++round) {
+      std::string damaged = jpeg;
+      for (int flips = rng.uniform(1, 6); flips > 0; --flips) {
+        damaged[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(damaged.size())))] =
+            static_cast<char>(rng.uniform(0, 256));
+      }
+      if (rng.uniform(0, 2) == 0) {
+        damaged.resize(static_cast<std::size_t>(rng.uniform(1, static_cast<int>(damaged.size()))));
+      }
+      const Result<cv::Mat, JpegError> decoded = decode_jpeg(damaged, 64 << 20);
+      if (decoded.ok()) {
+        EXPECT_FALSE(decoded->empty());
+      } else {
+        EXPECT_EQ(decoded.error().reason.rfind("JPEG: ", 0), 0u) << decoded.error().reason;
+      }
+    }
+  }
+}
+
+TEST(DecodeJpeg, WorkingMemoryLimitRefusesAHugeProgressiveFileCleanly) {
+  const std::string jpeg = encode(photo(1024, 1024), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  // The coefficient buffer alone is 1024 x 1024 x 1.5 samples x 2 bytes = 3 MiB.
+  const Result<cv::Mat, JpegError> refused = decode_jpeg(jpeg, 1 << 20);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().over_memory_limit);
+  EXPECT_EQ(refused.error().reason,
+            "JPEG: a progressive (multi-scan) file of 1024x1024 needs more working memory than "
+            "the 1048576 bytes allowed");
+  EXPECT_TRUE(decode_jpeg(jpeg, 64 << 20).ok());
+  // A single-scan file needs no coefficient buffer: any cap lets it through.
+  EXPECT_TRUE(decode_jpeg(encode(photo(1024, 1024), ".jpg"), 1).ok());
+}
+
+}  // namespace
+}  // namespace patchq::patch
