@@ -301,6 +301,12 @@ def main():
         statistics.mean(r["tile_bytes"] for r in results) / 1000 if results else 0,
         "; ".join("%s: %s" % (r["mode"], ", ".join("%s %d" % kv for kv in sorted(r["endpoints"].items()) if kv[1]))
                   for r in results)))
+    if any(r["registration_calls_per_tile"] > 0 for r in results):
+        print()
+        print("Storage modes register once per job here (20 tiles, under V7's 100 items a call) and "
+              "V7 allows 100 registrations a minute per key: patchq's own bucket for them (90/min, "
+              "burst 5) paces the fleet to ~30 tiles/s with 20-tile jobs however many workers run. "
+              "Registrations shared across jobs would lift that (up to 100 tiles a call).")
     if skipped:
         print()
         print("Not measured in this run: %s (the storage emulators were not available)." % ", ".join(skipped))
