@@ -1,5 +1,6 @@
 // patchqctl: operator's tool for the job queue (stats, job records, dead letters, manual
 // enqueue). Parses the command line, connects, runs one command, prints its result.
+#include <csignal>
 #include <cstdio>
 
 #include "common/queue/job_queue.hpp"
@@ -9,6 +10,7 @@
 using namespace patchq;
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed peer is an error to report, not a reason to die
   const ctl::CommandLine cl = ctl::parse_command_line(argc, argv);
   if (cl.status == ctl::CommandLine::Status::help) {
     std::fputs(cl.message.c_str(), stdout);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -158,6 +159,7 @@ int run(const SimFlags& flags, const std::string& host, unsigned short port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed peer is an error to report, not a reason to die
   SimFlags flags;
   config::FlagSet set("patchq-v7sim",
                       "A V7 (Darwin) stand-in: the API subset patchq uses, signed storage URLs, "

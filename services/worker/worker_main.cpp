@@ -1,6 +1,7 @@
 // worker_main: flags -> WorkerConfig -> one worker process, or a supervisor of N.
 #include "services/worker/worker_main.hpp"
 
+#include <csignal>
 #include <cstdio>
 
 #include "common/obs/log.hpp"
@@ -11,6 +12,10 @@
 namespace patchq::worker {
 
 int worker_main(int argc, const char* const* argv, const WorkerProgram& program) {
+  // A peer that closed its socket (Redis restarting, V7 or storage cutting a connection) makes
+  // a write fail with EPIPE, which every caller handles; the default SIGPIPE would instead kill
+  // the process mid-job. Set before any fork, so every worker process inherits it.
+  std::signal(SIGPIPE, SIG_IGN);
   WorkerConfig config;
   config::FlagSet flags(program.name, program.summary);
   add_worker_flags(flags, config);

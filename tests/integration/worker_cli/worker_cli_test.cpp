@@ -1,8 +1,12 @@
 // patchq-worker refuses unusable settings at start, before forking any worker process.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <fstream>
+
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
 
 namespace patchq::testing {
 namespace {
@@ -32,6 +36,25 @@ TEST(WorkerCli, RefusesAnUnknownTileFormat) {
   EXPECT_NE(run.stderr_text.find("--format must be png, jpeg or webp, got 'gif'"),
             std::string::npos)
       << run.stderr_text;
+}
+
+// SIGPIPE is ignored in the supervisor and so in every forked worker: a peer closing its socket
+// mid-write must not kill a worker (seen once after a Redis restart during a job).
+TEST(WorkerCli, WorkerProcessesIgnoreSigpipe) {
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--processes", "1", "--redis", "redis://127.0.0.1:1/0"},
+                      {{"V7_API_KEY", "k"}});
+  // Polled: the mask is set early in main(), an instant after exec.
+  std::string ignored_mask;
+  const auto sigpipe_ignored = [&] {
+    std::ifstream status("/proc/" + std::to_string(worker.pid()) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("SigIgn:", 0) == 0) ignored_mask = line.substr(7);
+    }
+    return !ignored_mask.empty() &&
+           (std::stoull(ignored_mask, nullptr, 16) & (1ull << (SIGPIPE - 1))) != 0;
+  };
+  EXPECT_TRUE(wait_until(sigpipe_ignored, std::chrono::seconds(10))) << "SigIgn:" << ignored_mask;
 }
 
 TEST(WorkerCli, HelpListsTheHandlersFlagsNextToTheQueueFlags) {
