@@ -35,6 +35,17 @@ void write_registered(json::JsonWriter& w, const Item& item, std::string_view re
   w.end_object();
 }
 
+// register_upload's answer shape, shared by every registering call: the arrays written so far.
+Response registration_reply(const Request& req, json::JsonWriter& items,
+                            json::JsonWriter& blocked) {
+  items.end_array();
+  blocked.end_array();
+  json::JsonWriter w;
+  w.begin_object().key("items").raw(items.str()).key("blocked_items").raw(blocked.str());
+  w.end_object();
+  return json_ok(req, w.take());
+}
+
 }  // namespace
 
 ApiRoutes::ApiRoutes(SimStore& store, const SimUrls& urls, std::string team_name,
@@ -216,16 +227,10 @@ Response ApiRoutes::upload_batch(const Request& req, bool direct) {
     if (registration.created) {
       write_registered(items, registration.item, "");
     } else {
-      write_registered(blocked, registration.item,
-                       behaviour_.lowercase_blocked_reasons ? "already_exists" : "ALREADY_EXISTS");
+      write_registered(blocked, registration.item, already_exists());
     }
   }
-  items.end_array();
-  blocked.end_array();
-  json::JsonWriter w;
-  w.begin_object().key("items").raw(items.str()).key("blocked_items").raw(blocked.str());
-  w.end_object();
-  return json_ok(req, w.take());
+  return registration_reply(req, items, blocked);
 }
 
 // Undocumented at V7, chosen here: no storage configured -> 422 STORAGE_NOT_CONFIGURED; another
@@ -252,8 +257,7 @@ Response ApiRoutes::register_existing(const Request& req, bool readonly) {
     return v7_error(req, bhttp::status::not_found, "NOT_FOUND",
                     "dataset " + batch.dataset_slug + " not found");
   }
-  const std::string_view exists =
-      behaviour_.lowercase_blocked_reasons ? "already_exists" : "ALREADY_EXISTS";
+  const std::string_view exists = already_exists();
   json::JsonWriter items;
   json::JsonWriter blocked;
   items.begin_array();
@@ -292,12 +296,11 @@ Response ApiRoutes::register_existing(const Request& req, bool readonly) {
     write_registered(registration.created ? items : blocked, registration.item,
                      registration.created ? "" : exists);
   }
-  items.end_array();
-  blocked.end_array();
-  json::JsonWriter w;
-  w.begin_object().key("items").raw(items.str()).key("blocked_items").raw(blocked.str());
-  w.end_object();
-  return json_ok(req, w.take());
+  return registration_reply(req, items, blocked);
+}
+
+std::string_view ApiRoutes::already_exists() const {
+  return behaviour_.lowercase_blocked_reasons ? "already_exists" : "ALREADY_EXISTS";
 }
 
 Response ApiRoutes::sign(const Request& req, const std::string& upload_id) const {

@@ -60,6 +60,7 @@ class ApiRoutes {
   http::Response direct_upload(const http::Request& req);
   http::Response upload_batch(const http::Request& req, bool direct);
   http::Response register_existing(const http::Request& req, bool readonly);
+  std::string_view already_exists() const;  // the blocked reason, spelled as configured
 
   SimStore& store_;
   const SimUrls& urls_;

@@ -7,10 +7,6 @@ namespace patchq::v7sim {
 
 namespace {
 
-BatchError invalid(std::string message) {
-  return {422, "VALIDATION_ERROR", std::move(message)};
-}
-
 // Reads the string fields an entry may carry from `obj` (the item or its slot); false when one
 // is present with another type.
 bool read_strings(simdjson::dom::object obj, ExistingEntry& entry) {
@@ -42,61 +38,46 @@ bool read_size(simdjson::dom::object obj, ExistingEntry& entry) {
 }  // namespace
 
 std::variant<ExistingBatch, BatchError> parse_existing_batch(std::string_view body, bool readonly) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
-    return BatchError{400, "INVALID_JSON", "request body is not valid JSON"};
-  }
-  simdjson::dom::object root;
-  if (doc.get_object().get(root) != simdjson::SUCCESS) return invalid("body must be an object");
+  BatchEnvelope envelope;
+  if (auto error = parse_batch_envelope(body, kMaxExistingItemsPerCall, envelope)) return *error;
   ExistingBatch batch;
+  batch.dataset_slug = envelope.dataset_slug;
   std::string_view text;
-  if (root["dataset_slug"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
-    return invalid("dataset_slug is required");
-  }
-  batch.dataset_slug = std::string(text);
-  if (root["storage_slug"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
-    return invalid("storage_slug is required");
+  if (envelope.root["storage_slug"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
+    return invalid_batch("storage_slug is required");
   }
   batch.storage_slug = std::string(text);
-  simdjson::dom::array items;
-  if (root["items"].get_array().get(items) != simdjson::SUCCESS) {
-    return invalid("items must be an array");
-  }
-  if (items.size() == 0) return invalid("items must not be empty");
-  if (items.size() > kMaxExistingItemsPerCall) {
-    return invalid("at most " + std::to_string(kMaxExistingItemsPerCall) + " items per request");
-  }
-  for (simdjson::dom::element element : items) {
+  for (simdjson::dom::element element : envelope.items) {
     simdjson::dom::object item;
     if (element.get_object().get(item) != simdjson::SUCCESS) {
-      return invalid("items[] must be objects");
+      return invalid_batch("items[] must be objects");
     }
     ExistingEntry entry;
     if (item["name"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
-      return invalid("items[].name is required");
+      return invalid_batch("items[].name is required");
     }
     entry.name = std::string(text);
     if (item["path"].get_string().get(text) == simdjson::SUCCESS) entry.path = std::string(text);
     if (entry.path.empty() || entry.path.front() != '/') {
-      return invalid("items[].path must start with '/'");
+      return invalid_batch("items[].path must start with '/'");
     }
     if (!read_strings(item, entry) || !read_size(item, entry)) {
-      return invalid("items[] fields have the wrong type: " + entry.name);
+      return invalid_batch("items[] fields have the wrong type: " + entry.name);
     }
     simdjson::dom::array slots;
     if (item["slots"].get_array().get(slots) == simdjson::SUCCESS) {
-      if (slots.size() != 1) return invalid("the simulator supports one slot per item");
+      if (slots.size() != 1) return invalid_batch("the simulator supports one slot per item");
       simdjson::dom::object slot;
       if (slots.at(0).get_object().get(slot) != simdjson::SUCCESS || !read_strings(slot, entry) ||
           !read_size(slot, entry)) {
-        return invalid("items[].slots[] fields have the wrong type: " + entry.name);
+        return invalid_batch("items[].slots[] fields have the wrong type: " + entry.name);
       }
     }
-    if (entry.storage_key.empty()) return invalid("storage_key is required for " + entry.name);
+    if (entry.storage_key.empty())
+      return invalid_batch("storage_key is required for " + entry.name);
     if (readonly && (entry.thumbnail_key.empty() || entry.width <= 0 || entry.height <= 0)) {
-      return invalid("read-only registration needs storage_thumbnail_key, width and height for " +
-                     entry.name);
+      return invalid_batch(
+          "read-only registration needs storage_thumbnail_key, width and height for " + entry.name);
     }
     if (entry.file_name.empty()) entry.file_name = entry.name;
     batch.items.push_back(std::move(entry));

@@ -7,6 +7,8 @@
 // may also sit on the item itself.
 #pragma once
 
+#include <simdjson.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,5 +41,19 @@ struct BatchError {
 };
 
 std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, bool with_content);
+
+// What every batch body shares (register_upload, direct_upload, register_existing*): a JSON
+// object with a non-empty dataset_slug and 1..max_items items. `parser` keeps root and items
+// alive. nullopt when the body has that shape.
+struct BatchEnvelope {
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  simdjson::dom::array items;
+  std::string dataset_slug;
+};
+std::optional<BatchError> parse_batch_envelope(std::string_view body, std::size_t max_items,
+                                               BatchEnvelope& out);
+// A 422 VALIDATION_ERROR with `message`, as V7 answers a body of the wrong shape.
+BatchError invalid_batch(std::string message);
 
 }  // namespace patchq::v7sim
