@@ -565,6 +565,10 @@ async function main() {
   await step("v7sim (compose) stops on SIGTERM within stop_grace_period", () =>
     stopWithin(sim, k.durationSeconds(svc.v7sim.stop_grace_period || "10s")));
 
+  await step("no service log has a warning from tini (init, subreaper) or a fatal/error line", () =>
+    [...compose, ...kstack].flatMap((c) => fs.readFileSync(c.logFile, "utf8").split("\n")
+      .filter((l) => /\[WARN\s+tini|\[FATAL\s+tini|"level":"(error|fatal)"/.test(l)).slice(0, 3).map((l) => `${c.label}: ${l.slice(0, 200)}`)));
+
   // --- read-only root filesystem -----------------------------------------------------------------
   await step("read-only root: the services wrote nothing outside /tmp and /var/lib/patchq (mounts)", () =>
     [...compose, ...kstack].flatMap((c) => unexpectedWrites(c.ctr, c.spec.mounts, baselineFiles).map((f) => `${c.label} wrote ${f}`)));
