@@ -115,6 +115,16 @@ report.run("HEALTHCHECK probes the default receiver's /healthz on its --listen p
   return p;
 });
 
+report.run("release build args (VERSION, REVISION, CREATED) come after the runtime stage's RUNs", () => {
+  // A changed ARG value invalidates the layer cache of every later RUN: declared before the
+  // apt-get install, each release (and each image-check run) reinstalled the runtime packages.
+  const lastRun = runtime.instructions.map((i) => i.op).lastIndexOf("RUN");
+  return runtime.instructions
+    .map((ins, at) => ({ ins, at }))
+    .filter(({ ins, at }) => ins.op === "ARG" && /^(VERSION|REVISION|CREATED)\b/.test(ins.args) && at < lastRun)
+    .map(({ ins }) => `ARG ${ins.args} precedes a RUN`);
+});
+
 report.run("OCI labels", () => {
   const text = ops(runtime, "LABEL").map((l) => l.args).join(" ");
   return ["title", "description", "version", "revision", "created"]
