@@ -520,7 +520,8 @@ async function main() {
     for (const e of c.container.env || []) {
       if (e.valueFrom && e.valueFrom.secretKeyRef) env[e.name] = secrets[e.name];
     }
-    env.PATCHQ_REDIS_URL = redisUrl;
+    for (const n of Object.keys(env)) env[n] = relocate(env[n], hosts);
+    if (env.PATCHQ_REDIS_URL !== redisUrl) throw new Error(`${name}: PATCHQ_REDIS_URL ${env.PATCHQ_REDIS_URL} is not the Redis Service`);
     if (name === "worker") {
       // The local trial's V7 settings (sim.env): the stand-in, on a private address, creates targets.
       for (const n of ["V7_API_URL", "PATCHQ_ALLOW_PRIVATE_HOSTS", "PATCHQ_CREATE_TARGET"]) env[n] = relocate(trial[n], hosts);
