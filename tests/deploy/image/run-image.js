@@ -518,7 +518,12 @@ async function main() {
     if (!["receiver", "worker"].includes(name)) continue;
     const env = { ...c.env };
     for (const e of c.container.env || []) {
-      if (e.valueFrom && e.valueFrom.secretKeyRef) env[e.name] = secrets[e.name];
+      const ref = e.valueFrom && e.valueFrom.secretKeyRef;
+      if (!ref) continue;
+      // An optional key is absent from the documented minimal Secret: the container runs without it.
+      if (ref.optional) { delete env[e.name]; continue; }
+      if (secrets[e.name] === undefined) throw new Error(`${name}: no trial value in ${simEnvFile} for Secret key ${ref.key} (${e.name})`);
+      env[e.name] = secrets[e.name];
     }
     for (const n of Object.keys(env)) env[n] = relocate(env[n], hosts);
     if (env.PATCHQ_REDIS_URL !== redisUrl) throw new Error(`${name}: PATCHQ_REDIS_URL ${env.PATCHQ_REDIS_URL} is not the Redis Service`);
