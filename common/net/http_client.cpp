@@ -45,6 +45,11 @@ std::string_view to_string(TransportError::Kind kind) {
   return "network";
 }
 
+bool is_transient(TransportError::Kind kind) {
+  using K = TransportError::Kind;
+  return kind == K::timeout || kind == K::dns || kind == K::connect || kind == K::network;
+}
+
 namespace {
 
 void global_init_once() {
@@ -184,6 +189,9 @@ HttpResult HttpClient::send(const HttpRequest& request) {
     hop_request.body = body;
     hop_request.url = url->text();
     if (!credential_hop) hop_request.credential = nullptr;
+    if (request.aws_sigv4 != nullptr && url->origin() != request.aws_sigv4->origin) {
+      hop_request.aws_sigv4 = nullptr;
+    }
     auto result = perform_hop(hop, hop_request, deadline);
     if (!result.ok()) return result;
     auto& response = result.response();
@@ -262,7 +270,10 @@ HttpResult HttpClient::perform_hop(Hop& hop, const HttpRequest& request,
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     has_content_type |= lower == "content-type";
   }
-  add_header("Expect:");  // no 100-continue round trip before bodies
+  // libcurl's SigV4 signs every header in the list, removals ("Name:") included, which are
+  // then not sent, so the server's signature would differ: signed hops send no removals.
+  const bool signs_sigv4 = request.aws_sigv4 != nullptr;
+  if (!signs_sigv4) add_header("Expect:");  // no 100-continue round trip before bodies
   std::string auth_line;
   if (request.credential != nullptr) {
     auth_line = "Authorization: " + request.credential->authorization;
@@ -280,7 +291,15 @@ HttpResult HttpClient::perform_hop(Hop& hop, const HttpRequest& request,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data() ? request.body.data() : "");
     if (request.method != "POST")
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (!has_content_type) add_header("Content-Type:");  // no form-urlencoded default
+    if (!has_content_type) {
+      // No form-urlencoded default; a signed hop gets an explicit neutral type (see above).
+      add_header(signs_sigv4 ? "Content-Type: application/octet-stream" : "Content-Type:");
+    }
+  }
+  if (signs_sigv4) {
+    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, request.aws_sigv4->provider.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERNAME, request.aws_sigv4->access_key_id.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, request.aws_sigv4->secret_access_key.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 

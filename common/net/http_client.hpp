@@ -2,7 +2,8 @@
 // between calls, with patchq's safety rules on every request:
 //   - redirects are followed by this code, not by libcurl, up to a bound, and every hop is
 //     checked against HostRules by name and, at connect time, by resolved address;
-//   - a Credential is attached only to hops whose scheme+host+port equal its origin;
+//   - a Credential is attached, and an AwsSigV4 signature computed, only on hops whose
+//     scheme+host+port equal its origin;
 //   - the response body is capped while streaming (Content-Length may be absent or lie);
 //   - connect timeout, total timeout (across all hops) and a low-speed abort always apply;
 //   - proxies from the environment are ignored (they would bypass the address check).

@@ -26,12 +26,23 @@ struct Credential {
   std::string authorization;  // the whole Authorization value, e.g. "ApiKey <key>"
 };
 
+// AWS Signature Version 4, computed by libcurl (CURLOPT_AWS_SIGV4) from the final request of a
+// hop. Scoped like Credential: applied only on hops whose scheme+host+port equal `origin`, so a
+// redirect to another host is never signed with these keys. The secret never leaves libcurl.
+struct AwsSigV4 {
+  std::string origin;         // "http://127.0.0.1:9000", "https://b.s3.us-east-1.amazonaws.com:443"
+  std::string provider;       // CURLOPT_AWS_SIGV4 parameter: "aws:amz:<region>:s3"
+  std::string access_key_id;  // sent in the Authorization header (not a secret by itself)
+  std::string secret_access_key;  // only ever an HMAC key
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url{};
   Headers headers{};                       // sent on every hop; never put secrets here
   std::string_view body{};                 // not owned: must outlive the call
   const Credential* credential = nullptr;  // see Credential
+  const AwsSigV4* aws_sigv4 = nullptr;     // see AwsSigV4
   // The URL itself came from V7 (a presigned upload URL): its host is trusted by name for this
   // request even when it is not on the allowed list. Address rules still apply.
   bool trust_url_host = false;
@@ -73,6 +84,9 @@ struct TransportError {
 };
 
 std::string_view to_string(TransportError::Kind kind);
+// Failures that can pass by themselves (timeout, DNS, refused or reset connection), so worth
+// another attempt later; the others (refused by the rules, too large, TLS...) are not.
+bool is_transient(TransportError::Kind kind);
 
 class HttpResult {
  public:

@@ -14,6 +14,7 @@ namespace patchq::patchjob {
 struct PatchJobFlags {
   v7::V7ClientConfig v7;
   patch::TileFlags tiles;
+  storage::StorageConfig storage;
 };
 
 void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);

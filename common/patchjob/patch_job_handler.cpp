@@ -1,6 +1,7 @@
 #include "common/patchjob/patch_job_handler.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 #include "common/obs/log.hpp"
 #include "common/webhook/payload_parser.hpp"
@@ -21,10 +22,36 @@ std::chrono::nanoseconds from_ms(double ms) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(ms * 1e6));
 }
 
+std::unique_ptr<storage::ObjectStore> open_store(const storage::StorageConfig& config) {
+  if (!config.enabled()) return nullptr;
+  auto store = storage::ObjectStore::open(config);
+  if (!store) throw std::invalid_argument(store.error().reason);
+  return std::move(store).value();
+}
+
+v7::StorageSink sink_for(const storage::StorageConfig& config, const storage::ObjectStore* store) {
+  v7::StorageSink sink;
+  sink.store = store;
+  sink.slug = config.slug;
+  sink.readonly = config.readonly;
+  return sink;
+}
+
+PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
+  if (config.storage.enabled() && config.storage.readonly) {
+    config.tiles.thumbnail_max_side = kThumbnailMaxSide;
+  }
+  return config;
+}
+
 }  // namespace
 
-PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter)
-    : config_(std::move(config)), client_(config_.v7, std::move(limiter)) {}
+PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
+                                 std::shared_ptr<v7::RateLimiter> registration_limiter)
+    : config_(with_thumbnails_if_needed(std::move(config))),
+      store_(open_store(config_.storage)),
+      client_(config_.v7, std::move(limiter), sink_for(config_.storage, store_.get()),
+              std::move(registration_limiter)) {}
 
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
   if (!job.payload_error.empty()) return JobOutcome::dead("payload refused: " + job.payload_error);
@@ -49,7 +76,10 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   auto uploader = client_.start_upload(*team, *target);
   const auto upload_started = Clock::now();
   const auto sink = [&](patch::Tile&& tile) {
-    uploader->add(v7::Tile{std::move(tile.name), std::move(tile.bytes), "/"});
+    const int width = static_cast<int>(tile.rect.w);
+    const int height = static_cast<int>(tile.rect.h);
+    uploader->add(v7::Tile{std::move(tile.name), std::move(tile.bytes), "/",
+                           std::move(tile.thumbnail), width, height});
     return !ctx.stop_requested();
   };
   const patch::TileResult tiled = patch::cut_tiles(item, *image, config_.tiles, sink);

@@ -15,6 +15,8 @@
 
 #include "common/patch/tiler.hpp"
 #include "common/queue/job.hpp"
+#include "common/storage/object_store.hpp"
+#include "common/storage/storage_config.hpp"
 #include "common/v7/client_config.hpp"
 #include "common/v7/rate_limiter.hpp"
 #include "common/v7/v7_client.hpp"
@@ -24,17 +26,25 @@ namespace patchq::patchjob {
 struct PatchJobConfig {
   v7::V7ClientConfig v7;
   patch::TileOptions tiles;
+  storage::StorageConfig storage;  // enabled(): tiles go to the customer's bucket (storage mode)
 };
+
+// Longer side of the thumbnails patchq makes for read-only storage (V7 makes none there).
+inline constexpr int kThumbnailMaxSide = 256;
 
 class PatchJobHandler {
  public:
-  // `limiter` may be null (no fleet-wide rate limit).
-  PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter);
+  // `limiter` may be null (no fleet-wide rate limit); `registration_limiter` (may be null)
+  // paces storage mode's register_existing calls. Throws std::invalid_argument when the
+  // storage configuration cannot be opened (validate it first).
+  PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
+                  std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr);
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 
  private:
   PatchJobConfig config_;
+  std::unique_ptr<storage::ObjectStore> store_;  // storage mode only
   v7::V7Client client_;
 };
 

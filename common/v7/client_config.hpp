@@ -13,7 +13,9 @@
 
 namespace patchq::v7 {
 
-enum class UploadMode { register_sign_confirm, direct };
+// storage: tiles go to the customer's bucket and are registered in bulk (common/storage); it is
+// chosen by --storage-url, not by --upload-mode.
+enum class UploadMode { register_sign_confirm, direct, storage };
 
 struct V7ClientConfig {
   std::string api_url = "https://darwin.v7labs.com";

@@ -83,7 +83,7 @@ std::chrono::milliseconds LocalRateLimiter::acquire() {
 
 FleetRateLimiter::FleetRateLimiter(Options options)
     : options_(std::move(options)),
-      key_(bucket_key(options_.key_prefix, options_.api_key)),
+      key_(bucket_key(options_.key_prefix, options_.api_key, options_.bucket)),
       local_(options_.rate_per_minute, options_.burst) {
   options_.api_key.clear();  // only the hash is needed from here on
   client_ = std::make_unique<redis::SyncClient>(redis::SyncClient::Options{
@@ -92,8 +92,9 @@ FleetRateLimiter::FleetRateLimiter(Options options)
 
 FleetRateLimiter::~FleetRateLimiter() = default;
 
-std::string FleetRateLimiter::bucket_key(std::string_view prefix, std::string_view api_key) {
-  return std::string(prefix) + "v7rate:" + sha256_hex_prefix(api_key, 16);
+std::string FleetRateLimiter::bucket_key(std::string_view prefix, std::string_view api_key,
+                                         std::string_view bucket) {
+  return std::string(prefix) + std::string(bucket) + ":" + sha256_hex_prefix(api_key, 16);
 }
 
 bool FleetRateLimiter::using_fallback() const {

@@ -52,6 +52,11 @@ class LocalRateLimiter : public RateLimiter {
   std::chrono::steady_clock::time_point last_;
 };
 
+// register_existing(_readonly): V7 allows 100 calls a minute; patchq keeps under 90.
+inline constexpr std::string_view kRegistrationBucket = "v7rate-registration";
+inline constexpr std::int64_t kRegistrationRatePerMinute = 90;
+inline constexpr std::int64_t kRegistrationBurst = 5;
+
 class FleetRateLimiter : public RateLimiter {
  public:
   struct Options {
@@ -60,6 +65,9 @@ class FleetRateLimiter : public RateLimiter {
     std::string api_key;  // only its SHA-256 prefix ends up in the bucket's key
     std::int64_t rate_per_minute = 900;
     std::int64_t burst = 30;
+    // The budget's name: "v7rate" is the key's 1000 calls a minute; V7 sets some endpoints a
+    // budget of their own on top (kRegistrationBucket: external-storage registration).
+    std::string bucket = "v7rate";
     std::chrono::milliseconds redis_timeout{500};
     std::chrono::milliseconds redis_retry_interval{5000};
   };
@@ -67,8 +75,9 @@ class FleetRateLimiter : public RateLimiter {
   ~FleetRateLimiter() override;
 
   std::chrono::milliseconds acquire() override;
-  // "<prefix>v7rate:<first 16 hex of sha256(api key)>".
-  static std::string bucket_key(std::string_view prefix, std::string_view api_key);
+  // "<prefix><bucket>:<first 16 hex of sha256(api key)>".
+  static std::string bucket_key(std::string_view prefix, std::string_view api_key,
+                                std::string_view bucket = "v7rate");
   bool using_fallback() const;
 
  private:

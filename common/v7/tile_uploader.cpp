@@ -1,6 +1,7 @@
 #include "common/v7/tile_uploader.hpp"
 
 #include <stdexcept>
+#include <thread>
 #include <unordered_set>
 
 #include "common/v7/api_messages.hpp"
@@ -25,7 +26,29 @@ V7Error for_tile(const std::string& name, V7Error error) {
   return error;
 }
 
+V7Error from_storage(const std::string& name, const storage::StorageError& error) {
+  std::string reason = "tile " + name + ": storage: " + error.reason;
+  return error.retryable() ? V7Error::retryable_error(std::move(reason), error.http_status)
+                           : V7Error::permanent(std::move(reason), error.http_status);
+}
+
+std::string_view content_type_of(std::string_view name) {
+  if (name.ends_with(".png")) return "image/png";
+  if (name.ends_with(".jpg") || name.ends_with(".jpeg")) return "image/jpeg";
+  if (name.ends_with(".webp")) return "image/webp";
+  return "application/octet-stream";
+}
+
 }  // namespace
+
+std::string storage_object_name(std::string_view dataset, std::string_view tile_name) {
+  return std::string(dataset) + "/" + std::string(tile_name);
+}
+
+std::string storage_thumbnail_name(std::string_view dataset, std::string_view tile_name) {
+  const auto dot = tile_name.rfind('.');
+  return std::string(dataset) + "/thumbnails/" + std::string(tile_name.substr(0, dot)) + ".jpg";
+}
 
 std::string_view to_string(TileOutcome outcome) {
   switch (outcome) {
@@ -78,6 +101,12 @@ void TileUploader::add(Tile tile) {
              V7Error::permanent("tile " + entry.tile.name + ": duplicate tile name in one job"));
     return;
   }
+  if (tuning_.mode == UploadMode::storage) {
+    ++storing_;
+    ++tasks_in_flight_;
+    pool_.submit([this, index](net::HttpClient& http) { run_store(http, index); });
+    return;
+  }
   if (tuning_.mode == UploadMode::direct) {
     entry.direct_bytes =
         direct_upload_item_bytes({entry.tile.name, entry.tile.path, entry.tile.view()});
@@ -124,6 +153,103 @@ UploadReport TileUploader::finish() {
 void TileUploader::dispatch() {
   dispatch_register();
   dispatch_direct();
+  dispatch_existing();
+}
+
+void TileUploader::dispatch_existing() {
+  if (registering_existing_ || to_existing_.empty()) return;
+  const std::size_t batch_size = std::max<std::size_t>(1, tuning_.storage.register_batch);
+  // Like direct calls, registrations leave full, or with the rest once every PUT is done.
+  if (to_existing_.size() < batch_size && !(finished_ && storing_ == 0)) return;
+  const std::size_t n = std::min(to_existing_.size(), batch_size);
+  std::vector<std::size_t> batch(to_existing_.begin(), to_existing_.begin() + static_cast<long>(n));
+  to_existing_.erase(to_existing_.begin(), to_existing_.begin() + static_cast<long>(n));
+  registering_existing_ = true;
+  ++tasks_in_flight_;
+  pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+    run_register_existing(http, std::move(batch));
+  });
+}
+
+void TileUploader::run_store(net::HttpClient& http, std::size_t index) {
+  std::string_view bytes;
+  std::string_view thumbnail;
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    bytes = entries_[index].tile.view();  // stable until this task releases them
+    const auto& thumb = entries_[index].tile.thumbnail;
+    thumbnail = {reinterpret_cast<const char*>(thumb.data()), thumb.size()};
+    name = entries_[index].tile.name;
+  }
+  const storage::ObjectStore& store = *tuning_.storage.store;
+  std::optional<V7Error> error;
+  auto put = put_with_retries(http, store.storage_key(storage_object_name(dataset_, name)), bytes,
+                              content_type_of(name));
+  if (!put) {
+    error = from_storage(name, put.error());
+  } else if (tuning_.storage.readonly) {
+    if (thumbnail.empty()) {
+      error = V7Error::permanent("tile " + name + ": read-only storage needs a thumbnail");
+    } else if (auto thumb_put =
+                   put_with_retries(http, store.storage_key(storage_thumbnail_name(dataset_, name)),
+                                    thumbnail, "image/jpeg");
+               !thumb_put) {
+      error = from_storage(name, thumb_put.error());
+    }
+  }
+  std::lock_guard lock(mutex_);
+  --storing_;
+  Entry& entry = entries_[index];
+  if (error) {
+    complete(index, TileOutcome::failed, std::move(error));
+  } else {
+    entry.stored_bytes = entry.tile.bytes.size();
+    std::vector<unsigned char>().swap(entry.tile.bytes);  // in the bucket: no longer needed
+    std::vector<unsigned char>().swap(entry.tile.thumbnail);
+    to_existing_.push_back(index);
+  }
+  dispatch();
+  task_done();
+}
+
+storage::StorageStatus TileUploader::put_with_retries(net::HttpClient& http, const std::string& key,
+                                                      std::string_view bytes,
+                                                      std::string_view content_type) const {
+  for (int attempt = 0;; ++attempt) {
+    auto put = tuning_.storage.store->put(http, key, bytes, content_type);
+    if (put || !put.error().retryable() || attempt + 1 >= tuning_.storage_tries) return put;
+    std::this_thread::sleep_for(
+        retry::backoff_delay(tuning_.storage_backoff, attempt, std::nullopt, retry::thread_rng()));
+  }
+}
+
+void TileUploader::run_register_existing(net::HttpClient& http, std::vector<std::size_t> batch) {
+  std::vector<ExistingItem> items;
+  {
+    std::lock_guard lock(mutex_);
+    const storage::ObjectStore& store = *tuning_.storage.store;
+    for (std::size_t index : batch) {
+      const Tile& tile = entries_[index].tile;
+      ExistingItem item{
+          tile.name, tile.path, store.storage_key(storage_object_name(dataset_, tile.name)),
+          "",        0,         0};
+      if (tuning_.storage.readonly) {
+        item.storage_thumbnail_key = store.storage_key(storage_thumbnail_name(dataset_, tile.name));
+        item.width = tile.width;
+        item.height = tile.height;
+      }
+      items.push_back(std::move(item));
+    }
+  }
+  auto response = api_.register_existing(http, team_, dataset_, tuning_.storage.slug, items,
+                                         tuning_.storage.readonly);
+  std::lock_guard lock(mutex_);
+  apply_registration(batch, response,
+                     tuning_.storage.readonly ? "register_existing_readonly" : "register_existing");
+  registering_existing_ = false;
+  dispatch();
+  task_done();
 }
 
 void TileUploader::dispatch_register() {
@@ -169,7 +295,7 @@ void TileUploader::complete(std::size_t index, TileOutcome outcome, std::optiona
   entry.done = true;
   entry.result.outcome = outcome;
   entry.result.error = std::move(error);
-  if (outcome == TileOutcome::uploaded) bytes_sent_ += entry.tile.bytes.size();
+  if (outcome == TileOutcome::uploaded) bytes_sent_ += entry.tile.bytes.size() + entry.stored_bytes;
   std::vector<unsigned char>().swap(entry.tile.bytes);  // the bytes are no longer needed
   ++done_count_;
   changed_.notify_all();
@@ -181,7 +307,10 @@ void TileUploader::task_done() {
 }
 
 void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
-                                      const V7Result<RegisterResponse>& response, bool direct) {
+                                      const V7Result<RegisterResponse>& response,
+                                      std::string_view call) {
+  // Only register_upload leaves files to send; the other calls stored them already.
+  const bool direct = call != "register_upload";
   if (!response) {
     for (std::size_t index : batch) {
       complete(index, TileOutcome::failed, for_tile(entries_[index].tile.name, response.error()));
@@ -224,8 +353,7 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     if (!entries_[index].done && !mentioned.contains(entries_[index].tile.name)) {
       complete(index, TileOutcome::failed,
                V7Error::retryable_error("tile " + entries_[index].tile.name + ": " +
-                                        (direct ? "direct_upload" : "register_upload") +
-                                        " response did not mention it"));
+                                        std::string(call) + " response did not mention it"));
     }
   }
 }
@@ -240,7 +368,7 @@ void TileUploader::run_register(net::HttpClient& http, std::vector<std::size_t> 
   }
   auto response = api_.register_upload(http, team_, dataset_, items);
   std::lock_guard lock(mutex_);
-  apply_registration(batch, response, /*direct=*/false);
+  apply_registration(batch, response, "register_upload");
   registering_ = false;
   dispatch();
   task_done();
@@ -257,7 +385,7 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
   }
   auto response = api_.direct_upload(http, team_, dataset_, items);
   std::lock_guard lock(mutex_);
-  apply_registration(batch, response, /*direct=*/true);
+  apply_registration(batch, response, "direct_upload");
   --direct_in_flight_;
   dispatch();
   task_done();

@@ -11,6 +11,10 @@
 // tiles cost ceil(job bytes / 30 MB) calls, e.g. 1 call for 20 tiles of 1 MB. One call per
 // batch makes it atomic per tile: V7 stored the file or it did not. A tile too large for a call
 // of its own goes the register way, automatically.
+// Storage mode (--storage-url): each tile (and, for read-only storage, its thumbnail) is PUT to
+// the customer's bucket under a deterministic key, then registered with register_existing(_
+// readonly), up to 100 tiles a call (V7's limit), the last call when finish() has every PUT
+// done. A re-run rewrites the same objects and V7 blocks the names it has (ALREADY_EXISTS).
 // Register mode: register_upload in batches of <= 500, then per tile sign, PUT to the
 // presigned URL, confirm (~2 calls a tile). Registration is group-committed: one register call
 // is in flight at a time and takes every tile that arrived meanwhile.
@@ -39,6 +43,8 @@
 #include <vector>
 
 #include "common/net/transfer_pool.hpp"
+#include "common/retry/backoff.hpp"
+#include "common/storage/object_store.hpp"
 #include "common/v7/client_config.hpp"
 #include "common/v7/v7_api.hpp"
 #include "common/v7/v7_error.hpp"
@@ -49,6 +55,9 @@ struct Tile {
   std::string name;                  // item name in the dataset, e.g. "cars_<id>_r0c1.png"
   std::vector<unsigned char> bytes;  // encoded image, as the encoder produced it (never copied)
   std::string path = "/";
+  std::vector<unsigned char> thumbnail{};  // JPEG; read-only storage only
+  int width = 0;                           // pixels; read-only storage only
+  int height = 0;
 
   std::string_view view() const {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -85,11 +94,28 @@ struct UploadReport {
   std::optional<V7Error> job_error() const;
 };
 
+// Where storage mode writes: the customer's bucket, and its name in V7's settings.
+struct StorageSink {
+  const storage::ObjectStore* store = nullptr;  // not owned; outlives the uploader
+  std::string slug;
+  bool readonly = false;  // register_existing_readonly, with a thumbnail per tile
+  std::size_t register_batch = 100;
+};
+
+// The object names a tile gets in storage mode, before the store's prefix: the target dataset
+// and the tile's name, so a re-run writes the same objects.
+std::string storage_object_name(std::string_view dataset, std::string_view tile_name);
+std::string storage_thumbnail_name(std::string_view dataset, std::string_view tile_name);
+
 struct UploadTuning {
   UploadMode mode = UploadMode::direct;
   std::size_t register_batch = 500;
   std::uint64_t direct_call_bytes = 30'000'000;  // the whole request: JSON and base64
   std::size_t direct_calls_in_flight = 4;
+  StorageSink storage;  // used in UploadMode::storage
+  // Storage PUTs are tried like V7 calls: a few times in-process for transient failures.
+  int storage_tries = 3;
+  retry::BackoffPolicy storage_backoff{std::chrono::milliseconds(200), std::chrono::seconds(5)};
 };
 
 class TileUploader {
@@ -110,16 +136,23 @@ class TileUploader {
   struct Entry {
     Tile tile;
     TileResult result;
-    std::size_t direct_bytes = 0;  // this tile's share of a direct_upload request
+    std::size_t direct_bytes = 0;    // this tile's share of a direct_upload request
+    std::uint64_t stored_bytes = 0;  // storage mode: bytes in the bucket (released after the PUT)
     bool done = false;
     bool resumed = false;
   };
   void dispatch();  // starts the calls the waiting tiles allow; mutex held
   void dispatch_register();
   void dispatch_direct();
+  void dispatch_existing();
+  void run_store(net::HttpClient& http, std::size_t index);
+  storage::StorageStatus put_with_retries(net::HttpClient& http, const std::string& key,
+                                          std::string_view bytes,
+                                          std::string_view content_type) const;
+  void run_register_existing(net::HttpClient& http, std::vector<std::size_t> batch);
   void complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error);
   void apply_registration(const std::vector<std::size_t>& batch,
-                          const V7Result<RegisterResponse>& response, bool direct);
+                          const V7Result<RegisterResponse>& response, std::string_view call);
   void run_register(net::HttpClient& http, std::vector<std::size_t> batch);
   void run_direct(net::HttpClient& http, std::vector<std::size_t> batch);
   void run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id);
@@ -141,6 +174,9 @@ class TileUploader {
   std::unordered_map<std::string, std::size_t> by_name_;
   std::vector<std::size_t> to_register_;  // waiting for a register_upload call
   std::deque<std::size_t> to_direct_;     // waiting for a direct_upload call
+  std::vector<std::size_t> to_existing_;  // in the bucket, waiting for register_existing
+  std::size_t storing_ = 0;               // storage PUTs in flight
+  bool registering_existing_ = false;
   std::size_t direct_envelope_bytes_ = 0;
   std::size_t registered_way_ = 0;
   bool registering_ = false;

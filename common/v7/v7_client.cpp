@@ -2,10 +2,13 @@
 
 namespace patchq::v7 {
 
-V7Client::V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter)
+V7Client::V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter, StorageSink storage,
+                   std::shared_ptr<RateLimiter> registration_limiter)
     : config_(std::move(config)),
       limiter_(std::move(limiter)),
-      api_(config_, limiter_.get()),
+      registration_limiter_(std::move(registration_limiter)),
+      storage_(std::move(storage)),
+      api_(config_, limiter_.get(), registration_limiter_.get()),
       http_(api_.http_options()),
       pool_(static_cast<std::size_t>(std::max<std::int64_t>(1, config_.upload_concurrency)),
             api_.http_options()) {}
@@ -49,6 +52,12 @@ std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::stri
   tuning.register_batch = config_.register_batch;
   tuning.direct_call_bytes = config_.direct_upload_call_bytes;
   tuning.direct_calls_in_flight = pool_.size();
+  if (storage_.store != nullptr) {
+    tuning.mode = UploadMode::storage;
+    tuning.storage = storage_;
+    tuning.storage_tries = config_.quick_tries;
+    tuning.storage_backoff = {config_.quick_backoff_base, config_.quick_backoff_cap};
+  }
   return std::make_unique<TileUploader>(api_, pool_, std::move(team), std::move(dataset), tuning);
 }
 

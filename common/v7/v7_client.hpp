@@ -36,8 +36,11 @@ struct V7ClientStats {
 
 class V7Client {
  public:
-  // `config` must pass validate(). `limiter` may be null (no fleet rate limit).
-  V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter);
+  // `config` must pass validate(). `limiter` may be null (no fleet rate limit). With a
+  // `storage` sink (its store set), uploads go to the customer's bucket and are registered in
+  // bulk, paced also by `registration_limiter` (may be null: V7 allows 100 such calls a minute).
+  V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter, StorageSink storage = {},
+           std::shared_ptr<RateLimiter> registration_limiter = nullptr);
   ~V7Client();
   V7Client(const V7Client&) = delete;
   V7Client& operator=(const V7Client&) = delete;
@@ -57,6 +60,8 @@ class V7Client {
  private:
   V7ClientConfig config_;
   std::shared_ptr<RateLimiter> limiter_;
+  std::shared_ptr<RateLimiter> registration_limiter_;
+  StorageSink storage_;
   V7Api api_;
   net::HttpClient http_;  // the job thread's client: fetches and metadata calls
   net::TransferPool pool_;

@@ -16,7 +16,10 @@
 #include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
 #include "common/json/json_writer.hpp"
+#include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
+#include "common/storage/object_store.hpp"
+#include "common/storage/storage_config.hpp"
 #include "services/v7sim/api_routes.hpp"
 #include "services/v7sim/control_routes.hpp"
 #include "services/v7sim/faults.hpp"
@@ -45,7 +48,27 @@ struct SimFlags {
   bool fsync = false;
   std::string log_level = "info";
   std::string blocked_reason_case = "upper";
+  storage::StorageConfig storage;  // the customer's storage, as connected in V7's settings
 };
+
+// What register_existing reads objects back with: the configured store, on loopback or
+// wherever the operator points it (the stand-in is a test tool: private addresses allowed).
+std::optional<v7sim::ExternalStorage> external_storage(
+    const SimFlags& flags, std::shared_ptr<const storage::ObjectStore>& store) {
+  if (!flags.storage.enabled()) return std::nullopt;
+  auto opened = storage::ObjectStore::open(flags.storage);
+  if (!opened) throw std::runtime_error("--storage-url: " + opened.error().reason);
+  store = std::move(opened).value();
+  return v7sim::ExternalStorage{
+      flags.storage.slug, [store](std::string_view key) -> Result<std::string> {
+        net::HttpClientOptions options;
+        options.rules = net::HostRules({}, /*allow_private=*/true);
+        net::HttpClient http(options);  // one per read: reads are rare and may run in parallel
+        auto bytes = store->get(http, key, 256ull << 20);
+        if (!bytes) return fail(bytes.error().reason);
+        return std::move(bytes).value();
+      }};
+}
 
 // Without --data-dir the simulator keeps its files in a fresh temp dir removed at exit.
 class ScratchDir {
@@ -98,7 +121,8 @@ int run(const SimFlags& flags, const std::string& host, unsigned short port) {
   v7sim::StageRunner stages(server.io_context());
   v7sim::ApiBehaviour behaviour;
   behaviour.lowercase_blocked_reasons = flags.blocked_reason_case == "lower";
-  v7sim::ApiRoutes api(store, urls, team_name, behaviour);
+  std::shared_ptr<const storage::ObjectStore> object_store;
+  v7sim::ApiRoutes api(store, urls, team_name, behaviour, external_storage(flags, object_store));
   v7sim::StorageRoutes storage(store, urls);
   v7sim::ControlRoutes control(store, urls, faults, stats, stages, team_name);
   router = std::make_unique<v7sim::SimRouter>(
@@ -161,6 +185,7 @@ int main(int argc, char** argv) {
       .add_choice("blocked-reason-case", &flags.blocked_reason_case, "V7SIM_BLOCKED_REASON_CASE",
                   "spell blocked reasons upper (ALREADY_EXISTS, as V7 does today) or lower case",
                   {"upper", "lower"});
+  storage::add_storage_flags(set, flags.storage);
   const auto parsed = set.parse(argc, argv);
   if (auto code = config::exit_code_after_parse(parsed)) return *code;
   obs::set_log_level_named(flags.log_level);
@@ -171,6 +196,10 @@ int main(int argc, char** argv) {
   }
   if (!v7sim::is_valid_slug(flags.team)) {
     std::fprintf(stderr, "patchq-v7sim: --team must be a slug ([a-z0-9_-])\n");
+    return 2;
+  }
+  if (auto storage_ok = storage::validate(flags.storage); !storage_ok) {
+    std::fprintf(stderr, "patchq-v7sim: %s\n", storage_ok.error().reason.c_str());
     return 2;
   }
   std::string listen_error;

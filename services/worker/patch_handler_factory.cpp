@@ -3,9 +3,11 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
 #include "common/patchjob/patch_job_flags.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
+#include "common/storage/object_store.hpp"
 
 namespace patchq::worker {
 namespace {
@@ -13,6 +15,32 @@ namespace {
 patchjob::PatchJobFlags& handler_flags() {
   static patchjob::PatchJobFlags flags;
   return flags;
+}
+
+// Storage mode's bucket is checked once at start (listed and written under the prefix): wrong
+// credentials or a missing bucket stop the worker with the reason instead of dead-lettering
+// every job; an unreachable one is only logged, since jobs retry until it answers.
+std::string check_storage(const patchjob::PatchJobConfig& config) {
+  if (!config.storage.enabled()) return "";
+  auto store = storage::ObjectStore::open(config.storage);
+  if (!store) return store.error().reason;
+  net::HttpClientOptions options;
+  options.rules = net::HostRules({}, config.v7.allow_private_hosts);
+  options.connect_timeout = config.v7.connect_timeout;
+  options.transfer_timeout = config.v7.transfer_timeout;
+  net::HttpClient http(options);
+  auto checked = (*store)->check(http);
+  if (checked) {
+    obs::log_info("storage_ready").field("storage", (*store)->describe());
+    return "";
+  }
+  if (!checked.error().retryable()) {
+    return "storage " + (*store)->describe() + ": " + checked.error().reason;
+  }
+  obs::log_warn("storage_unreachable_at_start")
+      .field("storage", (*store)->describe())
+      .field("reason", checked.error().reason);
+  return "";
 }
 
 }  // namespace
@@ -23,8 +51,9 @@ void add_patch_handler_flags(config::FlagSet& flags) {
 
 std::string check_patch_handler_flags() {
   std::string error;
-  if (!patchjob::to_patch_job_config(handler_flags(), &error)) return error;
-  return "";
+  auto config = patchjob::to_patch_job_config(handler_flags(), &error);
+  if (!config) return error;
+  return check_storage(*config);
 }
 
 queue::JobHandler make_patch_handler(const WorkerConfig& config) {
@@ -40,9 +69,16 @@ queue::JobHandler make_patch_handler(const WorkerConfig& config) {
   limits.api_key = job_config->v7.api_key;
   limits.rate_per_minute = job_config->v7.rate_per_minute;
   limits.burst = job_config->v7.rate_burst;
+  v7::FleetRateLimiter::Options registration_limits = limits;
+  registration_limits.bucket = std::string(v7::kRegistrationBucket);
+  registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
+  registration_limits.burst = v7::kRegistrationBurst;
   auto limiter = std::make_shared<v7::FleetRateLimiter>(std::move(limits));
+  auto registration_limiter =
+      std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits));
 
-  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter);
+  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
+                                                             registration_limiter);
   return [handler](const queue::Job& job, queue::JobContext& ctx) {
     return handler->handle(job, ctx);
   };

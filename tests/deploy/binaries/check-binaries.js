@@ -59,6 +59,10 @@ function k8sContainers(overlay, objects) {
         if (from.configMapKeyRef) {
           const cm = k.find(objects, "ConfigMap", from.configMapKeyRef.name);
           env[e.name] = cm && cm.data ? cm.data[from.configMapKeyRef.key] : "";
+        } else if (from.secretKeyRef && from.secretKeyRef.optional) {
+          // An optional Secret key (storage mode's): a cluster without it runs without the
+          // variable, as the documented minimal Secret does.
+          continue;
         } else {
           env[e.name] = e.value !== undefined ? String(e.value) : secretPlaceholder;
         }

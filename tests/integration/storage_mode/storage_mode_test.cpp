@@ -1,0 +1,314 @@
+// Storage mode end to end below the worker: V7Client's uploader PUTs tiles to a real storage
+// emulator (s3rver for S3, azurite for Azure Blob) and registers them with the V7 stand-in,
+// which reads every registered object back from the same storage. Checked: the bytes V7 lists
+// are the bytes in the bucket, registrations are batched (100 a call), re-runs register nothing
+// twice, read-only storage gets thumbnails and sizes, and with 10 % faults on the V7 API and on
+// storage, retried jobs lose nothing, duplicate nothing and leave no object unregistered.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "common/v7/v7_client.hpp"
+#include "tests/integration/storage/azure_test_sas.hpp"
+#include "tests/integration/storage/store_test_support.hpp"
+#include "tests/integration/v7client/v7_sim.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/storage_emulators.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
+
+namespace patchq::testing {
+namespace {
+
+constexpr const char* kTeam = "patchq-sim";
+constexpr const char* kBucket = "customer-bucket";
+constexpr const char* kContainer = "tiles";
+
+std::vector<v7::Tile> tiles_of(int n, const std::string& stem, bool with_thumbnails = false) {
+  std::vector<v7::Tile> tiles;
+  for (int i = 0; i < n; ++i) {
+    v7::Tile tile{stem + "_r0c" + std::to_string(i) + ".png",
+                  v7::tile_bytes(noise_png(24 + i % 5, 16, static_cast<unsigned>(i + 1)))};
+    tile.width = 24 + i % 5;
+    tile.height = 16;
+    if (with_thumbnails) tile.thumbnail = v7::tile_bytes(noise_png(12, 8, 99));
+    tiles.push_back(std::move(tile));
+  }
+  return tiles;
+}
+
+v7::UploadReport upload(v7::V7Client& client, const std::string& dataset,
+                        std::vector<v7::Tile> tiles) {
+  auto uploader = client.start_upload(kTeam, dataset);
+  for (auto& tile : tiles) uploader->add(std::move(tile));
+  return uploader->finish();
+}
+
+std::string reason_of(const v7::UploadReport& report) {
+  return report.job_error() ? report.job_error()->reason : "";
+}
+
+// The stand-in's storage flags for `config`: it reads with the same credentials.
+std::vector<std::string> sim_storage_args(const storage::StorageConfig& config) {
+  std::vector<std::string> args = {"--storage-url=" + config.url, "--storage-slug=" + config.slug,
+                                   "--storage-endpoint=" + config.endpoint};
+  if (!config.aws_access_key_id.empty()) {
+    args.push_back("--storage-access-key-id=" + config.aws_access_key_id);
+    args.push_back("--storage-secret-access-key=" + config.aws_secret_access_key);
+  }
+  if (!config.azure_key.empty()) {
+    args.push_back("--storage-account=" + config.azure_account);
+    args.push_back("--storage-account-key=" + config.azure_key);
+  }
+  if (config.readonly) args.push_back("--storage-readonly");
+  return args;
+}
+
+class StorageModeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s3_ = new S3rverServer(kBucket);
+    azure_ = new AzuriteServer();
+    ASSERT_TRUE(create_container(loopback_http(), azure_->blob_endpoint(), AzuriteServer::kAccount,
+                                 AzuriteServer::kAccountKey, kContainer))
+        << azure_->output();
+  }
+  static void TearDownTestSuite() {
+    delete s3_;
+    delete azure_;
+    s3_ = nullptr;
+    azure_ = nullptr;
+  }
+
+  static storage::StorageConfig s3_config(const std::string& prefix,
+                                          const std::string& endpoint = "") {
+    storage::StorageConfig c;
+    c.url = std::string("s3://") + kBucket + "/" + prefix;
+    c.endpoint = endpoint.empty() ? s3_->endpoint() : endpoint;
+    c.slug = "customer-s3";
+    c.aws_access_key_id = S3rverServer::kAccessKeyId;
+    c.aws_secret_access_key = S3rverServer::kSecretAccessKey;
+    return c;
+  }
+  static storage::StorageConfig azure_sas_config(const std::string& prefix, bool readonly) {
+    storage::StorageConfig c;
+    c.url = std::string("https://devstoreaccount1.blob.core.windows.net/") + kContainer + "/" +
+            prefix + "?" +
+            container_sas(AzuriteServer::kAccount, AzuriteServer::kAccountKey, kContainer, "racwl");
+    c.endpoint = azure_->blob_endpoint();
+    c.slug = "customer-azure";
+    c.readonly = readonly;
+    return c;
+  }
+  static storage::StorageConfig azure_key_config(const std::string& prefix) {
+    storage::StorageConfig c;
+    c.url =
+        std::string("https://devstoreaccount1.blob.core.windows.net/") + kContainer + "/" + prefix;
+    c.endpoint = azure_->blob_endpoint();
+    c.slug = "customer-azure";
+    c.azure_account = AzuriteServer::kAccount;
+    c.azure_key = AzuriteServer::kAccountKey;
+    return c;
+  }
+
+  // A client in storage mode for `config`, against `sim`.
+  static std::unique_ptr<v7::V7Client> client_for(const V7Sim& sim,
+                                                  const storage::ObjectStore& store,
+                                                  const storage::StorageConfig& config) {
+    auto v7 = sim.client_config();
+    v7.create_target = true;
+    v7::StorageSink sink{&store, config.slug, config.readonly, 100};
+    return std::make_unique<v7::V7Client>(v7, nullptr, sink);
+  }
+
+  static S3rverServer* s3_;
+  static AzuriteServer* azure_;
+};
+S3rverServer* StorageModeTest::s3_ = nullptr;
+AzuriteServer* StorageModeTest::azure_ = nullptr;
+
+TEST_F(StorageModeTest, S3TilesLandInTheBucketAndAreRegisteredByKey) {
+  const auto config = s3_config("run-a");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto client = client_for(sim, *store, config);
+  ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
+  auto tiles = tiles_of(30, "item");
+  const auto expected = tiles;
+  const auto report = upload(*client, "patches", std::move(tiles));
+  EXPECT_EQ(report.uploaded, 30u) << reason_of(report);
+  EXPECT_EQ(sim.count("register_existing"), 1);  // 30 tiles, one call
+  EXPECT_EQ(sim.count("direct_upload") + sim.count("register_upload"), 0);
+  EXPECT_EQ(sim.item_names("patches").size(), 30u);
+  for (const auto& tile : expected) {
+    const std::string bytes(tile.view());
+    EXPECT_EQ(sim.item_sha256("patches", tile.name), sha256_hex(bytes)) << tile.name;
+    auto in_bucket =
+        store->get(loopback_http(),
+                   store->storage_key(v7::storage_object_name("patches", tile.name)), 1 << 20);
+    ASSERT_TRUE(in_bucket.ok()) << in_bucket.error().reason;
+    EXPECT_EQ(*in_bucket, bytes);
+  }
+  EXPECT_EQ(v7::storage_object_name("patches", "item_r0c1.png"), "patches/item_r0c1.png");
+}
+
+TEST_F(StorageModeTest, ARerunRewritesTheSameObjectsAndRegistersNothingTwice) {
+  const auto config = s3_config("run-b");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto client = client_for(sim, *store, config);
+  ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
+  ASSERT_EQ(upload(*client, "patches", tiles_of(12, "again")).uploaded, 12u);
+  const auto second = upload(*client, "patches", tiles_of(12, "again"));
+  EXPECT_EQ(second.already_existed, 12u) << reason_of(second);
+  EXPECT_EQ(second.uploaded, 0u);
+  EXPECT_FALSE(second.job_error());
+  EXPECT_EQ(sim.item_names("patches").size(), 12u);
+}
+
+TEST_F(StorageModeTest, RegistrationsCarryAtMostAHundredTilesACall) {
+  const auto config = azure_key_config("run-c");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto client = client_for(sim, *store, config);
+  ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
+  const auto report = upload(*client, "patches", tiles_of(150, "many"));
+  EXPECT_EQ(report.uploaded, 150u) << reason_of(report);
+  EXPECT_EQ(sim.count("register_existing"), 2);
+  EXPECT_EQ(sim.item_names("patches").size(), 150u);
+}
+
+TEST_F(StorageModeTest, ReadOnlyAzureStorageGetsThumbnailsAndSizes) {
+  const auto config = azure_sas_config("run-d", /*readonly=*/true);
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto client = client_for(sim, *store, config);
+  ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
+  const auto report = upload(*client, "patches", tiles_of(8, "ro", /*with_thumbnails=*/true));
+  EXPECT_EQ(report.uploaded, 8u) << reason_of(report);
+  EXPECT_EQ(sim.count("register_existing_readonly"), 1);
+  EXPECT_EQ(sim.count("register_existing"), 0);
+  EXPECT_EQ(sim.item_names("patches").size(), 8u);
+  auto thumbnail =
+      store->get(loopback_http(),
+                 store->storage_key(v7::storage_thumbnail_name("patches", "ro_r0c3.png")), 1 << 20);
+  ASSERT_TRUE(thumbnail.ok()) << thumbnail.error().reason;
+  EXPECT_EQ(thumbnail->substr(1, 3), "PNG");  // the bytes the test handed over as thumbnail
+  EXPECT_EQ(store->storage_key("x"), "tiles/run-d/x");  // Azure keys start with the container
+}
+
+TEST_F(StorageModeTest, AWrongSizeForReadOnlyStorageIsRefusedNotRegistered) {
+  const auto config = azure_sas_config("run-e", /*readonly=*/true);
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto client = client_for(sim, *store, config);
+  ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
+  auto tiles = tiles_of(2, "size", true);
+  tiles[1].width += 1;
+  const auto report = upload(*client, "patches", std::move(tiles));
+  EXPECT_EQ(report.uploaded, 1u);
+  ASSERT_EQ(report.failed, 1u);
+  EXPECT_NE(reason_of(report).find("DIMENSIONS_MISMATCH"), std::string::npos) << reason_of(report);
+}
+
+TEST_F(StorageModeTest, BadCredentialsFailTheTilePermanentlyWithAReason) {
+  auto config = s3_config("run-f");
+  config.aws_access_key_id = "NOT-A-KEY";
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(s3_config("run-f")));
+  auto client = client_for(sim, *store, config);
+  ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
+  const auto report = upload(*client, "patches", tiles_of(2, "cred"));
+  ASSERT_EQ(report.failed, 2u);
+  ASSERT_TRUE(report.job_error());
+  EXPECT_FALSE(report.job_error()->retryable());
+  EXPECT_NE(reason_of(report).find("storage"), std::string::npos) << reason_of(report);
+  EXPECT_EQ(sim.count("register_existing"), 0);  // nothing registered that is not in the bucket
+}
+
+// The worker checks its bucket before it starts: bad credentials stop it with the reason.
+TEST_F(StorageModeTest, AWorkerWithWrongStorageCredentialsRefusesToStart) {
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--processes", "1", "--allow-private-hosts", "--storage-url",
+                       std::string("s3://") + kBucket + "/w", "--storage-endpoint", s3_->endpoint(),
+                       "--storage-slug", "customer-s3"},
+                      {{"V7_API_KEY", "k"},
+                       {"AWS_ACCESS_KEY_ID", "NOT-A-KEY"},
+                       {"AWS_SECRET_ACCESS_KEY", "wrong"}});
+  ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+  EXPECT_EQ(worker.exit_code(), 2);
+  EXPECT_NE(worker.stderr_text().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << worker.stderr_text();
+  EXPECT_EQ(worker.stderr_text().find("wrong"), std::string::npos);  // the secret is not shown
+}
+
+TEST_F(StorageModeTest, AWorkerWithStorageButNoSlugRefusesToStart) {
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--storage-url", std::string("s3://") + kBucket + "/w"},
+                      {{"V7_API_KEY", "k"}});
+  ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+  EXPECT_EQ(worker.exit_code(), 2);
+  EXPECT_NE(worker.stderr_text().find("--storage-slug"), std::string::npos) << worker.stderr_text();
+}
+
+// 10 % of storage requests fail (half before reaching the server, half after it stored the
+// object), and 10 % of V7 API calls answer 5xx or reset. Each failed run is retried the way
+// the job loop retries a job: everything arrives once, and every object is registered.
+TEST_F(StorageModeTest, TenPercentFaultsLoseNothingAndDuplicateNothing) {
+  ChildProcess proxy(
+      "/usr/bin/python3",
+      {std::string(PATCHQ_SOURCE_DIR) + "/tests/support/fault_proxy.py", "--upstream",
+       s3_->endpoint(), "--p-before", "0.05", "--p-after", "0.05", "--seed", "11"});
+  ASSERT_TRUE(wait_until([&] { return proxy.stdout_text().find('}') != std::string::npos; }))
+      << proxy.stderr_text();
+  const std::string line = proxy.stdout_text();
+  const auto at = line.find("\"port\": ");
+  ASSERT_NE(at, std::string::npos) << line;
+  const std::string proxy_url = "http://127.0.0.1:" + line.substr(at + 8, line.find('}') - at - 8);
+
+  const auto config = s3_config("run-g", proxy_url);
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(s3_config("run-g")));  // the stand-in reads the bucket directly
+  sim.set_fault(R"({"endpoint": "*", "p5xx": 0.05, "preset": 0.05, "seed": 5})");
+  auto client = client_for(sim, *store, config);
+  int runs = 0;
+  v7::UploadReport report;
+  do {
+    ASSERT_LT(++runs, 20) << "still failing: " << reason_of(report);
+    if (!client->ensure_target(kTeam, "patches")) continue;
+    report = upload(*client, "patches", tiles_of(40, "chaos"));
+    if (report.job_error()) {
+      ASSERT_TRUE(report.job_error()->retryable()) << reason_of(report);
+    }
+  } while (report.job_error());
+  std::cout << "[measure] 40 tiles with 10 % faults: " << runs << " runs\n";
+  const auto names = sim.item_names("patches");
+  EXPECT_EQ(names.size(), 40u);
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 40u);
+  // Every object in the bucket under the job's prefix is registered.
+  std::set<std::string> registered(names.begin(), names.end());
+  const auto folder = s3_->data_dir() / kBucket / "run-g" / "patches";
+  int objects = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    std::string file = entry.path().filename().string();
+    const std::string suffix = "._S3rver_object";
+    if (!file.ends_with(suffix)) continue;
+    file.resize(file.size() - suffix.size());
+    ++objects;
+    EXPECT_TRUE(registered.contains(file)) << file << " is in the bucket but not registered";
+  }
+  EXPECT_EQ(objects, 40);
+  // The faults really happened: the proxy's counters, printed when it stops.
+  proxy.signal(SIGTERM);
+  ASSERT_TRUE(proxy.wait_exit(std::chrono::seconds(10)));
+  const std::string counts = proxy.stderr_text();
+  EXPECT_EQ(counts.find("\"before\": 0,"), std::string::npos) << counts;
+  EXPECT_EQ(counts.find("\"after\": 0,"), std::string::npos) << counts;
+  std::cout << "[measure] storage proxy: " << counts;
+}
+
+}  // namespace
+}  // namespace patchq::testing
