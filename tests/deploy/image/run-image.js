@@ -503,6 +503,15 @@ async function main() {
   await step("compose: one webhook through receiver, Redis, workers and the stand-in, tiles pixel for pixel", () =>
     webhookToTiles({ label: "compose", simUrl, receiverUrl: `http://127.0.0.1:${crecv.port}`,
                      token: svc.receiver.environment.PATCHQ_WEBHOOK_TOKEN, tools, toolsSpec }));
+  await step("compose: `exec receiver patchqctl stats` (the receiver's env) shows the job done, none dead", async () => {
+    let stats = {};
+    await waitUntil("the job to be done", () => {
+      const r = runIn(crecv.ctr, ["patchqctl", "stats", "--json"], crecv.spec, 20000);
+      try { stats = JSON.parse(r.stdout); } catch { stats = { error: (r.stderr || r.stdout).trim() }; }
+      return stats.done >= 1 || stats.dead >= 1 || stats.error;
+    }, 30000);
+    return stats.done >= 1 && !stats.dead ? [] : [`patchqctl stats: ${JSON.stringify(stats)}`];
+  });
   for (const c of [...cworkers, crecv]) {
     const grace = k.durationSeconds(svc[c.composeName].stop_grace_period || "10s");
     await step(`${c.label} stops on SIGTERM within stop_grace_period (${grace}s)`, () => stopWithin(c, grace));
