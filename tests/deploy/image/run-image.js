@@ -323,7 +323,7 @@ async function webhookToTiles({ label, simUrl, receiverUrl, token, tools, toolsS
   const dir = path.join(work, "tiles", label);
   fs.mkdirSync(path.join(dir, "delivered"), { recursive: true });
   fs.chmodSync(dir, 0o777);
-  const inC = `/work/${label}`;
+  const inC = `/check/${label}`;
   const src = runIn(tools, ["patchq-demo-kit", "make-image", "--out", `${inC}/source.jpg`, "--width", "1600", "--height", "1200"], toolsSpec);
   if (src.status !== 0) return [`make-image failed: ${src.stderr.trim()}`];
   const up = await httpCall("POST", `${simUrl}/_sim/datasets/image-check-source/images?name=${label}.jpg`,
@@ -389,7 +389,7 @@ async function main() {
   const tilesDir = path.join(work, "tiles");
   fs.mkdirSync(tilesDir, { recursive: true });
   fs.chmodSync(tilesDir, 0o777);
-  const toolsSpec = { mounts: [{ type: "bind", source: tilesDir, target: "/work" }] };
+  const toolsSpec = { mounts: [{ type: "bind", source: tilesDir, target: "/check" }] };
   await step(`a command from the image runs as uid/gid ${serviceUid} by default`, () => {
     const r = runIn(tools, ["sh", "-c", "echo $(id -u) $(id -g)"]);
     return r.stdout.trim() === `${serviceUid} ${serviceUid}` ? [] : [`id: ${r.stdout.trim()} ${r.stderr.trim()}`];
