@@ -53,14 +53,18 @@ def _create_container(endpoint, container):
     date = datetime.datetime.utcnow().strftime("%a, %d %b %Y %H:%M:%S GMT")
     version = "2021-08-06"
     canonical_headers = "x-ms-date:%s\nx-ms-version:%s\n" % (date, version)
-    canonical_resource = "/%s/%s\nrestype:container" % (AZURE_ACCOUNT, container)
-    to_sign = "PUT\n\n\n\n\n\n\n\n\n\n\n\n" + canonical_headers + canonical_resource
+    # Path-style endpoint (the account is in the URL path): the resource names it twice.
+    canonical_resource = "/%s/%s/%s\nrestype:container" % (AZURE_ACCOUNT, AZURE_ACCOUNT, container)
+    # VERB, then Content-Encoding, -Language, -Length, -MD5, -Type, Date, If-Modified-Since,
+    # If-Match, If-None-Match, If-Unmodified-Since, Range (urllib sends a Content-Type: sign it).
+    content_type = "application/octet-stream"
+    to_sign = "PUT\n\n\n\n\n%s\n\n\n\n\n\n\n" % content_type + canonical_headers + canonical_resource
     sig = base64.b64encode(hmac.new(base64.b64decode(AZURE_KEY), to_sign.encode(),
                                     hashlib.sha256).digest()).decode()
     req = urllib.request.Request("%s/%s?restype=container" % (endpoint, container), method="PUT",
                                  data=b"", headers={"x-ms-date": date, "x-ms-version": version,
                                                     "Authorization": "SharedKey %s:%s" % (AZURE_ACCOUNT, sig),
-                                                    "Content-Length": "0"})
+                                                    "Content-Type": content_type})
     try:
         urllib.request.urlopen(req, timeout=10)
     except urllib.error.HTTPError as e:

@@ -5,15 +5,15 @@
 
 #include <cassert>
 
-#include "common/auth/sha256.hpp"
+#include "common/codec/sha256.hpp"
 
 namespace patchq::auth {
 namespace {
 
-using Digest = Sha256Digest;
+using Digest = codec::Sha256Digest;
 
 Digest digest_of(std::string_view text) {
-  return sha256({text});
+  return codec::sha256({text});
 }
 
 std::string_view trim(std::string_view s) {

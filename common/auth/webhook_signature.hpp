@@ -16,35 +16,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "common/codec/sha256.hpp"
+#include "common/result/result.hpp"
 
 namespace patchq::auth {
 
 class WebhookSignature {
  public:
-  // `secret` is "whsec_<base64>" (or bare base64). nullopt, with the reason, when it is not
+  // `secret` is "whsec_<base64>" (or bare base64). Fails, with the reason, when it is not
   // valid base64 or decodes to nothing.
-  static std::optional<WebhookSignature> from_secret(std::string_view secret,
-                                                     std::string* error = nullptr);
+  static Result<WebhookSignature> from_secret(std::string_view secret);
 
-  // nullopt when the headers carry a valid signature of `body`; else the reason for refusing.
-  std::optional<std::string> problem(
-      std::string_view id, std::string_view timestamp, std::string_view signatures,
-      std::string_view body, std::chrono::system_clock::time_point now,
-      std::chrono::seconds tolerance = std::chrono::minutes(5)) const;
+  // ok when the headers carry a valid signature of `body`; else the reason for refusing.
+  Status verify(std::string_view id, std::string_view timestamp, std::string_view signatures,
+                std::string_view body, std::chrono::system_clock::time_point now,
+                std::chrono::seconds tolerance = std::chrono::minutes(5)) const;
 
   // The "v1,<base64>" signature a sender would send (tests, tools).
   std::string sign(std::string_view id, std::string_view timestamp, std::string_view body) const;
 
  private:
-  explicit WebhookSignature(std::vector<unsigned char> key) : key_(std::move(key)) {}
-  std::vector<unsigned char> mac(std::string_view id, std::string_view timestamp,
-                                 std::string_view body) const;
-  std::vector<unsigned char> key_;
+  explicit WebhookSignature(std::string key) : key_(std::move(key)) {}
+  codec::Sha256Digest mac(std::string_view id, std::string_view timestamp,
+                          std::string_view body) const;
+  std::string key_;
 };
-
-// RFC 4648 base64 (with padding). decode returns nullopt for malformed input.
-std::string base64_encode(const unsigned char* data, std::size_t size);
-std::optional<std::vector<unsigned char>> base64_decode(std::string_view text);
 
 }  // namespace patchq::auth

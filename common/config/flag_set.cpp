@@ -46,19 +46,13 @@ bool split_number_unit(std::string_view text, double* number, std::string_view* 
   return true;
 }
 
-bool set_error(std::string* error, std::string text) {
-  if (error) *error = std::move(text);
-  return false;
-}
-
 }  // namespace
 
-std::optional<std::uint64_t> parse_bytes(std::string_view text, std::string* error) {
+Result<std::uint64_t> parse_bytes(std::string_view text) {
   double number = 0;
   std::string_view unit;
   if (!split_number_unit(text, &number, &unit)) {
-    set_error(error, "expected a size such as 4MiB, got '" + std::string(text) + "'");
-    return std::nullopt;
+    return fail("expected a size such as 4MiB, got '" + std::string(text) + "'");
   }
   double scale = 0;
   if (unit.empty() || unit == "B") {
@@ -70,23 +64,20 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text, std::string* err
   } else if (unit == "G" || unit == "GiB" || unit == "GB") {
     scale = 1024.0 * 1024 * 1024;
   } else {
-    set_error(error, "unknown size unit '" + std::string(unit) + "' (use B, KiB, MiB or GiB)");
-    return std::nullopt;
+    return fail("unknown size unit '" + std::string(unit) + "' (use B, KiB, MiB or GiB)");
   }
   const double bytes = number * scale;
   if (bytes >= 9.0e18) {
-    set_error(error, "size too large: '" + std::string(text) + "'");
-    return std::nullopt;
+    return fail("size too large: '" + std::string(text) + "'");
   }
   return static_cast<std::uint64_t>(bytes);
 }
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, std::string* error) {
+Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   double number = 0;
   std::string_view unit;
   if (!split_number_unit(text, &number, &unit)) {
-    set_error(error, "expected a duration such as 30s or 500ms, got '" + std::string(text) + "'");
-    return std::nullopt;
+    return fail("expected a duration such as 30s or 500ms, got '" + std::string(text) + "'");
   }
   double ms_per_unit = 0;
   if (unit == "ms") {
@@ -98,13 +89,11 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
   } else if (unit == "h") {
     ms_per_unit = 3600000;
   } else {
-    set_error(error, "unknown duration unit '" + std::string(unit) + "' (use ms, s, m or h)");
-    return std::nullopt;
+    return fail("unknown duration unit '" + std::string(unit) + "' (use ms, s, m or h)");
   }
   const double ms = number * ms_per_unit;
   if (ms > 1.0e15) {
-    set_error(error, "duration too large: '" + std::string(text) + "'");
-    return std::nullopt;
+    return fail("duration too large: '" + std::string(text) + "'");
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
 }
@@ -143,9 +132,9 @@ FlagSet& FlagSet::add_string(std::string name, std::string* target, std::string 
                              std::string help, bool secret) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), secret ? "" : *target);
   f.secret = secret;
-  f.apply = [target](std::string_view v) {
+  f.apply = [target](std::string_view v) -> Status {
     *target = std::string(v);
-    return std::string();
+    return ok_status();
   };
   return *this;
 }
@@ -153,16 +142,16 @@ FlagSet& FlagSet::add_string(std::string name, std::string* target, std::string 
 FlagSet& FlagSet::add_choice(std::string name, std::string* target, std::string env,
                              std::string help, std::vector<std::string> choices) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), *target);
-  f.apply = [target, choices = std::move(choices)](std::string_view v) {
+  f.apply = [target, choices = std::move(choices)](std::string_view v) -> Status {
     for (const auto& choice : choices) {
       if (v == choice) {
         *target = choice;
-        return std::string();
+        return ok_status();
       }
     }
     std::string names;
     for (const auto& choice : choices) names += (names.empty() ? "" : ", ") + choice;
-    return "expected one of " + names + ", got '" + std::string(v) + "'";
+    return fail("expected one of " + names + ", got '" + std::string(v) + "'");
   };
   return *this;
 }
@@ -170,35 +159,18 @@ FlagSet& FlagSet::add_choice(std::string name, std::string* target, std::string 
 FlagSet& FlagSet::add_int(std::string name, std::int64_t* target, std::string env, std::string help,
                           std::int64_t min, std::int64_t max) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), std::to_string(*target));
-  f.apply = [target, min, max](std::string_view v) {
+  f.apply = [target, min, max](std::string_view v) -> Status {
     std::int64_t parsed = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
     if (ec != std::errc() || end != v.data() + v.size()) {
-      return "expected an integer, got '" + std::string(v) + "'";
+      return fail("expected an integer, got '" + std::string(v) + "'");
     }
     if (parsed < min || parsed > max) {
-      return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
-             std::string(v);
+      return fail("must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", got " + std::string(v));
     }
     *target = parsed;
-    return std::string();
-  };
-  return *this;
-}
-
-FlagSet& FlagSet::add_double(std::string name, double* target, std::string env, std::string help) {
-  std::string def = std::to_string(*target);
-  Flag& f = add(std::move(name), std::move(env), std::move(help), def);
-  f.apply = [target](std::string_view v) {
-    const std::string s(v);
-    char* end = nullptr;
-    errno = 0;
-    const double parsed = std::strtod(s.c_str(), &end);
-    if (s.empty() || errno != 0 || end != s.c_str() + s.size() || !std::isfinite(parsed)) {
-      return "expected a number, got '" + s + "'";
-    }
-    *target = parsed;
-    return std::string();
+    return ok_status();
   };
   return *this;
 }
@@ -206,15 +178,15 @@ FlagSet& FlagSet::add_double(std::string name, double* target, std::string env, 
 FlagSet& FlagSet::add_bool(std::string name, bool* target, std::string env, std::string help) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), *target ? "true" : "false");
   f.is_bool = true;
-  f.apply = [target](std::string_view v) {
+  f.apply = [target](std::string_view v) -> Status {
     if (v == "1" || v == "true" || v == "yes" || v == "on") {
       *target = true;
     } else if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) {
       *target = false;
     } else {
-      return "expected true or false, got '" + std::string(v) + "'";
+      return fail("expected true or false, got '" + std::string(v) + "'");
     }
-    return std::string();
+    return ok_status();
   };
   return *this;
 }
@@ -222,12 +194,11 @@ FlagSet& FlagSet::add_bool(std::string name, bool* target, std::string env, std:
 FlagSet& FlagSet::add_bytes(std::string name, std::uint64_t* target, std::string env,
                             std::string help) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), format_bytes(*target));
-  f.apply = [target](std::string_view v) {
-    std::string error;
-    auto parsed = parse_bytes(v, &error);
-    if (!parsed) return error;
+  f.apply = [target](std::string_view v) -> Status {
+    auto parsed = parse_bytes(v);
+    if (!parsed) return parsed.error();
     *target = *parsed;
-    return std::string();
+    return ok_status();
   };
   return *this;
 }
@@ -235,12 +206,11 @@ FlagSet& FlagSet::add_bytes(std::string name, std::uint64_t* target, std::string
 FlagSet& FlagSet::add_duration(std::string name, std::chrono::milliseconds* target, std::string env,
                                std::string help) {
   Flag& f = add(std::move(name), std::move(env), std::move(help), format_duration(*target));
-  f.apply = [target](std::string_view v) {
-    std::string error;
-    auto parsed = parse_duration(v, &error);
-    if (!parsed) return error;
+  f.apply = [target](std::string_view v) -> Status {
+    auto parsed = parse_duration(v);
+    if (!parsed) return parsed.error();
     *target = *parsed;
-    return std::string();
+    return ok_status();
   };
   return *this;
 }
@@ -271,8 +241,8 @@ ParseResult FlagSet::parse(const std::vector<std::string>& args) {
     if (f.env.empty()) continue;
     const char* value = std::getenv(f.env.c_str());
     if (value == nullptr) continue;
-    if (std::string err = f.apply(value); !err.empty()) {
-      return fail("environment variable " + f.env + ": " + err);
+    if (const Status applied = f.apply(value); !applied) {
+      return fail("environment variable " + f.env + ": " + applied.error().reason);
     }
   }
 
@@ -315,7 +285,9 @@ ParseResult FlagSet::parse(const std::vector<std::string>& args) {
         return fail("--" + name + " needs a value");
       }
     }
-    if (std::string err = flag->apply(*value); !err.empty()) return fail("--" + name + ": " + err);
+    if (const Status applied = flag->apply(*value); !applied) {
+      return fail("--" + name + ": " + applied.error().reason);
+    }
   }
   return result;
 }

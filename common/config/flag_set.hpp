@@ -11,13 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result/result.hpp"
+
 namespace patchq::config {
 
-// "4MiB", "512k", "1G", "1048576" -> bytes. Binary units (k = KiB). Error text on failure.
-std::optional<std::uint64_t> parse_bytes(std::string_view text, std::string* error = nullptr);
+// "4MiB", "512k", "1G", "1048576" -> bytes. Binary units (k = KiB). The reason on failure.
+Result<std::uint64_t> parse_bytes(std::string_view text);
 // "30s", "500ms", "10m", "2h", "1.5s" -> milliseconds. A bare number means seconds.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
-                                                        std::string* error = nullptr);
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 enum class ParseStatus { ok, help, error };
 
@@ -47,7 +48,6 @@ class FlagSet {
   // A string that must be one of `choices` (an error names them all).
   FlagSet& add_choice(std::string name, std::string* target, std::string env, std::string help,
                       std::vector<std::string> choices);
-  FlagSet& add_double(std::string name, double* target, std::string env, std::string help);
   FlagSet& add_bool(std::string name, bool* target, std::string env, std::string help);
   FlagSet& add_bytes(std::string name, std::uint64_t* target, std::string env, std::string help);
   FlagSet& add_duration(std::string name, std::chrono::milliseconds* target, std::string env,
@@ -67,8 +67,8 @@ class FlagSet {
     std::string default_text;
     bool is_bool = false;
     bool secret = false;
-    // Applies a textual value; returns an error text or empty on success.
-    std::function<std::string(std::string_view)> apply;
+    // Applies a textual value, or says why it cannot.
+    std::function<Status(std::string_view)> apply;
   };
   Flag& add(std::string name, std::string env, std::string help, std::string default_text);
   const Flag* find(std::string_view name) const;

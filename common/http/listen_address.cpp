@@ -4,11 +4,7 @@
 
 namespace patchq::http {
 
-std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string* error) {
-  const auto fail = [&](std::string why) -> std::optional<ListenAddress> {
-    if (error) *error = std::move(why);
-    return std::nullopt;
-  };
+Result<ListenAddress> parse_listen_address(std::string_view text) {
   const std::string shown(text);
   ListenAddress address;
   std::string_view port_text;

@@ -3,9 +3,10 @@
 // Port 0 means "any free port" (tests); services that cannot use it refuse it themselves.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/result/result.hpp"
 
 namespace patchq::http {
 
@@ -14,8 +15,7 @@ struct ListenAddress {
   unsigned short port = 0;
 };
 
-// nullopt with `error` set (one line naming the problem) when the text is malformed.
-std::optional<ListenAddress> parse_listen_address(std::string_view text,
-                                                  std::string* error = nullptr);
+// The address, or one line naming the problem when the text is malformed.
+Result<ListenAddress> parse_listen_address(std::string_view text);
 
 }  // namespace patchq::http

@@ -157,9 +157,8 @@ HttpClient::~HttpClient() {
 HttpResult HttpClient::send(const HttpRequest& request) {
   const auto deadline =
       std::chrono::steady_clock::now() + request.timeout.value_or(options_.transfer_timeout);
-  std::string error;
-  auto url = Url::parse(request.url, &error);
-  if (!url) return TransportError{TransportError::Kind::bad_url, error};
+  auto url = Url::parse(request.url);
+  if (!url) return TransportError{TransportError::Kind::bad_url, url.error().reason};
 
   std::string method = request.method;
   std::string_view body = request.body;
@@ -205,7 +204,7 @@ HttpResult HttpClient::send(const HttpRequest& request) {
                                 " redirects, last at " + url->redacted()};
     }
     const auto location = response.header("location");
-    auto next = location ? url->resolve(*location, &error) : std::nullopt;
+    auto next = location ? url->resolve(*location) : Result<Url>(fail("no Location"));
     if (!next) {
       return TransportError{TransportError::Kind::bad_redirect,
                             "redirect " + std::to_string(response.status) + " from " +

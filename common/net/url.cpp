@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 
 namespace patchq::net {
 namespace {
@@ -22,11 +23,7 @@ std::optional<std::string> get_part(CURLU* h, CURLUPart part, unsigned flags = 0
   return out;
 }
 
-std::optional<Url> from_handle(CURLU* h, std::string* error, auto make) {
-  auto fail = [&](const char* why) -> std::optional<Url> {
-    if (error) *error = why;
-    return std::nullopt;
-  };
+Result<Url> from_handle(CURLU* h, auto make) {
   auto scheme = get_part(h, CURLUPART_SCHEME);
   if (!scheme || (*scheme != "http" && *scheme != "https"))
     return fail("URL scheme is not http(s)");
@@ -51,49 +48,39 @@ std::optional<Url> from_handle(CURLU* h, std::string* error, auto make) {
 
 }  // namespace
 
-std::optional<Url> Url::parse(std::string_view text, std::string* error) {
+Result<Url> Url::parse(std::string_view text) {
   UrlHandle h(curl_url());
-  if (!h) {
-    if (error) *error = "out of memory";
-    return std::nullopt;
-  }
+  if (!h) return fail("out of memory");
   const std::string copy(text);
   if (copy.find_first_of("\r\n\t ") != std::string::npos ||
       curl_url_set(h.get(), CURLUPART_URL, copy.c_str(), 0) != CURLUE_OK) {
-    if (error) *error = "malformed URL";
-    return std::nullopt;
+    return fail("malformed URL");
   }
-  return from_handle(
-      h.get(), error,
-      [](std::string full, std::string scheme, std::string host, std::string path, int port) {
-        Url u;
-        u.text_ = std::move(full);
-        u.scheme_ = std::move(scheme);
-        u.host_ = std::move(host);
-        u.path_ = std::move(path);
-        u.port_ = port;
-        return u;
-      });
+  return from_handle(h.get(), [](std::string full, std::string scheme, std::string host,
+                                 std::string path, int port) {
+    Url u;
+    u.text_ = std::move(full);
+    u.scheme_ = std::move(scheme);
+    u.host_ = std::move(host);
+    u.path_ = std::move(path);
+    u.port_ = port;
+    return u;
+  });
 }
 
-std::optional<Url> Url::resolve(std::string_view location, std::string* error) const {
+Result<Url> Url::resolve(std::string_view location) const {
   UrlHandle h(curl_url());
   if (!h || curl_url_set(h.get(), CURLUPART_URL, text_.c_str(), 0) != CURLUE_OK) {
-    if (error) *error = "malformed base URL";
-    return std::nullopt;
+    return fail("malformed base URL");
   }
   const std::string copy(location);
   if (copy.empty() || copy.find_first_of("\r\n\t ") != std::string::npos ||
       curl_url_set(h.get(), CURLUPART_URL, copy.c_str(), 0) != CURLUE_OK) {
-    if (error) *error = "malformed redirect location";
-    return std::nullopt;
+    return fail("malformed redirect location");
   }
   auto full = get_part(h.get(), CURLUPART_URL);
-  if (!full) {
-    if (error) *error = "malformed redirect location";
-    return std::nullopt;
-  }
-  return parse(*full, error);
+  if (!full) return fail("malformed redirect location");
+  return parse(*full);
 }
 
 std::string Url::origin() const {

@@ -4,19 +4,20 @@
 // explicit port (the scheme's default when the text had none); hosts are lower-case.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/result/result.hpp"
 
 namespace patchq::net {
 
 class Url {
  public:
-  // Parses an absolute http(s) URL; nullopt (with `error` set) for anything else.
-  static std::optional<Url> parse(std::string_view text, std::string* error = nullptr);
+  // Parses an absolute http(s) URL; anything else fails with the reason.
+  static Result<Url> parse(std::string_view text);
   // Resolves `location` (a redirect's Location: absolute, scheme-relative or relative) against
   // this URL, as a browser would.
-  std::optional<Url> resolve(std::string_view location, std::string* error = nullptr) const;
+  Result<Url> resolve(std::string_view location) const;
 
   const std::string& text() const { return text_; }  // normalised full URL, what is requested
   const std::string& scheme() const { return scheme_; }

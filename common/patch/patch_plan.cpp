@@ -33,8 +33,8 @@ PatchPlan plan_patches(const webhook::Item& item, ImageSize image, const PatchRu
       skip(placed.reason);
       continue;
     }
-    if (auto problem = grid_problem(*placed.box, name.grid)) {
-      skip(*problem);
+    if (auto checked = check_grid(*placed.box, name.grid); !checked) {
+      skip(checked.error().reason);
       continue;
     }
     const std::int64_t tiles = std::int64_t{name.grid.rows} * name.grid.cols;

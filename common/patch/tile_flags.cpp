@@ -39,18 +39,12 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
                 "undo EXIF orientation (JPEG/TIFF) before tiling");
 }
 
-std::optional<TileOptions> to_tile_options(const TileFlags& v, std::string* error) {
+Result<TileOptions> to_tile_options(const TileFlags& v) {
   const auto format = parse_tile_format(v.format);
-  if (!format) {
-    if (error) *error = "--format must be png, jpeg or webp, got '" + v.format + "'";
-    return std::nullopt;
-  }
+  if (!format) return fail("--format must be png, jpeg or webp, got '" + v.format + "'");
   TileOptions options;
   options.patches.names.keywords = split_keywords(v.keywords);
-  if (options.patches.names.keywords.empty()) {
-    if (error) *error = "--keywords needs at least one word";
-    return std::nullopt;
-  }
+  if (options.patches.names.keywords.empty()) return fail("--keywords needs at least one word");
   options.patches.names.max_grid = static_cast<int>(v.max_grid);
   options.patches.boxes.keypoint_size = v.keypoint_size;
   options.patches.max_tiles = v.max_tiles;

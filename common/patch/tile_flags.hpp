@@ -8,6 +8,7 @@
 
 #include "common/config/flag_set.hpp"
 #include "common/patch/tiler.hpp"
+#include "common/result/result.hpp"
 
 namespace patchq::patch {
 
@@ -27,7 +28,7 @@ struct TileFlags {
 // --max-tiles, --exif-orientation, each with a PATCHQ_* environment fallback.
 void add_tile_flags(config::FlagSet& flags, TileFlags& values);
 
-// The engine options the flags describe; nullopt with `error` set when a value is invalid.
-std::optional<TileOptions> to_tile_options(const TileFlags& values, std::string* error);
+// The engine options the flags describe, or the reason a value is invalid.
+Result<TileOptions> to_tile_options(const TileFlags& values);
 
 }  // namespace patchq::patch

@@ -1,7 +1,7 @@
 // TileGrid: a patch box split into rows x cols tiles with boundaries
 //   x_i = x + floor(i * W / M),  y_j = y + floor(j * H / N)
 // so tiles cover every pixel of the box exactly once, never overlap, and differ in size by at
-// most 1 px. Invariant (checked by grid_problem before building one): rows <= H and cols <= W,
+// most 1 px. Invariant (checked by check_grid before building one): rows <= H and cols <= W,
 // so no tile is empty.
 #pragma once
 
@@ -11,15 +11,16 @@
 
 #include "common/patch/patch_name.hpp"
 #include "common/patch/pixel_rect.hpp"
+#include "common/result/result.hpp"
 
 namespace patchq::patch {
 
-// Why `grid` cannot split `box` (a grid finer than the box in pixels), or nullopt when it can.
-std::optional<std::string> grid_problem(const PixelRect& box, GridSize grid);
+// ok when `grid` can split `box`; else why not (a grid finer than the box in pixels).
+Status check_grid(const PixelRect& box, GridSize grid);
 
 class TileGrid {
  public:
-  // Precondition: !grid_problem(box, grid).
+  // Precondition: check_grid(box, grid) is ok.
   TileGrid(PixelRect box, GridSize grid) : box_(box), grid_(grid) {}
 
   int rows() const { return grid_.rows; }

@@ -8,17 +8,11 @@ void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values) {
   storage::add_storage_flags(flags, values.storage);
 }
 
-std::optional<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values, std::string* error) {
-  if (auto why = v7::validate(values.v7)) {
-    if (error) *error = *why;
-    return std::nullopt;
-  }
-  if (auto storage_ok = storage::validate(values.storage); !storage_ok) {
-    if (error) *error = storage_ok.error().reason;
-    return std::nullopt;
-  }
-  auto tiles = patch::to_tile_options(values.tiles, error);
-  if (!tiles) return std::nullopt;
+Result<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values) {
+  if (auto valid = v7::validate(values.v7); !valid) return valid.error();
+  if (auto valid = storage::validate(values.storage); !valid) return valid.error();
+  auto tiles = patch::to_tile_options(values.tiles);
+  if (!tiles) return tiles.error();
   tiles->log_skips = true;
   return PatchJobConfig{values.v7, std::move(*tiles), values.storage};
 }

@@ -2,12 +2,10 @@
 // patch engine's (common/patch) — turned into a validated PatchJobConfig.
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include "common/config/flag_set.hpp"
 #include "common/patch/tile_flags.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
+#include "common/result/result.hpp"
 
 namespace patchq::patchjob {
 
@@ -18,6 +16,7 @@ struct PatchJobFlags {
 };
 
 void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);
-std::optional<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values, std::string* error);
+// The validated config, or the reason a flag is unusable.
+Result<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values);
 
 }  // namespace patchq::patchjob

@@ -56,8 +56,8 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
   if (!job.payload_error.empty()) return JobOutcome::dead("payload refused: " + job.payload_error);
   auto parsed = webhook::parse_payload(job.payload);
-  if (!parsed) return JobOutcome::dead("payload refused: " + parsed.error());
-  const webhook::Item item = std::move(parsed).item();
+  if (!parsed) return JobOutcome::dead("payload refused: " + parsed.error().reason);
+  const webhook::Item item = std::move(parsed).value();
 
   auto team = client_.team_slug(item.team_slug);
   if (!team) return from_v7_error("team", team.error());

@@ -6,7 +6,8 @@
 //     (401/403/404/422, unknown target, blocked uploads other than ALREADY_EXISTS) -> dead
 //   - network errors, 408/425/429/5xx from V7 -> retry, with V7's Retry-After when it sent one
 //   - stop requested (shutdown or lost lease) -> retry "stopped", nothing acknowledged
-//   - no patch annotations -> done with 0 tiles (logged), as DESIGN.md says
+//   - no patch annotations -> done with 0 tiles (logged): an item without patches is valid
+//     input (docs/ENGINE.md), not a failure
 // Idempotency: tile names are deterministic and V7 answers ALREADY_EXISTS for a name it has,
 // which the uploader counts as uploaded; a re-run after a crash uploads only what is missing.
 #pragma once

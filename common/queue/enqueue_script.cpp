@@ -48,12 +48,13 @@ std::vector<EnqueueOutcome> all(std::size_t n, EnqueueStatus status, const std::
   return out;
 }
 
-}  // namespace
-
+// The batch decision script (EVAL'd inside the transaction).
 const redis::LuaScript& enqueue_script() {
   static const redis::LuaScript script(kEnqueueLua);
   return script;
 }
+
+}  // namespace
 
 std::vector<std::vector<std::string>> build_enqueue_transaction(
     const KeySchema& keys, std::vector<EnqueueRequest>& requests, const EnqueuePolicy& policy) {

@@ -8,8 +8,9 @@
 // The script then decides each job in order: a delivery seen within the dedup window answers
 // with its original job id; a queue at its length limit answers "full"; in both cases the
 // record written just before is deleted again. Otherwise it adds the stream entry and
-// remembers the delivery for 24 h. Record fields and keys: key_schema.hpp (the same fields
-// JobQueue::enqueue writes for patchqctl; updated_at is the receiver's received_at here).
+// remembers the delivery for 24 h. This is the one place a job record is
+// written; JobQueue::enqueue (patchqctl, tests) runs it too. Record fields and keys:
+// key_schema.hpp.
 //
 // Why the HSETs sit outside the script: the payload (~2 KiB and up) then never passes through
 // Lua, and one script call serves a whole batch. Measured with callgrind on redis-server 7.0
@@ -39,9 +40,6 @@ class SyncClient;
 }  // namespace patchq::redis
 
 namespace patchq::queue {
-
-// The batch decision script (EVAL'd inside the transaction).
-const redis::LuaScript& enqueue_script();
 
 struct EnqueueRequest {
   std::string job_id;       // fresh, unique across receivers (a UUIDv7)

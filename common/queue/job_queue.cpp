@@ -5,7 +5,9 @@
 
 #include <chrono>
 
+#include "common/clock/unix_ms.hpp"
 #include "common/obs/log.hpp"
+#include "common/queue/enqueue_script.hpp"
 #include "common/queue/job_id.hpp"
 #include "common/queue/lua_prelude.hpp"
 #include "common/queue/payload_codec.hpp"
@@ -23,12 +25,6 @@ redis::LuaScript script(const char* body) {
 
 std::string ms_text(std::chrono::milliseconds d) {
   return std::to_string(d.count());
-}
-
-std::int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A stream entry's [id, [field, value, ...]] as a Delivery.
@@ -72,26 +68,20 @@ void JobQueue::ensure_group() {
   }
 }
 
-// KEYS[1] job record, KEYS[2] jobs stream
-// ARGV[1] job id, [2] payload, [3] target, [4] item id, [5] delivery id, [6] received_at (ms)
-// Returns the stream entry id; an error when the record exists already.
-const LuaScript kEnqueueScript = script(R"lua(
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.error_reply('EXISTS job ' .. ARGV[1] .. ' already exists')
-end
-redis.call('HSET', KEYS[1], 'payload', ARGV[2], 'target', ARGV[3], 'item_id', ARGV[4],
-           'delivery_id', ARGV[5], 'received_at', ARGV[6], 'status', 'queued',
-           'attempts', '0', 'updated_at', ms(now_ms()))
-return redis.call('XADD', KEYS[2], '*', 'job_id', ARGV[1], 'attempt', '0')
-)lua");
-
 std::string JobQueue::enqueue(const JobSpec& spec) {
-  const std::string id = spec.id.empty() ? new_job_id() : spec.id;
-  const std::int64_t received = spec.received_at_ms != 0 ? spec.received_at_ms : system_now_ms();
-  run(kEnqueueScript, {keys_.job_record(id), keys_.jobs_stream()},
-      {id, encode_payload(spec.payload), spec.target, spec.item_id, spec.delivery_id,
-       std::to_string(received)});
-  return id;
+  EnqueueRequest request;
+  request.job_id = new_job_id();
+  request.payload = spec.payload;
+  request.target = spec.target;
+  request.item_id = spec.item_id;
+  request.delivery_id = spec.delivery_id.empty() ? "manual-" + request.job_id : spec.delivery_id;
+  request.dedup_hash = request.job_id;
+  request.received_at_ms = spec.received_at_ms != 0 ? spec.received_at_ms : clock::unix_ms();
+  const EnqueueOutcome outcome = enqueue_sync(client_, keys_, std::move(request));
+  if (outcome.status != EnqueueStatus::queued) {
+    throw QueueError("enqueue refused: " + outcome.reason);
+  }
+  return outcome.job_id;
 }
 
 std::optional<Delivery> JobQueue::read(const std::string& consumer,
@@ -185,8 +175,11 @@ std::optional<Job> JobQueue::start(const Delivery& delivery, const std::string& 
   Job job = job_of(delivery);
   job.deliveries = static_cast<int>(reply_int(reply.elements[1]));
   auto decoded = decode_payload(reply.elements[2].str, kMaxDecodedPayloadBytes);
-  job.payload = std::move(decoded.json);
-  job.payload_error = std::move(decoded.error);
+  if (decoded) {
+    job.payload = std::move(decoded).value();
+  } else {
+    job.payload_error = decoded.error().reason;
+  }
   job.target = reply.elements[3].str;
   job.item_id = reply.elements[4].str;
   job.delivery_id = reply.elements[5].str;

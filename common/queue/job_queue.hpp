@@ -35,13 +35,13 @@ class QueueError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// What a caller enqueues; the record fields are documented in key_schema.hpp.
+// What a caller enqueues by hand (patchqctl, tests); the record fields are documented in
+// key_schema.hpp. The job gets a fresh id.
 struct JobSpec {
   std::string payload;
   std::string target;
   std::string item_id;
-  std::string delivery_id;
-  std::string id;                   // empty: a fresh random id
+  std::string delivery_id;          // empty: "manual-<job id>"
   std::int64_t received_at_ms = 0;  // 0: now (this host's clock)
 };
 
@@ -64,8 +64,9 @@ class JobQueue {
   // Creates the consumer group (at id 0, creating the stream) when missing. Idempotent.
   void ensure_group();
 
-  // Writes the job record and its stream entry in one script. Returns the job id; throws
-  // QueueError when a record with that id already exists.
+  // Writes the job record and its stream entry through the receiver's enqueue transaction
+  // (enqueue_script.hpp), under a fresh job id that also names its dedup key, so it is never
+  // a duplicate. Returns the job id; throws QueueError when Redis refuses the job.
   std::string enqueue(const JobSpec& spec);
 
   // Waits up to `block` for an entry no consumer has seen and hands it to `consumer`.

@@ -10,12 +10,12 @@
 //                      status (queued|running|retrying|done|dead), attempts, tiles, error,
 //                      worker, updated_at (ms). No TTL while the job can still run; set to
 //                      the done-TTL on done; dead records stay until `patchqctl dead purge`.
-//                      Written by the worker as the job moves (amendment, see below):
+//                      Written by the worker as the job moves:
 //                      started_at, finished_at (ms), next_attempt_at (ms, while retrying),
 //                      dead_id (its entry in <p>dead, while dead).
 //                      Enqueue writes exactly: payload, target, item_id, delivery_id,
-//                      received_at, status=queued, attempts=0, updated_at; the receiver's
-//                      async script and JobQueue::enqueue (sync, patchqctl) write the same.
+//                      received_at, status=queued, attempts=0, updated_at, all in
+//                      build_enqueue_transaction (enqueue_script.hpp), the one writer.
 //                      "attempts" counts attempts started: a run of stream attempt a sets it
 //                      to a+1; the retry forwarder re-adds the job with attempt = attempts.
 //   <p>retry           sorted set: member job_id, score = due time (ms since epoch, Redis clock)
@@ -24,10 +24,9 @@
 //   <p>dedup:<hash>    string job_id, EX 24 h: a delivery seen again answers with its job
 //   <p>stats:done      integer, jobs completed since the queue was created (INCR on done)
 //
-// Amendment (queue engineer): the fields and the counter above marked as written by the worker
-// were added because (1) `patchqctl dead retry <id>` must find a job's dead letter without
-// scanning the dead stream inside a Lua script (dead_id), (2) `patchqctl stats` reports done
-// jobs although done records expire (stats:done), and (3) the job record is the per-job
+// Why the worker-written fields exist: `patchqctl dead retry <id>` finds a job's dead letter
+// without scanning the dead stream inside a Lua script (dead_id); `patchqctl stats` reports
+// done jobs although done records expire (stats:done); and the record is the per-job
 // timeline an operator reads (started_at, finished_at, next_attempt_at).
 //
 // The consumer group is created at id 0 (not $), so entries added before the first worker
@@ -71,7 +70,6 @@ class KeySchema {
   std::string dedup(std::string_view delivery_hash) const {
     return prefix_ + "dedup:" + std::string(delivery_hash);
   }
-  std::string dedup_prefix() const { return prefix_ + "dedup:"; }
   std::string done_counter() const { return prefix_ + "stats:done"; }
 
  private:

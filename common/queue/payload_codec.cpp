@@ -52,38 +52,24 @@ std::string encode_payload(std::string_view json) {
   return out;
 }
 
-DecodedPayload decode_payload(std::string_view stored, std::size_t max_bytes) {
-  DecodedPayload result;
-  if (!is_encoded_payload(stored)) {
-    result.ok = true;
-    result.json.assign(stored);
-    return result;
-  }
+Result<std::string> decode_payload(std::string_view stored, std::size_t max_bytes) {
+  if (!is_encoded_payload(stored)) return std::string(stored);
   const unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR) {
-    result.error = "stored payload is not a valid zstd frame";
-    return result;
-  }
+  if (size == ZSTD_CONTENTSIZE_ERROR) return fail("stored payload is not a valid zstd frame");
   if (size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_bytes) {
-    result.error =
-        "stored payload would decompress to more than " + std::to_string(max_bytes) + " bytes";
-    return result;
+    return fail("stored payload would decompress to more than " + std::to_string(max_bytes) +
+                " bytes");
   }
-  result.json.resize(static_cast<std::size_t>(size));
+  std::string json(static_cast<std::size_t>(size), '\0');
   ZSTD_DCtx* context = thread_decompress_context();
   const std::size_t n =
-      context
-          ? ZSTD_decompressDCtx(context, result.json.data(), result.json.size(), stored.data(),
-                                stored.size())
-          : ZSTD_decompress(result.json.data(), result.json.size(), stored.data(), stored.size());
+      context ? ZSTD_decompressDCtx(context, json.data(), json.size(), stored.data(), stored.size())
+              : ZSTD_decompress(json.data(), json.size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != size) {
-    result.json.clear();
-    result.error = std::string("stored payload is corrupt: ") +
-                   (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch");
-    return result;
+    return fail(std::string("stored payload is corrupt: ") +
+                (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
   }
-  result.ok = true;
-  return result;
+  return json;
 }
 
 }  // namespace patchq::queue

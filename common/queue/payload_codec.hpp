@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result/result.hpp"
+
 namespace patchq::queue {
 
 // Largest JSON a stored payload may decode to: far above any receiver's --max-body.
@@ -23,14 +25,9 @@ std::string encode_payload(std::string_view json);
 // True when `stored` is a zstd frame (by its magic number).
 bool is_encoded_payload(std::string_view stored);
 
-struct DecodedPayload {
-  bool ok = false;
-  std::string json;   // when ok
-  std::string error;  // when not: why, for the job's dead letter
-};
-
 // The JSON of a stored payload. A frame that is corrupt, or that would decompress to more
-// than `max_bytes` (a bound against a hostile frame in Redis), is an error.
-DecodedPayload decode_payload(std::string_view stored, std::size_t max_bytes);
+// than `max_bytes` (a bound against a hostile frame in Redis), fails with the reason (for the
+// job's dead letter).
+Result<std::string> decode_payload(std::string_view stored, std::size_t max_bytes);
 
 }  // namespace patchq::queue

@@ -14,7 +14,6 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
-#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -45,9 +44,6 @@ struct AsyncClient::Impl {
   struct Pending {
     ReplyHandler handler;
     std::uint64_t generation = 0;
-    const LuaScript* script = nullptr;  // eval: kept for the NOSCRIPT -> EVAL fallback
-    std::size_t key_count = 0;
-    std::vector<std::string> args;  // eval only: keys and arguments
   };
 
   Impl(AsyncClient& owner, asio::any_io_executor executor, Options options)
@@ -231,9 +227,6 @@ class AsyncClientSteps {
     const auto& ep = s.options.endpoint;
     std::vector<std::vector<std::string>> setup = connection_setup_commands(ep);
     if (!s.options.name.empty()) setup.push_back({"CLIENT", "SETNAME", s.options.name});
-    for (const LuaScript* script : s.options.preload) {
-      setup.push_back({"SCRIPT", "LOAD", script->text()});
-    }
     if (setup.empty()) setup.push_back({"PING"});
     s.setup_remaining = setup.size();
     const std::uint64_t generation = s.generation;
@@ -253,7 +246,7 @@ class AsyncClientSteps {
         }
         if (--s.setup_remaining == 0) become_ready(self);
       };
-      write(self, p, cmd, 0, nullptr);
+      write(self, p, cmd);
     }
   }
 
@@ -273,25 +266,20 @@ class AsyncClientSteps {
         .field("client", s.options.name);
   }
 
-  // Appends one command to the output buffer. `head` (if not null) holds the command words
-  // sent before `args` (EVALSHA sha numkeys); otherwise `args` is the whole command.
-  // Takes ownership of `p`; with `p` null the reply is read and dropped (the queued
-  // acknowledgements inside MULTI/EXEC). The command is encoded here (one allocation, sized up
-  // front) rather than by hiredis' printf-style formatter, which costs more than the rest of a
-  // request's Redis work on the receiver side. Returns false (after failing `p`) when the
-  // connection is gone.
+  // Appends one command (`args`) to the output buffer. Takes ownership of `p`; with `p` null the
+  // reply is read and dropped (the queued acknowledgements inside MULTI/EXEC). The command is
+  // encoded here (one allocation, sized up front) rather than by hiredis' printf-style formatter,
+  // which costs more than the rest of a request's Redis work on the receiver side. Returns false
+  // (after failing `p`) when the connection is gone.
   static bool write(const std::shared_ptr<AsyncClient>& self, Pending* p,
-                    const std::vector<std::string>& args, std::size_t head_count = 0,
-                    const std::string* head = nullptr) {
+                    const std::vector<std::string>& args) {
     Impl& s = *self->impl_;
     std::string& resp = s.encode_buffer;
     resp.clear();
     std::size_t size = 16;
-    for (std::size_t i = 0; i < head_count; ++i) size += head[i].size() + 16;
     for (const auto& a : args) size += a.size() + 16;
     resp.reserve(size);
-    append_count(resp, '*', head_count + args.size());
-    for (std::size_t i = 0; i < head_count; ++i) append_bulk(resp, head[i]);
+    append_count(resp, '*', args.size());
     for (const auto& a : args) append_bulk(resp, a);
     const bool sent =
         s.context != nullptr && redisAsyncFormattedCommand(s.context, p ? on_reply : nullptr, p,
@@ -339,15 +327,6 @@ class AsyncClientSteps {
     if (reply == nullptr) {
       out.failure = "connection to redis lost before the reply";
       if (ac->errstr[0] != '\0') out.failure += std::string(": ") + ac->errstr;
-    } else if (p->script != nullptr && reply->type == REDIS_REPLY_ERROR &&
-               std::string_view(reply->str, reply->len).starts_with("NOSCRIPT")) {
-      // The script cache was flushed since we connected: send the text this once.
-      const std::array<std::string, 3> head = {"EVAL", p->script->text(),
-                                               std::to_string(p->key_count)};
-      p->script = nullptr;
-      auto args = std::move(p->args);
-      write(self, p.release(), args, head.size(), head.data());
-      return;
     } else {
       out.value = RedisValue::from_reply(reply);
     }
@@ -382,7 +361,7 @@ class AsyncClientSteps {
       auto* p = new Pending;
       p->generation = s.generation;
       p->handler = [](AsyncReply) {};  // progress is what counts, not the reply
-      write(self, p, {"PING"}, 0, nullptr);
+      write(self, p, {"PING"});
     }
     schedule_tick(self);
   }
@@ -403,14 +382,7 @@ class AsyncClientSteps {
       return;
     }
     p->generation = s.generation;
-    if (p->script == nullptr) {
-      write(self, p.release(), command, 0, nullptr);
-    } else {
-      const std::array<std::string, 3> head = {"EVALSHA", p->script->sha1(),
-                                               std::to_string(p->key_count)};
-      Pending* raw = p.release();
-      write(self, raw, raw->args, head.size(), head.data());
-    }
+    write(self, p.release(), command);
   }
 
   static void send_transaction(const std::shared_ptr<AsyncClient>& self, std::unique_ptr<Pending> p,
@@ -476,18 +448,6 @@ void AsyncClient::transaction(std::vector<std::vector<std::string>> commands,
   asio::dispatch(executor_, [self = shared_from_this(), p = std::move(p),
                              commands = std::move(commands)]() mutable {
     AsyncClientSteps::send_transaction(self, std::move(p), std::move(commands));
-  });
-}
-
-void AsyncClient::eval(const LuaScript& script, std::size_t key_count,
-                       std::vector<std::string> keys_and_args, ReplyHandler handler) {
-  auto p = std::make_unique<Impl::Pending>();
-  p->handler = std::move(handler);
-  p->script = &script;
-  p->key_count = key_count;
-  p->args = std::move(keys_and_args);
-  asio::dispatch(executor_, [self = shared_from_this(), p = std::move(p)]() mutable {
-    AsyncClientSteps::send_user(self, std::move(p), {});
   });
 }
 

@@ -4,14 +4,15 @@
 // commit), and Redis answers them in order, so throughput comes from batching.
 //
 // Invariants:
-//   - Every handler passed to command()/eval() is called exactly once, on the client's strand:
+//   - Every handler passed to command()/transaction() is called exactly once, on the client's
+//   strand:
 //     with the reply when it arrived, otherwise with a failure reason. A lost connection fails
 //     exactly the commands whose replies had not arrived; replies that arrived are never
 //     withheld or re-sent.
 //   - Nothing is queued while Redis is unreachable: commands then fail at once (callers answer
 //     503), so memory stays bounded during an outage.
 //   - The client reconnects by itself with full-jitter backoff (common/retry) and is ready()
-//     only after the connection's setup (AUTH, SELECT, SCRIPT LOAD of the preloaded scripts)
+//     only after the connection's setup (AUTH, SELECT, CLIENT SETNAME)
 //     succeeded. A connection with commands outstanding and no reply for reply_timeout, or a
 //     connect that takes longer than connect_timeout, is dropped and re-dialled. Idle
 //     connections are PINGed so ready() reflects a Redis that went away silently.
@@ -56,9 +57,6 @@ class AsyncClient : public std::enable_shared_from_this<AsyncClient> {
     std::chrono::milliseconds ping_interval{1000};
     retry::BackoffPolicy reconnect_backoff{std::chrono::milliseconds(50),
                                            std::chrono::milliseconds(2000)};
-    // Scripts loaded on every (re)connect before the client reports ready; each must outlive
-    // the client (they are named constants in practice).
-    std::vector<const LuaScript*> preload;
     std::string name;                    // for logs and CLIENT SETNAME; optional
     obs::Counter* reconnects = nullptr;  // counts connections re-established after a loss
   };
@@ -79,11 +77,6 @@ class AsyncClient : public std::enable_shared_from_this<AsyncClient> {
 
   // Thread-safe. `args` is moved onto the strand; hiredis copies it into its output buffer.
   void command(std::vector<std::string> args, ReplyHandler handler);
-  // EVALSHA with `keys_and_args` = the keys followed by the arguments; on NOSCRIPT the script
-  // is sent once more as EVAL. `script` must outlive the call.
-  void eval(const LuaScript& script, std::size_t key_count, std::vector<std::string> keys_and_args,
-            ReplyHandler handler);
-
   // MULTI, `commands`, EXEC, back to back on the connection (nothing else in between).
   // `handler` gets EXEC's reply: an array with one reply per command, or an error reply
   // (EXECABORT when a command was refused while queueing); or the failure. Only EXEC's reply

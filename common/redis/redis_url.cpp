@@ -13,11 +13,6 @@ bool parse_int(std::string_view text, int min, int max, int* out) {
   return true;
 }
 
-std::optional<RedisEndpoint> fail(std::string* error, std::string text) {
-  if (error) *error = std::move(text);
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string RedisEndpoint::describe() const {
@@ -38,10 +33,10 @@ std::vector<std::vector<std::string>> connection_setup_commands(const RedisEndpo
   return setup;
 }
 
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error) {
+Result<RedisEndpoint> parse_redis_url(std::string_view url) {
   constexpr std::string_view scheme = "redis://";
   if (url.substr(0, scheme.size()) != scheme) {
-    return fail(error, "redis URL must start with redis:// (rediss:// is not supported)");
+    return fail("redis URL must start with redis:// (rediss:// is not supported)");
   }
   std::string_view rest = url.substr(scheme.size());
   RedisEndpoint ep;
@@ -60,17 +55,17 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
     hostport = rest.substr(0, slash);
     std::string_view db = rest.substr(slash + 1);
     if (!db.empty() && !parse_int(db, 0, 65535, &ep.db)) {
-      return fail(error, "redis URL database must be a number, got '" + std::string(db) + "'");
+      return fail("redis URL database must be a number, got '" + std::string(db) + "'");
     }
   }
   if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
     if (!parse_int(hostport.substr(colon + 1), 1, 65535, &ep.port)) {
-      return fail(error, "redis URL port must be 1..65535, got '" +
-                             std::string(hostport.substr(colon + 1)) + "'");
+      return fail("redis URL port must be 1..65535, got '" +
+                  std::string(hostport.substr(colon + 1)) + "'");
     }
     hostport = hostport.substr(0, colon);
   }
-  if (hostport.empty()) return fail(error, "redis URL has no host");
+  if (hostport.empty()) return fail("redis URL has no host");
   ep.host = std::string(hostport);
   return ep;
 }

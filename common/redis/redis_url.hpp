@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result/result.hpp"
+
 namespace patchq::redis {
 
 struct RedisEndpoint {
@@ -22,6 +24,7 @@ struct RedisEndpoint {
 // SELECT when the database is not 0. Shared by the sync and the async client.
 std::vector<std::vector<std::string>> connection_setup_commands(const RedisEndpoint& endpoint);
 
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
+// The endpoint, or the reason the URL is unusable (the reason never holds the password).
+Result<RedisEndpoint> parse_redis_url(std::string_view url);
 
 }  // namespace patchq::redis

@@ -11,6 +11,7 @@
 
 #include "common/redis/redis_url.hpp"
 #include "common/redis/redis_value.hpp"
+#include "common/retry/backoff.hpp"
 
 struct redisContext;
 
@@ -20,6 +21,11 @@ class ConnectionError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// How callers of a SyncClient space their retries while Redis is unreachable (ConnectionError):
+// quick first retries, then at most every 10 s.
+inline constexpr retry::BackoffPolicy kUnreachableBackoff{std::chrono::milliseconds(200),
+                                                          std::chrono::milliseconds(10000)};
 
 class SyncClient {
  public:

@@ -1,13 +1,13 @@
 #include "common/storage/azure_shared_key.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
-#include "common/auth/webhook_signature.hpp"
+#include "common/codec/base64.hpp"
+#include "common/codec/hmac.hpp"
 
 namespace patchq::storage {
 namespace {
@@ -62,14 +62,10 @@ std::string shared_key_string_to_sign(std::string_view account, const SharedKeyR
 }
 
 std::string hmac_sha256_base64(const std::vector<unsigned char>& key, std::string_view message) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac,
-           &size) == nullptr) {
-    throw std::runtime_error("HMAC-SHA256 failed inside OpenSSL");
-  }
-  return auth::base64_encode(mac, size);
+  const auto mac = codec::hmac_sha256(
+      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), {message});
+  return codec::base64_encode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 std::string shared_key_authorization(std::string_view account,

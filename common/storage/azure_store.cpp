@@ -3,7 +3,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "common/auth/webhook_signature.hpp"
+#include "common/codec/base64.hpp"
 #include "common/net/url.hpp"
 #include "common/storage/azure_shared_key.hpp"
 #include "common/storage/object_key.hpp"
@@ -68,8 +68,8 @@ AzureStore::AzureStore(Options options) : options_(std::move(options)) {
   endpoint_path_ = url.path();
   while (!endpoint_path_.empty() && endpoint_path_.back() == '/') endpoint_path_.pop_back();
   if (options_.location.sas_query.empty()) {
-    account_key_ =
-        auth::base64_decode(options_.account_key_base64).value_or(std::vector<unsigned char>{});
+    const std::string key = codec::base64_decode(options_.account_key_base64).value_or("");
+    account_key_.assign(key.begin(), key.end());
   }
 }
 

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "common/auth/sha256.hpp"
+#include "common/codec/sha256.hpp"
 #include "common/net/url.hpp"
 #include "common/storage/object_key.hpp"
 #include "common/storage/storage_reply.hpp"
@@ -29,8 +29,7 @@ std::string s3_hint(int status, std::string_view code) {
 }
 
 std::string payload_sha256_hex(std::string_view bytes) {
-  std::array<char, 64> hex;
-  return std::string(auth::to_hex(auth::sha256({bytes}), hex));
+  return codec::sha256_hex(bytes);
 }
 
 std::string without_trailing_slash(std::string text) {

@@ -1,6 +1,6 @@
 #include "common/storage/storage_config.hpp"
 
-#include "common/auth/webhook_signature.hpp"
+#include "common/codec/base64.hpp"
 #include "common/net/url.hpp"
 
 namespace patchq::storage {
@@ -45,9 +45,8 @@ namespace {
 
 Status endpoint_problem(const StorageConfig& config) {
   if (config.endpoint.empty()) return ok_status();
-  std::string error;
-  auto url = net::Url::parse(config.endpoint, &error);
-  if (!url) return fail("--storage-endpoint " + config.endpoint + ": " + error);
+  auto url = net::Url::parse(config.endpoint);
+  if (!url) return fail("--storage-endpoint " + config.endpoint + ": " + url.error().reason);
   if (config.endpoint.find_first_of("?#") != std::string::npos) {
     return fail("--storage-endpoint " + config.endpoint + ": no query or fragment allowed");
   }
@@ -76,7 +75,7 @@ Status credentials_problem(const StorageConfig& config, const StorageLocation& l
     return fail("AZURE_STORAGE_ACCOUNT " + config.azure_account +
                 " does not match the account in --storage-url (" + location.account + ")");
   }
-  auto key = auth::base64_decode(config.azure_key);
+  auto key = codec::base64_decode(config.azure_key);
   if (!key || key->empty()) {
     return fail("AZURE_STORAGE_KEY is not base64 (copy the account key as the portal shows it)");
   }

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "common/codec/base64.hpp"
 #include "common/json/json_writer.hpp"
 
 namespace patchq::v7 {
@@ -10,12 +11,11 @@ namespace {
 using simdjson::dom::element;
 
 // Parses `body` into `doc`, keeping the parser alive in `parser`.
-std::optional<std::string> parse(simdjson::dom::parser& parser, std::string_view body,
-                                 element& doc) {
+Status parse(simdjson::dom::parser& parser, std::string_view body, element& doc) {
   if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
-    return std::string("response is not valid JSON");
+    return fail("response is not valid JSON");
   }
-  return std::nullopt;
+  return ok_status();
 }
 
 std::optional<std::string_view> string_at(element e, std::string_view key) {
@@ -54,7 +54,7 @@ std::string build_direct_upload(std::string_view dataset_slug,
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& item : items) {
-    const std::string encoded = "\"" + base64_encode(item.bytes) + "\"";
+    const std::string encoded = "\"" + codec::base64_encode(item.bytes) + "\"";
     std::string_view view(encoded);
     w.begin_object().field("name", item.name).field("path", item.path);
     write_slots(w, item.name, &view);
@@ -101,20 +101,20 @@ std::string build_create_dataset(std::string_view name) {
   return w.begin_object().field("name", name).end_object().take();
 }
 
-Parsed<RegisterResponse> parse_register_response(std::string_view body, UploadIds upload_ids) {
+Result<RegisterResponse> parse_register_response(std::string_view body, UploadIds upload_ids) {
   simdjson::dom::parser parser;
   element doc;
-  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
   RegisterResponse out;
   auto items_field = doc["items"];
   if (items_field.error() == simdjson::SUCCESS) {
     simdjson::dom::array items;
     if (items_field.get_array().get(items) != simdjson::SUCCESS) {
-      return ParseFailure{"register response items is not an array"};
+      return fail("register response items is not an array");
     }
     for (element item : items) {
       auto name = string_at(item, "name");
-      if (!name) return ParseFailure{"register response item without a name"};
+      if (!name) return fail("register response item without a name");
       simdjson::dom::array slots;
       std::string_view upload_id;
       if (item["slots"].get_array().get(slots) == simdjson::SUCCESS && slots.size() > 0) {
@@ -123,7 +123,7 @@ Parsed<RegisterResponse> parse_register_response(std::string_view body, UploadId
         }
       }
       if (upload_id.empty() && upload_ids == UploadIds::required) {
-        return ParseFailure{"register response item " + std::string(*name) + " has no upload_id"};
+        return fail("register response item " + std::string(*name) + " has no upload_id");
       }
       out.items.push_back({std::string(*name), std::string(upload_id)});
     }
@@ -132,7 +132,7 @@ Parsed<RegisterResponse> parse_register_response(std::string_view body, UploadId
   if (doc["blocked_items"].get_array().get(blocked) == simdjson::SUCCESS) {
     for (element item : blocked) {
       auto name = string_at(item, "name");
-      if (!name) return ParseFailure{"register response blocked item without a name"};
+      if (!name) return fail("register response blocked item without a name");
       std::string reason = "UNKNOWN";
       simdjson::dom::array slots;
       std::string_view r;
@@ -150,34 +150,34 @@ Parsed<RegisterResponse> parse_register_response(std::string_view body, UploadId
   return out;
 }
 
-Parsed<std::string> parse_sign_response(std::string_view body) {
+Result<std::string> parse_sign_response(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
-  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
   auto url = string_at(doc, "upload_url");
-  if (!url || url->empty()) return ParseFailure{"sign response has no upload_url"};
+  if (!url || url->empty()) return fail("sign response has no upload_url");
   return std::string(*url);
 }
 
-Parsed<std::string> parse_token_info(std::string_view body) {
+Result<std::string> parse_token_info(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
-  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
   std::string_view slug;
   if (doc["selected_team"]["slug"].get_string().get(slug) != simdjson::SUCCESS || slug.empty()) {
-    return ParseFailure{"token_info has no selected_team.slug"};
+    return fail("token_info has no selected_team.slug");
   }
   return std::string(slug);
 }
 
-Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body) {
+Result<std::vector<std::string>> parse_dataset_slugs(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
-  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
   simdjson::dom::array list;
   if (doc.get_array().get(list) != simdjson::SUCCESS &&
       doc["datasets"].get_array().get(list) != simdjson::SUCCESS) {
-    return ParseFailure{"dataset list is not an array"};
+    return fail("dataset list is not an array");
   }
   std::vector<std::string> out;
   for (element d : list) {
@@ -186,19 +186,19 @@ Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body) {
   return out;
 }
 
-Parsed<std::string> parse_created_dataset_slug(std::string_view body) {
+Result<std::string> parse_created_dataset_slug(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
-  if (auto e = parse(parser, body, doc)) return ParseFailure{*e};
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
   auto slug = string_at(doc, "slug");
-  if (!slug || slug->empty()) return ParseFailure{"created dataset has no slug"};
+  if (!slug || slug->empty()) return fail("created dataset has no slug");
   return std::string(*slug);
 }
 
 std::optional<std::string> error_code(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
-  if (parse(parser, body, doc)) return std::nullopt;
+  if (!parse(parser, body, doc)) return std::nullopt;
   std::string_view code;
   if (doc["errors"]["code"].get_string().get(code) == simdjson::SUCCESS) return std::string(code);
   if (doc["code"].get_string().get(code) == simdjson::SUCCESS) return std::string(code);
@@ -208,7 +208,7 @@ std::optional<std::string> error_code(std::string_view body) {
 bool is_name_taken(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
-  if (parse(parser, body, doc)) return false;
+  if (!parse(parser, body, doc)) return false;
   simdjson::dom::array names;
   if (doc["errors"]["name"].get_array().get(names) != simdjson::SUCCESS) return false;
   for (element n : names) {
@@ -219,31 +219,6 @@ bool is_name_taken(std::string_view body) {
     }
   }
   return false;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve(base64_size(bytes.size()));
-  std::size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    const unsigned v = (p[i] << 16) | (rest == 2 ? p[i + 1] << 8 : 0);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace patchq::v7

@@ -8,6 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/codec/base64.hpp"
+#include "common/result/result.hpp"
+
 namespace patchq::v7 {
 
 // One file to register: item name and folder path in the dataset, one slot "0".
@@ -50,26 +53,6 @@ struct RegisterResponse {
   std::vector<BlockedItem> blocked;
 };
 
-struct ParseFailure {
-  std::string reason;
-};
-
-// A parsed value, or the reason the body did not have the expected shape.
-template <typename T>
-class Parsed {
- public:
-  Parsed(T value) : value_(std::move(value)) {}
-  Parsed(ParseFailure failure) : failure_(std::move(failure.reason)) {}
-  bool ok() const { return value_.has_value(); }
-  T& value() { return *value_; }
-  const T& value() const { return *value_; }
-  const std::string& failure() const { return failure_; }
-
- private:
-  std::optional<T> value_;
-  std::string failure_;
-};
-
 std::string build_register_upload(std::string_view dataset_slug,
                                   const std::vector<UploadItem>& items);
 std::string build_direct_upload(std::string_view dataset_slug,
@@ -87,26 +70,23 @@ std::string build_register_existing(std::string_view dataset_slug, std::string_v
 std::size_t direct_upload_envelope_bytes(std::string_view dataset_slug);
 std::size_t direct_upload_item_bytes(const DirectUploadItem& item);
 
+// Each parser returns the value, or the reason the body did not have the expected shape.
 // register_upload, direct_upload and register_existing(_readonly) answer with the same shape;
 // only register_upload's items must carry an upload_id (the uploader signs it next).
 enum class UploadIds { required, optional };
-Parsed<RegisterResponse> parse_register_response(std::string_view body,
+Result<RegisterResponse> parse_register_response(std::string_view body,
                                                  UploadIds upload_ids = UploadIds::required);
-Parsed<std::string> parse_sign_response(std::string_view body);  // upload_url
-Parsed<std::string> parse_token_info(std::string_view body);     // selected_team.slug
-Parsed<std::vector<std::string>> parse_dataset_slugs(std::string_view body);
-Parsed<std::string> parse_created_dataset_slug(std::string_view body);
+Result<std::string> parse_sign_response(std::string_view body);  // upload_url
+Result<std::string> parse_token_info(std::string_view body);     // selected_team.slug
+Result<std::vector<std::string>> parse_dataset_slugs(std::string_view body);
+Result<std::string> parse_created_dataset_slug(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
 std::optional<std::string> error_code(std::string_view body);
 // True for the 422 body of POST /api/datasets when the name is taken.
 bool is_name_taken(std::string_view body);
 
-// Standard base64 with padding (RFC 4648 §4).
-std::string base64_encode(std::string_view bytes);
-// Size of base64_encode's output, without encoding.
-inline std::size_t base64_size(std::size_t n) {
-  return (n + 2) / 3 * 4;
-}
+// direct_upload bodies are base64 (common/codec/base64.hpp); callers size them with this.
+using codec::base64_size;
 
 }  // namespace patchq::v7

@@ -38,23 +38,22 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config) {
                "requests the fleet may send at once before the rate applies", 1, 10000);
 }
 
-std::optional<std::string> validate(const V7ClientConfig& config) {
-  std::string error;
-  auto url = net::Url::parse(config.api_url, &error);
-  if (!url) return "--v7-api-url: " + error;
-  if (config.api_key.empty()) return std::string("no V7 API key: set V7_API_KEY (or --v7-api-key)");
+Status validate(const V7ClientConfig& config) {
+  auto url = net::Url::parse(config.api_url);
+  if (!url) return fail("--v7-api-url: " + url.error().reason);
+  if (config.api_key.empty()) return fail("no V7 API key: set V7_API_KEY (or --v7-api-key)");
   if (config.upload_mode != "register" && config.upload_mode != "direct") {
-    return "--upload-mode must be register or direct, not " + config.upload_mode;
+    return fail("--upload-mode must be register or direct, not " + config.upload_mode);
   }
-  if (config.upload_concurrency < 1) return std::string("--upload-concurrency must be >= 1");
-  if (config.max_image_bytes == 0) return std::string("--max-image-bytes must be > 0");
+  if (config.upload_concurrency < 1) return fail("--upload-concurrency must be >= 1");
+  if (config.max_image_bytes == 0) return fail("--max-image-bytes must be > 0");
   if (config.connect_timeout.count() <= 0 || config.transfer_timeout.count() <= 0) {
-    return std::string("timeouts must be > 0");
+    return fail("timeouts must be > 0");
   }
   if (config.rate_per_minute < 1 || config.rate_burst < 1) {
-    return std::string("--v7-rate and --v7-rate-burst must be >= 1");
+    return fail("--v7-rate and --v7-rate-burst must be >= 1");
   }
-  return std::nullopt;
+  return ok_status();
 }
 
 UploadMode upload_mode(const V7ClientConfig& config) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/config/flag_set.hpp"
+#include "common/result/result.hpp"
 
 namespace patchq::v7 {
 
@@ -52,8 +53,8 @@ struct V7ClientConfig {
 // --v7-rate-burst.
 void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config);
 
-// nullopt when usable, else the reason (for the service to print and exit 2).
-std::optional<std::string> validate(const V7ClientConfig& config);
+// ok when usable, else the reason (for the service to print and exit 2).
+Status validate(const V7ClientConfig& config);
 UploadMode upload_mode(const V7ClientConfig& config);
 
 }  // namespace patchq::v7

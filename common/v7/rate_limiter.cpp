@@ -1,11 +1,10 @@
 #include "common/v7/rate_limiter.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <thread>
 
+#include "common/codec/sha256.hpp"
 #include "common/obs/log.hpp"
 #include "common/redis/sync_client.hpp"
 
@@ -41,19 +40,6 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
 return wait
 )lua");
-
-std::string sha256_hex_prefix(std::string_view text, std::size_t hex_chars) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length && out.size() < hex_chars; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out.substr(0, hex_chars);
-}
 
 }  // namespace
 
@@ -94,7 +80,7 @@ FleetRateLimiter::~FleetRateLimiter() = default;
 
 std::string FleetRateLimiter::bucket_key(std::string_view prefix, std::string_view api_key,
                                          std::string_view bucket) {
-  return std::string(prefix) + std::string(bucket) + ":" + sha256_hex_prefix(api_key, 16);
+  return std::string(prefix) + std::string(bucket) + ":" + codec::sha256_hex(api_key).substr(0, 16);
 }
 
 bool FleetRateLimiter::using_fallback() const {

@@ -11,10 +11,10 @@ namespace patchq::v7 {
 namespace {
 
 template <typename T>
-V7Result<T> parsed_or_error(Parsed<T> parsed, std::string_view what) {
-  if (parsed.ok()) return std::move(parsed.value());
+V7Result<T> parsed_or_error(Result<T> parsed, std::string_view what) {
+  if (parsed.ok()) return std::move(parsed).value();
   // V7 answered 2xx with a body we cannot read: retrying will not change it.
-  return V7Error::permanent(std::string(what) + ": " + parsed.failure());
+  return V7Error::permanent(std::string(what) + ": " + parsed.error().reason);
 }
 
 net::Url parse_api_url(const std::string& text) {

@@ -61,13 +61,6 @@ std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::stri
   return std::make_unique<TileUploader>(api_, pool_, std::move(team), std::move(dataset), tuning);
 }
 
-UploadReport V7Client::upload_tiles(std::string team, std::string dataset,
-                                    std::vector<Tile> tiles) {
-  auto uploader = start_upload(std::move(team), std::move(dataset));
-  for (auto& tile : tiles) uploader->add(std::move(tile));
-  return uploader->finish();
-}
-
 V7ClientStats V7Client::stats() const {
   const auto pool = pool_.stats();
   return V7ClientStats{api_.api_requests(), http_.stats().requests + pool.requests,

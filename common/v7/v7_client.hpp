@@ -4,7 +4,6 @@
 //                    redirects re-checked hop by hop, size cap enforced while streaming
 //   ensure_target()  check the target dataset exists (cached), create it with --create-target
 //   start_upload()   a TileUploader fed while tiles are still being encoded
-//   upload_tiles()   the same for a ready vector of tiles
 // Every result is a V7Result: retryable errors → job retry, permanent → dead letter.
 // Invariant: one job thread uses a V7Client at a time; its uploads run on its own
 // TransferPool (connections reused across tiles and jobs).
@@ -52,7 +51,6 @@ class V7Client {
   V7Result<std::string> ensure_target(std::string_view team, std::string_view dataset);
 
   std::unique_ptr<TileUploader> start_upload(std::string team, std::string dataset);
-  UploadReport upload_tiles(std::string team, std::string dataset, std::vector<Tile> tiles);
 
   V7ClientStats stats() const;
   const V7ClientConfig& config() const { return config_; }

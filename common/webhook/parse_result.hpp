@@ -4,40 +4,11 @@
 // [0, 1e+09], got -3".
 #pragma once
 
-#include <string>
-#include <utility>
-#include <variant>
-
+#include "common/result/result.hpp"
 #include "common/webhook/item.hpp"
 
 namespace patchq::webhook {
 
-class ParseResult {
- public:
-  static ParseResult success(Item item) { return ParseResult(std::move(item)); }
-  static ParseResult failure(std::string reason) { return ParseResult(Failure{std::move(reason)}); }
-
-  bool ok() const { return std::holds_alternative<Item>(value_); }
-  explicit operator bool() const { return ok(); }
-
-  // Precondition: ok().
-  const Item& item() const& { return std::get<Item>(value_); }
-  Item&& item() && { return std::get<Item>(std::move(value_)); }
-
-  // Empty when ok().
-  const std::string& error() const {
-    static const std::string none;
-    return ok() ? none : std::get<Failure>(value_).reason;
-  }
-
- private:
-  struct Failure {
-    std::string reason;
-  };
-  explicit ParseResult(Item item) : value_(std::move(item)) {}
-  explicit ParseResult(Failure failure) : value_(std::move(failure)) {}
-
-  std::variant<Item, Failure> value_;
-};
+using ParseResult = Result<Item>;
 
 }  // namespace patchq::webhook

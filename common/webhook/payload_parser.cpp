@@ -605,20 +605,19 @@ PayloadParser::~PayloadParser() = default;
 
 ParseResult PayloadParser::parse_padded(std::string_view json) {
   if (nesting_exceeds(json, state_->options.max_depth)) {
-    return ParseResult::failure("payload: nesting deeper than " +
-                                std::to_string(state_->options.max_depth) + " levels");
+    return fail("payload: nesting deeper than " + std::to_string(state_->options.max_depth) +
+                " levels");
   }
   od::document doc;
   const simdjson::padded_string_view padded(json.data(), json.size(),
                                             json.size() + kPayloadPadding);
   if (auto code = state_->parser.iterate(padded).get(doc)) {
-    return ParseResult::failure(std::string("payload: invalid JSON (") +
-                                simdjson::error_message(code) + ")");
+    return fail(std::string("payload: invalid JSON (") + simdjson::error_message(code) + ")");
   }
   Item item;
   Reader reader(state_->options);
-  if (!reader.parse_root(doc, item)) return ParseResult::failure(reader.error());
-  return ParseResult::success(std::move(item));
+  if (!reader.parse_root(doc, item)) return fail(reader.error());
+  return item;
 }
 
 ParseResult PayloadParser::parse_in_place(std::string& body) {

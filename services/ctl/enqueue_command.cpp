@@ -1,10 +1,9 @@
-// patchqctl enqueue: puts a webhook payload file on the queue by hand, through the same
-// JobQueue::enqueue the tests use (same record fields as the receiver writes), and prints the
+// patchqctl enqueue: puts a webhook payload file on the queue by hand, through
+// JobQueue::enqueue (the receiver's enqueue transaction, so the same record), and prints the
 // job id. The payload is stored as it is; the worker's handler validates it.
 #include <fstream>
 #include <sstream>
 
-#include "common/queue/job_id.hpp"
 #include "common/queue/job_queue.hpp"
 #include "services/ctl/commands.hpp"
 
@@ -35,8 +34,7 @@ CommandResult run_enqueue(const CommandInput& in) {
   }
   spec.target = in.options.target;
   spec.item_id = in.options.item_id;
-  spec.id = queue::new_job_id();
-  spec.delivery_id = in.options.delivery_id.empty() ? "manual-" + spec.id : in.options.delivery_id;
+  spec.delivery_id = in.options.delivery_id;
   queue::JobQueue jobs(in.client, in.keys);
   r.out = jobs.enqueue(spec) + "\n";
   return r;

@@ -39,7 +39,7 @@ CommandResult run_job(const CommandInput& in) {
   if (!record) return r;
   const std::string stored_payload = record->field("payload");
   const auto payload = queue::decode_payload(stored_payload, queue::kMaxDecodedPayloadBytes);
-  const std::size_t payload_bytes = payload.json.size();
+  const std::size_t payload_bytes = payload ? payload->size() : 0;
   if (in.options.json) {
     json::JsonWriter w;
     w.begin_object().field("id", id);
@@ -48,7 +48,7 @@ CommandResult run_job(const CommandInput& in) {
     }
     w.field("payload_bytes", static_cast<std::uint64_t>(payload_bytes));
     w.field("payload_stored_bytes", static_cast<std::uint64_t>(stored_payload.size()));
-    if (!payload.ok) w.field("payload_error", payload.error);
+    if (!payload) w.field("payload_error", payload.error().reason);
     if (record->retry_due_ms) w.field("retry_due_ms", *record->retry_due_ms);
     if (!record->dead_reason.empty()) w.field("dead_reason", record->dead_reason);
     w.field("ttl_ms", record->ttl_ms).end_object();
@@ -73,11 +73,11 @@ CommandResult run_job(const CommandInput& in) {
     }
   }
   if (!record->dead_reason.empty()) row("dead_reason", record->dead_reason);
-  if (payload.ok) {
+  if (payload) {
     row("payload", std::to_string(payload_bytes) + " bytes (" +
                        std::to_string(stored_payload.size()) + " stored)");
   } else {
-    row("payload", payload.error);
+    row("payload", payload.error().reason);
   }
   if (record->ttl_ms >= 0) row("expires_in", span_ms(record->ttl_ms));
   return r;
@@ -89,12 +89,12 @@ CommandResult run_payload(const CommandInput& in) {
   const auto record = record_or_refuse(in, "payload", r);
   if (!record) return r;
   auto payload = queue::decode_payload(record->field("payload"), queue::kMaxDecodedPayloadBytes);
-  if (!payload.ok) {
+  if (!payload) {
     r.exit_code = kExitRefused;
-    r.err = "patchqctl payload: job " + id + ": " + payload.error + "\n";
+    r.err = "patchqctl payload: job " + id + ": " + payload.error().reason + "\n";
     return r;
   }
-  r.out = std::move(payload.json);
+  r.out = std::move(payload).value();
   if (r.out.empty() || r.out.back() != '\n') r.out += "\n";
   return r;
 }

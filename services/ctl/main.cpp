@@ -18,10 +18,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", cl.message.c_str());
     return ctl::kExitUsage;
   }
-  std::string why;
-  const auto endpoint = redis::parse_redis_url(cl.options.redis_url, &why);
+  const auto endpoint = redis::parse_redis_url(cl.options.redis_url);
   if (!endpoint) {
-    std::fprintf(stderr, "patchqctl: --redis: %s\n", why.c_str());
+    std::fprintf(stderr, "patchqctl: --redis: %s\n", endpoint.error().reason.c_str());
     return ctl::kExitUsage;
   }
   redis::SyncClient client(

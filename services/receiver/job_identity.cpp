@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "common/auth/sha256.hpp"
+#include "common/codec/sha256.hpp"
 
 namespace patchq::receiver {
 namespace {
@@ -20,9 +20,9 @@ struct LengthPrefix {
   std::array<char, 8> bytes{};
 };
 
-std::string hex_of(const auth::Sha256Digest& digest) {
+std::string hex_of(const codec::Sha256Digest& digest) {
   std::array<char, 64> buffer;
-  return std::string(auth::to_hex(digest, buffer));
+  return std::string(codec::to_hex(digest, buffer));
 }
 
 }  // namespace
@@ -32,13 +32,13 @@ std::string delivery_hash(std::string_view item_id, std::string_view target,
   constexpr std::string_view kKind = "delivery";
   const LengthPrefix a(kKind), b(item_id), c(target), d(payload);
   return hex_of(
-      auth::sha256({a.view(), kKind, b.view(), item_id, c.view(), target, d.view(), payload}));
+      codec::sha256({a.view(), kKind, b.view(), item_id, c.view(), target, d.view(), payload}));
 }
 
 std::string delivery_hash_of_webhook_id(std::string_view webhook_id, std::string_view target) {
   constexpr std::string_view kKind = "webhook-id";
   const LengthPrefix a(kKind), b(webhook_id), c(target);
-  return hex_of(auth::sha256({a.view(), kKind, b.view(), webhook_id, c.view(), target}));
+  return hex_of(codec::sha256({a.view(), kKind, b.view(), webhook_id, c.view(), target}));
 }
 
 }  // namespace patchq::receiver

@@ -67,21 +67,21 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
     return result;
   };
   if (!parsed.positional.empty()) return fail("unexpected argument '" + parsed.positional[0] + "'");
-  std::string listen_error;
-  auto listen = http::parse_listen_address(c.listen, &listen_error);
-  if (!listen) return fail("--listen: " + listen_error);
+  auto listen = http::parse_listen_address(c.listen);
+  if (!listen) return fail("--listen: " + listen.error().reason);
   c.host = listen->host;
   c.port = listen->port;
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
-  std::string error;
-  auto endpoint = redis::parse_redis_url(c.redis_url, &error);
-  if (!endpoint) return fail("--redis: " + error);  // the parser's text never holds the password
+  auto endpoint = redis::parse_redis_url(c.redis_url);
+  // The parser's text never holds the password.
+  if (!endpoint) return fail("--redis: " + endpoint.error().reason);
   c.redis = *endpoint;
   if (c.prefix.empty()) return fail("--prefix must not be empty");
   if (!c.webhook_token.empty()) c.token.emplace(c.webhook_token);
   if (!c.webhook_secret.empty()) {
-    c.signature = auth::WebhookSignature::from_secret(c.webhook_secret, &error);
-    if (!c.signature) return fail("--webhook-secret: " + error);
+    auto signature = auth::WebhookSignature::from_secret(c.webhook_secret);
+    if (!signature) return fail("--webhook-secret: " + signature.error().reason);
+    c.signature = std::move(*signature);
   }
   if (!c.token && !c.signature && !c.insecure_no_auth) {
     return fail(

@@ -9,11 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/result/result.hpp"
+
 namespace patchq::receiver {
 
 inline constexpr std::size_t kMaxSlugLength = 128;
 
-// nullopt when `slug` is acceptable; else the reason (mentioning `what`, e.g. "target").
-std::optional<std::string> slug_problem(std::string_view slug, std::string_view what);
+// ok when `slug` is acceptable; else the reason (mentioning `what`, e.g. "target").
+Status check_slug(std::string_view slug, std::string_view what);
 
 }  // namespace patchq::receiver

@@ -3,6 +3,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "common/clock/unix_ms.hpp"
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
 #include "common/queue/job_id.hpp"
@@ -32,12 +33,6 @@ bool LogThrottle::allow() {
 }
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The request's version and keep-alive wish, for answering after its body has moved on.
 http::Request header_of(const http::Request& request) {
@@ -92,10 +87,11 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
     return;
   }
   if (options_.signature) {
-    if (auto problem = options_.signature->problem(
+    if (auto verified = options_.signature->verify(
             request["webhook-id"], request["webhook-timestamp"], request["webhook-signature"],
-            request.body(), std::chrono::system_clock::now())) {
-      respond(refuse(request, 401, Rejection::bad_signature, *problem));
+            request.body(), std::chrono::system_clock::now());
+        !verified) {
+      respond(refuse(request, 401, Rejection::bad_signature, verified.error().reason));
       return;
     }
   }
@@ -106,8 +102,8 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   }
   std::optional<std::string> target;
   if (auto it = query.find("target"); it != query.end()) {
-    if (auto problem = slug_problem(it->second, "target")) {
-      respond(refuse(request, 400, Rejection::invalid_target, *problem));
+    if (auto checked = check_slug(it->second, "target"); !checked) {
+      respond(refuse(request, 400, Rejection::invalid_target, checked.error().reason));
       return;
     }
     target = it->second;
@@ -115,14 +111,14 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
 
   webhook::ParseResult parsed = webhook::parse_payload_in_place(request.body());
   if (!parsed) {
-    respond(refuse(request, 400, Rejection::invalid_payload, parsed.error()));
+    respond(refuse(request, 400, Rejection::invalid_payload, parsed.error().reason));
     return;
   }
-  const webhook::Item& item = parsed.item();
+  const webhook::Item& item = parsed.value();
   if (!target) {
-    if (auto problem = slug_problem(item.dataset_slug, "item dataset slug")) {
+    if (auto checked = check_slug(item.dataset_slug, "item dataset slug"); !checked) {
       respond(refuse(request, 400, Rejection::invalid_target,
-                     *problem + " (name the target dataset with ?target=)"));
+                     checked.error().reason + " (name the target dataset with ?target=)"));
       return;
     }
     target = item.dataset_slug;
@@ -137,7 +133,7 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   job.item_id = item.item_id;
   job.target = std::move(*target);
   job.payload = std::move(request.body());
-  job.received_at_ms = now_ms();
+  job.received_at_ms = clock::unix_ms();
 
   const std::uint64_t body_bytes = job.payload.size();
   // One body is always let through, however large (the server already bounds each one).

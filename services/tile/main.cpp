@@ -16,6 +16,7 @@
 #include "common/obs/log.hpp"
 #include "common/patch/tile_flags.hpp"
 #include "common/patch/tiler.hpp"
+#include "common/result/result.hpp"
 #include "common/webhook/payload_parser.hpp"
 #include "services/tile/tile_summary.hpp"
 
@@ -28,21 +29,22 @@ int refuse(const std::string& reason) {
   return 1;
 }
 
-// Reads a whole file, refusing more than max_bytes. Returns the reason on failure.
-std::string read_limited(const std::string& path, std::uint64_t max_bytes, std::string& out) {
+// Reads a whole file, refusing more than max_bytes.
+patchq::Result<std::string> read_limited(const std::string& path, std::uint64_t max_bytes) {
+  using patchq::fail;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot read " + path + ": " + std::strerror(errno);
+  if (!in) return fail("cannot read " + path + ": " + std::strerror(errno));
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  if (size < 0) return "cannot read " + path;
+  if (size < 0) return fail("cannot read " + path);
   if (static_cast<std::uint64_t>(size) > max_bytes) {
-    return path + " is " + std::to_string(size) + " bytes, over the limit of " +
-           std::to_string(max_bytes);
+    return fail(path + " is " + std::to_string(size) + " bytes, over the limit of " +
+                std::to_string(max_bytes));
   }
   in.seekg(0, std::ios::beg);
-  out.resize(static_cast<std::size_t>(size));
-  if (size > 0 && !in.read(out.data(), size)) return "cannot read " + path;
-  return {};
+  std::string out(static_cast<std::size_t>(size), '\0');
+  if (size > 0 && !in.read(out.data(), size)) return fail("cannot read " + path);
+  return out;
 }
 
 }  // namespace
@@ -82,23 +84,22 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::string options_error;
-  const auto tile_options = patchq::patch::to_tile_options(tile_flags, &options_error);
+  const auto tile_options = patchq::patch::to_tile_options(tile_flags);
   if (!tile_options) {
-    std::cerr << "patchq-tile: " << options_error << "\n";
+    std::cerr << "patchq-tile: " << tile_options.error().reason << "\n";
     return 2;
   }
   const patchq::patch::TileOptions& options = *tile_options;
 
-  std::string payload;
-  if (auto why = read_limited(payload_path, max_payload_bytes, payload); !why.empty())
-    return refuse(why);
-  auto parsed_payload = patchq::webhook::parse_payload_in_place(payload);
-  if (!parsed_payload) return refuse("payload refused: " + parsed_payload.error());
-  const patchq::webhook::Item item = std::move(parsed_payload).item();
+  auto payload = read_limited(payload_path, max_payload_bytes);
+  if (!payload) return refuse(payload.error().reason);
+  auto parsed_payload = patchq::webhook::parse_payload_in_place(*payload);
+  if (!parsed_payload) return refuse("payload refused: " + parsed_payload.error().reason);
+  const patchq::webhook::Item item = std::move(parsed_payload).value();
 
-  std::string image;
-  if (auto why = read_limited(image_path, max_image_bytes, image); !why.empty()) return refuse(why);
+  auto read_image = read_limited(image_path, max_image_bytes);
+  if (!read_image) return refuse(read_image.error().reason);
+  const std::string& image = *read_image;
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);

@@ -202,10 +202,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "patchq-v7sim: %s\n", storage_ok.error().reason.c_str());
     return 2;
   }
-  std::string listen_error;
-  const auto listen = http::parse_listen_address(flags.listen, &listen_error);
+  const auto listen = http::parse_listen_address(flags.listen);
   if (!listen) {
-    std::fprintf(stderr, "patchq-v7sim: --listen: %s\n", listen_error.c_str());
+    std::fprintf(stderr, "patchq-v7sim: --listen: %s\n", listen.error().reason.c_str());
     return 2;
   }
   try {

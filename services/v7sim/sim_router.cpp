@@ -5,6 +5,7 @@
 #include <boost/beast/http/field.hpp>
 #include <memory>
 
+#include "common/codec/sha256.hpp"
 #include "common/obs/log.hpp"
 #include "services/v7sim/codec.hpp"
 #include "services/v7sim/v7_responses.hpp"
@@ -39,7 +40,7 @@ SimRouter::SimRouter(boost::asio::io_context& ioc, RouterSettings settings, ApiR
                      SimStats& stats)
     : ioc_(ioc),
       settings_(std::move(settings)),
-      api_key_digest_(sha256_hex(settings_.api_key)),
+      api_key_digest_(codec::sha256_hex(settings_.api_key)),
       api_(api),
       storage_(storage),
       control_(control),
@@ -87,7 +88,7 @@ Response SimRouter::run_guarded(const RoutedCall& call, const Request& req, cons
   if (call.guard == RoutedCall::Guard::api_key) {
     const auto key = presented_key(req);
     // Digests have equal length, so the comparison time says nothing about the key.
-    if (key.empty() || !equal_constant_time(sha256_hex(key), api_key_digest_)) {
+    if (key.empty() || !equal_constant_time(codec::sha256_hex(key), api_key_digest_)) {
       return v7_error(req, bhttp::status::unauthorized, "UNAUTHORIZED",
                       "missing or invalid API key");
     }

@@ -16,7 +16,7 @@
 #include "services/v7sim/api_routes.hpp"
 #include "services/v7sim/control_routes.hpp"
 #include "services/v7sim/faults.hpp"
-#include "services/v7sim/rate_limiter.hpp"
+#include "services/v7sim/key_rate_limiter.hpp"
 #include "services/v7sim/sim_stats.hpp"
 #include "services/v7sim/storage_routes.hpp"
 

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "common/codec/sha256.hpp"
 #include "common/json/json_writer.hpp"
 #include "services/v7sim/atomic_file.hpp"
 #include "services/v7sim/codec.hpp"
@@ -204,7 +205,7 @@ void SimStore::save_item(const Item& item) const {
 void SimStore::store_bytes(Item& item, std::string_view bytes) const {
   write_file_atomically(dir_ / "files" / item.upload_id, bytes, durable_);
   item.bytes = bytes.size();
-  item.sha256 = sha256_hex(bytes);
+  item.sha256 = codec::sha256_hex(bytes);
   const auto size = read_image_size(bytes);
   item.width = size ? size->width : 0;
   item.height = size ? size->height : 0;

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "common/codec/hmac.hpp"
 #include "common/http/target.hpp"
 #include "services/v7sim/codec.hpp"
 
@@ -61,7 +62,7 @@ std::string SimUrls::sign(StorageAction action, std::string_view upload_id,
   message += "\n";
   message += upload_id;
   message += "\n" + std::to_string(expiry);
-  return hmac_sha256_hex(signing_key_, message);
+  return codec::hmac_sha256_hex(signing_key_, message);
 }
 
 std::string SimUrls::dataset_management_url(std::int64_t dataset_id) const {

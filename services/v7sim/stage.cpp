@@ -5,18 +5,13 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/clock/unix_ms.hpp"
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
 
 namespace patchq::v7sim {
 
 namespace {
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // An optional whole-number field within [min, max]; false when present and not such.
 bool read_bounded(simdjson::dom::object obj, std::string_view key, std::int64_t min,
@@ -85,7 +80,7 @@ std::uint64_t StageRunner::start(StageRequest request) {
 
 void StageRunner::attempt(std::shared_ptr<Stage> stage) {
   const auto started = std::chrono::steady_clock::now();
-  const std::int64_t at_ms = unix_ms();
+  const std::int64_t at_ms = clock::unix_ms();
   const StageRequest& r = stage->request;
   send_webhook(ioc_, r.url, r.payload, r.authorization, r.timeout,
                [this, stage, at_ms, started](WebhookResult result) {

@@ -3,7 +3,7 @@
 
 #include <simdjson.h>
 
-#include "services/v7sim/codec.hpp"
+#include "common/codec/base64.hpp"
 
 namespace patchq::v7sim {
 
@@ -85,7 +85,7 @@ std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, 
     if (entry.slot_name.empty()) entry.slot_name = "0";
     if (with_content) {
       if (content_b64.empty()) return invalid("file_content is required for " + entry.name);
-      entry.content = base64_decode(content_b64);
+      entry.content = codec::base64_decode(content_b64);
       if (!entry.content) return invalid("file_content of " + entry.name + " is not base64");
     }
     batch.items.push_back(std::move(entry));

@@ -5,19 +5,13 @@
 
 #include "common/obs/log.hpp"
 #include "common/retry/backoff.hpp"
+#include "services/worker/outcome_log.hpp"
 
 namespace patchq::worker {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// Backoff while Redis is unreachable: quick first retries, then at most every 10 s.
-constexpr retry::BackoffPolicy kRedisBackoff{milliseconds(200), milliseconds(10000)};
-
-double to_ms(std::chrono::nanoseconds d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
 
 redis::SyncClient::Options redis_options(const WorkerConfig& config) {
   redis::SyncClient::Options options;
@@ -79,7 +73,8 @@ std::optional<queue::Job> JobLoop::next_job() {
 
 void JobLoop::backoff_after_failure(const char* event, const std::string& error) {
   metrics_.redis_error();
-  const auto delay = retry::backoff_delay(kRedisBackoff, failures_, milliseconds(50), rng_);
+  const auto delay =
+      retry::backoff_delay(redis::kUnreachableBackoff, failures_, milliseconds(50), rng_);
   ++failures_;
   obs::log_warn(event)
       .field("error", error)
@@ -130,23 +125,21 @@ void JobLoop::process(const queue::Job& job) {
   }
   metrics_.job_finished(label, job.attempt + 1, duration);
 
-  auto line = written == Written::yes && decision.kind != queue::Decision::Kind::complete
-                  ? obs::log_warn("job_outcome")
-                  : obs::log_info("job_outcome");
-  line.field("job_id", job.id)
-      .field("item_id", job.item_id)
-      .field("target", job.target)
-      .field("outcome", label)
-      .field("tiles", outcome.tiles)
-      .field("attempt", job.attempt + 1)
-      .field("deliveries", job.deliveries)
-      .field("duration_ms", to_ms(duration));
-  for (const auto& [stage, total] : ctx.stages()) line.field(stage + "_ms", to_ms(total));
-  if (!outcome.error.empty()) line.field("error", outcome.error);
-  if (decision.kind == queue::Decision::Kind::retry) {
-    line.field("retry_in_ms", static_cast<std::int64_t>(decision.delay.count()));
-  }
-  if (decision.kind == queue::Decision::Kind::bury) line.field("reason", decision.reason);
+  OutcomeLog log;
+  log.warn = written == Written::yes && decision.kind != queue::Decision::Kind::complete;
+  log.job_id = job.id;
+  log.outcome = label;
+  log.attempt = job.attempt + 1;
+  log.deliveries = job.deliveries;
+  log.item_id = job.item_id;
+  log.target = job.target;
+  log.tiles = outcome.tiles;
+  log.duration = duration;
+  log.stages = ctx.stages();
+  log.error = outcome.error;
+  if (decision.kind == queue::Decision::Kind::retry) log.retry_in = decision.delay;
+  if (decision.kind == queue::Decision::Kind::bury) log.reason = decision.reason;
+  log_job_outcome(log);
 }
 
 JobLoop::Written JobLoop::write_outcome(const queue::Job& job, const queue::JobOutcome& outcome,
@@ -175,7 +168,8 @@ JobLoop::Written JobLoop::write_outcome(const queue::Job& job, const queue::JobO
       // shutdown's grace deadline is the only thing that ends this (the job then stays
       // pending and runs again elsewhere).
       metrics_.redis_error();
-      const auto delay = retry::backoff_delay(kRedisBackoff, failures++, milliseconds(50), rng_);
+      const auto delay =
+          retry::backoff_delay(redis::kUnreachableBackoff, failures++, milliseconds(50), rng_);
       obs::log_warn("outcome_write_failed")
           .field("job_id", job.id)
           .field("error", e.what())

@@ -8,20 +8,16 @@ namespace patchq::worker {
 LeaseKeeper::LeaseKeeper(redis::SyncClient::Options redis, queue::KeySchema keys,
                          std::string consumer, std::chrono::milliseconds period,
                          WorkerMetrics& metrics)
-    : consumer_(std::move(consumer)),
-      period_(period),
+    : Duty({"lease_keeper", period}),
+      consumer_(std::move(consumer)),
       metrics_(metrics),
       client_(std::move(redis)),
-      queue_(client_, std::move(keys)),
-      thread_([this] { run(); }) {}
+      queue_(client_, std::move(keys)) {
+  start();
+}
 
 LeaseKeeper::~LeaseKeeper() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  thread_.join();
+  stop();
 }
 
 void LeaseKeeper::hold(const queue::Job& job) {
@@ -31,7 +27,7 @@ void LeaseKeeper::hold(const queue::Job& job) {
     ++generation_;
     lost_ = false;
   }
-  changed_.notify_all();
+  restart_wait();
 }
 
 void LeaseKeeper::drop() {
@@ -40,7 +36,7 @@ void LeaseKeeper::drop() {
     job_.reset();
     ++generation_;
   }
-  changed_.notify_all();
+  restart_wait();
 }
 
 void LeaseKeeper::release() {
@@ -50,7 +46,7 @@ void LeaseKeeper::release() {
     job.swap(job_);
     ++generation_;
   }
-  changed_.notify_all();
+  restart_wait();
   if (!job) return;
   try {
     std::lock_guard lock(redis_mutex_);
@@ -67,41 +63,34 @@ void LeaseKeeper::release() {
   }
 }
 
-void LeaseKeeper::run() {
+std::chrono::milliseconds LeaseKeeper::exec() {
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    if (!job_) {
-      changed_.wait(lock);
-      continue;
-    }
-    const std::uint64_t generation = generation_;
-    if (changed_.wait_for(lock, period_, [&] { return stopping_ || generation_ != generation; })) {
-      continue;  // stopping, or a different job (or none) to hold: start over
-    }
-    const queue::Job job = *job_;
-    lock.unlock();
-    std::optional<bool> renewed;
-    try {
-      std::lock_guard redis_lock(redis_mutex_);
-      renewed = queue_.renew_lease(job, consumer_);
-    } catch (const std::exception& e) {
-      metrics_.lease_renewal("error");
-      metrics_.redis_error();
-      obs::log_warn("lease_renewal_failed").field("job_id", job.id).field("error", e.what());
-    }
-    lock.lock();
-    if (!renewed || generation_ != generation) continue;
-    if (*renewed) {
-      metrics_.lease_renewal("ok");
-    } else {
-      metrics_.lease_renewal("lost");
-      lost_ = true;
-      job_.reset();
-      obs::log_warn("lease_lost")
-          .field("job_id", job.id)
-          .field("note", "another worker owns the job now; this run's outcome will be dropped");
-    }
+  if (!job_) return interval();
+  const std::uint64_t generation = generation_;
+  const queue::Job job = *job_;
+  lock.unlock();
+  std::optional<bool> renewed;
+  try {
+    std::lock_guard redis_lock(redis_mutex_);
+    renewed = queue_.renew_lease(job, consumer_);
+  } catch (const std::exception& e) {
+    metrics_.lease_renewal("error");
+    metrics_.redis_error();
+    obs::log_warn("lease_renewal_failed").field("job_id", job.id).field("error", e.what());
   }
+  lock.lock();
+  if (!renewed || generation_ != generation) return interval();
+  if (*renewed) {
+    metrics_.lease_renewal("ok");
+  } else {
+    metrics_.lease_renewal("lost");
+    lost_ = true;
+    job_.reset();
+    obs::log_warn("lease_lost")
+        .field("job_id", job.id)
+        .field("note", "another worker owns the job now; this run's outcome will be dropped");
+  }
+  return interval();
 }
 
 }  // namespace patchq::worker

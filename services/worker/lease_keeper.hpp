@@ -1,5 +1,6 @@
-// LeaseKeeper: keeps the running job's lease alive while the handler works, on its own thread
-// and Redis connection, renewing every lease/3 (XCLAIM ... JUSTID through JobQueue).
+// LeaseKeeper: keeps the running job's lease alive while the handler works. A Duty on its own
+// thread and Redis connection whose round renews the held job's lease (XCLAIM ... JUSTID
+// through JobQueue) one period (lease/3) after hold() and every period after that.
 // Invariants: it renews only the job it was told to hold, and only while this consumer still
 // owns it; once a renewal finds the job owned by another worker, lost() stays true for that
 // job and renewals stop (the job loop then drops its outcome instead of writing it).
@@ -9,24 +10,21 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/queue/job_queue.hpp"
+#include "services/worker/duty.hpp"
 #include "services/worker/worker_metrics.hpp"
 
 namespace patchq::worker {
 
-class LeaseKeeper {
+class LeaseKeeper : public Duty {
  public:
   LeaseKeeper(redis::SyncClient::Options redis, queue::KeySchema keys, std::string consumer,
               std::chrono::milliseconds period, WorkerMetrics& metrics);
-  ~LeaseKeeper();
-  LeaseKeeper(const LeaseKeeper&) = delete;
-  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+  ~LeaseKeeper() override;
 
   void hold(const queue::Job& job);  // start renewing this job's lease
   void drop();                       // stop renewing (the outcome is written)
@@ -36,22 +34,18 @@ class LeaseKeeper {
   void release();
 
  private:
-  void run();
+  std::chrono::milliseconds exec() override;
 
   std::string consumer_;
-  std::chrono::milliseconds period_;
   WorkerMetrics& metrics_;
   redis::SyncClient client_;
   queue::JobQueue queue_;
   std::mutex redis_mutex_;  // one call at a time on client_ (renewal thread vs release)
 
   std::mutex mutex_;
-  std::condition_variable changed_;
   std::optional<queue::Job> job_;
   std::uint64_t generation_ = 0;  // bumped by hold/drop, so a stale renewal result is ignored
-  bool stopping_ = false;
   std::atomic<bool> lost_{false};
-  std::thread thread_;
 };
 
 }  // namespace patchq::worker

@@ -6,12 +6,20 @@
 #include "services/worker/worker_main.hpp"
 
 int main(int argc, char** argv) {
+  using patchq::worker::WorkerConfig;
+  patchq::patchjob::PatchJobFlags handler_flags;  // read by every worker process it forks
   patchq::worker::WorkerProgram program;
   program.name = "patchq-worker";
   program.summary =
       "Runs V7 image-patch jobs from the Redis queue: one supervisor, N worker processes.";
-  program.make_handler = patchq::worker::make_patch_handler;
-  program.add_handler_flags = patchq::worker::add_patch_handler_flags;
-  program.check_handler_flags = patchq::worker::check_patch_handler_flags;
+  program.make_handler = [&handler_flags](const WorkerConfig& config) {
+    return patchq::worker::make_patch_handler(handler_flags, config);
+  };
+  program.add_handler_flags = [&handler_flags](patchq::config::FlagSet& flags) {
+    patchq::worker::add_patch_handler_flags(flags, handler_flags);
+  };
+  program.check_handler_flags = [&handler_flags] {
+    return patchq::worker::check_patch_handler_flags(handler_flags);
+  };
   return patchq::worker::worker_main(argc, argv, program);
 }

@@ -5,25 +5,24 @@
 
 #include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
-#include "common/patchjob/patch_job_flags.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
 
 namespace patchq::worker {
-namespace {
 
-patchjob::PatchJobFlags& handler_flags() {
-  static patchjob::PatchJobFlags flags;
-  return flags;
+void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& values) {
+  patchjob::add_patch_job_flags(flags, values);
 }
+
+namespace {
 
 // Storage mode's bucket is checked once at start (listed and written under the prefix): wrong
 // credentials or a missing bucket stop the worker with the reason instead of dead-lettering
 // every job; an unreachable one is only logged, since jobs retry until it answers.
-std::string check_storage(const patchjob::PatchJobConfig& config) {
-  if (!config.storage.enabled()) return "";
+Status check_storage(const patchjob::PatchJobConfig& config) {
+  if (!config.storage.enabled()) return ok_status();
   auto store = storage::ObjectStore::open(config.storage);
-  if (!store) return store.error().reason;
+  if (!store) return store.error();
   net::HttpClientOptions options;
   options.rules = net::HostRules({}, config.v7.allow_private_hosts);
   options.connect_timeout = config.v7.connect_timeout;
@@ -32,34 +31,29 @@ std::string check_storage(const patchjob::PatchJobConfig& config) {
   auto checked = (*store)->check(http);
   if (checked) {
     obs::log_info("storage_ready").field("storage", (*store)->describe());
-    return "";
+    return ok_status();
   }
   if (!checked.error().retryable()) {
-    return "storage " + (*store)->describe() + ": " + checked.error().reason;
+    return fail("storage " + (*store)->describe() + ": " + checked.error().reason);
   }
   obs::log_warn("storage_unreachable_at_start")
       .field("storage", (*store)->describe())
       .field("reason", checked.error().reason);
-  return "";
+  return ok_status();
 }
 
 }  // namespace
 
-void add_patch_handler_flags(config::FlagSet& flags) {
-  patchjob::add_patch_job_flags(flags, handler_flags());
-}
-
-std::string check_patch_handler_flags() {
-  std::string error;
-  auto config = patchjob::to_patch_job_config(handler_flags(), &error);
-  if (!config) return error;
+Status check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
+  auto config = patchjob::to_patch_job_config(values);
+  if (!config) return config.error();
   return check_storage(*config);
 }
 
-queue::JobHandler make_patch_handler(const WorkerConfig& config) {
-  std::string error;
-  auto job_config = patchjob::to_patch_job_config(handler_flags(), &error);
-  if (!job_config) throw std::invalid_argument(error);
+queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
+                                     const WorkerConfig& config) {
+  auto job_config = patchjob::to_patch_job_config(values);
+  if (!job_config) throw std::invalid_argument(job_config.error().reason);
   // One flag, owned by the worker, says how many tile uploads a job keeps in flight.
   job_config->v7.upload_concurrency = config.upload_concurrency;
 

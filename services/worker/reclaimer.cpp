@@ -2,8 +2,10 @@
 #include "services/worker/reclaimer.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/obs/log.hpp"
+#include "services/worker/outcome_log.hpp"
 
 namespace patchq::worker {
 namespace {
@@ -16,20 +18,29 @@ milliseconds prune_after(milliseconds lease) {
 }
 constexpr auto kPruneEvery = std::chrono::minutes(1);
 
+// Scan often enough that a dead worker's job waits little more than its lease, rarely enough
+// that an idle fleet does not hammer Redis.
+milliseconds scan_interval(milliseconds lease) {
+  return std::clamp<milliseconds>(lease / 4, milliseconds(20), milliseconds(1000));
+}
+
 }  // namespace
 
 Reclaimer::Reclaimer(queue::JobQueue& queue, std::string consumer, queue::RetryPolicy policy,
                      milliseconds lease, WorkerMetrics& metrics)
-    : queue_(queue),
+    : Duty({"reclaimer", scan_interval(lease)}),
+      queue_(queue),
       consumer_(std::move(consumer)),
       policy_(policy),
       lease_(lease),
-      // Scan often enough that a dead worker's job waits little more than its lease, rarely
-      // enough that an idle fleet does not hammer Redis.
-      scan_interval_(std::clamp<milliseconds>(lease / 4, milliseconds(20), milliseconds(1000))),
       metrics_(metrics) {}
 
 std::optional<queue::Job> Reclaimer::next() {
+  run_if_due();
+  return std::exchange(claimed_, std::nullopt);
+}
+
+milliseconds Reclaimer::exec() {
   const auto now = Clock::now();
   if (now >= next_prune_) {
     next_prune_ = now + kPruneEvery;
@@ -37,7 +48,6 @@ std::optional<queue::Job> Reclaimer::next() {
       obs::log_info("consumers_pruned").field("count", static_cast<std::uint64_t>(pruned));
     }
   }
-  if (now < next_scan_) return std::nullopt;
   // A bounded number of claims per call, so poison jobs cannot keep the loop from reading.
   for (int i = 0; i < 16; ++i) {
     auto delivery = queue_.claim_expired(consumer_, lease_, cursor_);
@@ -50,27 +60,28 @@ std::optional<queue::Job> Reclaimer::next() {
       if (dead_id) {
         metrics_.dead_letter(queue::dead_reason::poison);
         metrics_.job_finished("dead", delivery->attempt + 1, std::chrono::nanoseconds(0));
-        obs::log_warn("job_outcome")
-            .field("job_id", delivery->job_id)
-            .field("outcome", "dead")
-            .field("reason", queue::dead_reason::poison)
-            .field("attempt", delivery->attempt + 1)
-            .field("deliveries", delivery->deliveries)
-            .field("error", error);
+        OutcomeLog log;
+        log.warn = true;
+        log.job_id = delivery->job_id;
+        log.outcome = "dead";
+        log.attempt = delivery->attempt + 1;
+        log.deliveries = delivery->deliveries;
+        log.error = error;
+        log.reason = queue::dead_reason::poison;
+        log_job_outcome(log);
       }
       continue;
     }
-    auto job = queue_.start(*delivery, consumer_);
-    if (!job) continue;
+    claimed_ = queue_.start(*delivery, consumer_);
+    if (!claimed_) continue;
     metrics_.reclaimed();
     obs::log_info("job_reclaimed")
-        .field("job_id", job->id)
-        .field("attempt", job->attempt + 1)
-        .field("deliveries", job->deliveries);
-    return job;  // scan again right after this job: more may have expired
+        .field("job_id", claimed_->id)
+        .field("attempt", claimed_->attempt + 1)
+        .field("deliveries", claimed_->deliveries);
+    return milliseconds(0);  // scan again right after this job: more may have expired
   }
-  next_scan_ = Clock::now() + scan_interval_;
-  return std::nullopt;
+  return interval();
 }
 
 }  // namespace patchq::worker

@@ -1,7 +1,7 @@
 // Reclaimer: finds jobs whose lease expired (their worker was SIGKILLed, crashed, stalled or
 // gave them up at shutdown) and takes them over for this worker, via XAUTOCLAIM in JobQueue.
-// Runs on the job loop's thread between jobs, so a reclaimed job is run at once by the worker
-// that claimed it and never sits claimed by a busy worker.
+// A Duty driven from the job loop's thread between jobs (run_if_due), so a reclaimed job is
+// run at once by the worker that claimed it and never sits claimed by a busy worker.
 // Poison: a claimed entry delivered more than --max-deliveries times (RetryPolicy::is_poison)
 // is sent to the dead letters instead of being run again.
 // Also prunes consumers of exited workers now and then, so the group lists live workers.
@@ -13,11 +13,12 @@
 
 #include "common/queue/job_queue.hpp"
 #include "common/queue/retry_policy.hpp"
+#include "services/worker/duty.hpp"
 #include "services/worker/worker_metrics.hpp"
 
 namespace patchq::worker {
 
-class Reclaimer {
+class Reclaimer : public Duty {
  public:
   Reclaimer(queue::JobQueue& queue, std::string consumer, queue::RetryPolicy policy,
             std::chrono::milliseconds lease, WorkerMetrics& metrics);
@@ -28,14 +29,17 @@ class Reclaimer {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // One scan: claims at most a few expired entries, burying poison ones, until one can run.
+  // Returns 0 after claiming a job (more may have expired), else the scan interval.
+  std::chrono::milliseconds exec() override;
+
   queue::JobQueue& queue_;
   std::string consumer_;
   queue::RetryPolicy policy_;
   std::chrono::milliseconds lease_;
-  std::chrono::milliseconds scan_interval_;
   WorkerMetrics& metrics_;
   std::string cursor_ = "0-0";
-  Clock::time_point next_scan_{};
+  std::optional<queue::Job> claimed_;  // exec()'s job, handed out by next()
   Clock::time_point next_prune_{};
 };
 

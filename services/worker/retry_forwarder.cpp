@@ -10,24 +10,22 @@ namespace patchq::worker {
 namespace {
 
 constexpr std::size_t kBatch = 100;
-constexpr retry::BackoffPolicy kRedisBackoff{std::chrono::milliseconds(200),
-                                             std::chrono::milliseconds(10000)};
 
 }  // namespace
 
 RetryForwarder::RetryForwarder(redis::SyncClient::Options redis, queue::KeySchema keys,
                                std::chrono::milliseconds interval, StopToken& stop,
                                WorkerMetrics& metrics)
-    : client_(std::move(redis)),
+    : Duty({"retry_forwarder", interval}),
+      client_(std::move(redis)),
       queue_(client_, std::move(keys)),
-      interval_(interval),
       stop_(stop),
-      metrics_(metrics),
-      thread_([this] { run(); }) {}
+      metrics_(metrics) {
+  start();
+}
 
 RetryForwarder::~RetryForwarder() {
-  stop_.request();
-  thread_.join();
+  stop();
 }
 
 std::chrono::milliseconds RetryForwarder::interval_for(std::chrono::milliseconds retry_base) {
@@ -35,25 +33,24 @@ std::chrono::milliseconds RetryForwarder::interval_for(std::chrono::milliseconds
                                                std::chrono::milliseconds(1000));
 }
 
-void RetryForwarder::run() {
-  int failures = 0;
-  std::chrono::milliseconds wait = interval_;
-  while (!stop_.wait_for(wait)) {
-    wait = interval_;
-    try {
-      std::size_t looked_at = 0;
-      do {
-        looked_at = queue_.forward_due_retries(kBatch);
-        metrics_.retries_forwarded(looked_at);
-      } while (looked_at == kBatch && !stop_.requested());
-      failures = 0;
-    } catch (const std::exception& e) {
-      metrics_.redis_error();
-      wait = retry::backoff_delay(kRedisBackoff, failures++, interval_, retry::thread_rng());
-      obs::log_warn("retry_forwarder_failed")
-          .field("error", e.what())
-          .field("retry_in_ms", static_cast<std::int64_t>(wait.count()));
-    }
+std::chrono::milliseconds RetryForwarder::exec() {
+  if (stop_.requested()) return interval();
+  try {
+    std::size_t looked_at = 0;
+    do {
+      looked_at = queue_.forward_due_retries(kBatch);
+      metrics_.retries_forwarded(looked_at);
+    } while (looked_at == kBatch && !stop_.requested());
+    failures_ = 0;
+    return interval();
+  } catch (const std::exception& e) {
+    metrics_.redis_error();
+    const auto wait = retry::backoff_delay(redis::kUnreachableBackoff, failures_++, interval(),
+                                           retry::thread_rng());
+    obs::log_warn("retry_forwarder_failed")
+        .field("error", e.what())
+        .field("retry_in_ms", static_cast<std::int64_t>(wait.count()));
+    return wait;
   }
 }
 

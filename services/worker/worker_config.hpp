@@ -1,14 +1,17 @@
 // WorkerConfig: everything a worker process is told at start (flags and PATCHQ_* environment,
 // see worker_flags.hpp), and the one handle a job handler gets to its settings.
 // Invariant once worker_flags' finish_worker_config() accepted it: redis is parsed from
-// redis_url, every duration is positive, lease renewals fit in the lease (period lease/3).
+// redis_url, metrics_address from metrics_listen, every duration is positive, lease renewals fit in
+// the lease (period lease/3).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "common/http/listen_address.hpp"
 #include "common/queue/job.hpp"
 #include "common/queue/retry_policy.hpp"
 #include "common/redis/redis_url.hpp"
@@ -28,7 +31,8 @@ struct WorkerConfig {
   std::chrono::milliseconds shutdown_grace{30000};
   std::chrono::milliseconds block{2000};  // XREADGROUP BLOCK: how long an idle read waits
   std::string metrics_listen;             // "host:port"; empty: no endpoint
-  std::int64_t upload_concurrency = 8;    // for the handler: tile uploads in flight per job
+  std::optional<http::ListenAddress> metrics_address;  // parsed from metrics_listen, port > 0
+  std::int64_t upload_concurrency = 8;  // for the handler: tile uploads in flight per job
   std::chrono::milliseconds done_ttl{std::chrono::hours(24 * 7)};
   std::string log_level = "info";
   int slot = 0;  // which of the supervisor's processes this is (0-based); metrics port + slot

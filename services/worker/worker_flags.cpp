@@ -40,38 +40,28 @@ void add_worker_flags(config::FlagSet& flags, WorkerConfig& c) {
                   obs::log_level_names());
 }
 
-std::string parse_listen_address(const std::string& text, std::string* host, int* port) {
-  std::string error;
-  const auto address = http::parse_listen_address(text, &error);
-  if (!address) return error;
-  // Process n of a supervisor listens on port + n: "any free port" cannot work here.
-  if (address->port == 0) return "port must be 1..65535, got '0'";
-  *host = address->host;
-  *port = address->port;
-  return "";
-}
-
-std::string finish_worker_config(WorkerConfig& c) {
-  std::string error;
-  auto endpoint = redis::parse_redis_url(c.redis_url, &error);
-  if (!endpoint) return "--redis: " + error;
+Status finish_worker_config(WorkerConfig& c) {
+  auto endpoint = redis::parse_redis_url(c.redis_url);
+  if (!endpoint) return fail("--redis: " + endpoint.error().reason);
   c.redis = *endpoint;
-  if (c.prefix.empty()) return "--prefix must not be empty";
-  if (c.lease < std::chrono::milliseconds(30)) return "--lease must be at least 30ms";
-  if (c.block < std::chrono::milliseconds(1)) return "--block must be at least 1ms";
-  if (c.retry_base <= std::chrono::milliseconds(0)) return "--retry-base must be positive";
-  if (c.retry_cap < c.retry_base) return "--retry-cap must not be below --retry-base";
-  if (c.shutdown_grace < std::chrono::milliseconds(0)) return "--shutdown-grace is negative";
-  if (c.done_ttl < std::chrono::seconds(1)) return "--done-ttl must be at least 1s";
+  if (c.prefix.empty()) return fail("--prefix must not be empty");
+  if (c.lease < std::chrono::milliseconds(30)) return fail("--lease must be at least 30ms");
+  if (c.block < std::chrono::milliseconds(1)) return fail("--block must be at least 1ms");
+  if (c.retry_base <= std::chrono::milliseconds(0)) return fail("--retry-base must be positive");
+  if (c.retry_cap < c.retry_base) return fail("--retry-cap must not be below --retry-base");
+  if (c.shutdown_grace < std::chrono::milliseconds(0)) return fail("--shutdown-grace is negative");
+  if (c.done_ttl < std::chrono::seconds(1)) return fail("--done-ttl must be at least 1s");
   if (!c.metrics_listen.empty()) {
-    std::string host;
-    int port = 0;
-    if (auto why = parse_listen_address(c.metrics_listen, &host, &port); !why.empty()) {
-      return "--metrics-listen: " + why;
+    auto address = http::parse_listen_address(c.metrics_listen);
+    if (!address) return fail("--metrics-listen: " + address.error().reason);
+    // Process n of a supervisor listens on port + n: "any free port" cannot work here.
+    if (address->port == 0) return fail("--metrics-listen: port must be 1..65535, got '0'");
+    if (address->port + c.processes - 1 > 65535) {
+      return fail("--metrics-listen: port + processes exceeds 65535");
     }
-    if (port + c.processes - 1 > 65535) return "--metrics-listen: port + processes exceeds 65535";
+    c.metrics_address = *address;
   }
-  return "";
+  return ok_status();
 }
 
 }  // namespace patchq::worker

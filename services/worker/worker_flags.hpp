@@ -5,17 +5,15 @@
 #include <string>
 
 #include "common/config/flag_set.hpp"
+#include "common/result/result.hpp"
 #include "services/worker/worker_config.hpp"
 
 namespace patchq::worker {
 
 void add_worker_flags(config::FlagSet& flags, WorkerConfig& config);
 
-// Parses the Redis URL and checks the values against each other. Returns the reason a user
-// reads when something is wrong, or an empty string.
-std::string finish_worker_config(WorkerConfig& config);
-
-// "host:port" -> host and port. Returns the reason when malformed.
-std::string parse_listen_address(const std::string& text, std::string* host, int* port);
+// Parses the Redis URL and the metrics address and checks the values against each other:
+// ok, or the reason a user reads.
+Status finish_worker_config(WorkerConfig& config);
 
 }  // namespace patchq::worker

@@ -22,14 +22,16 @@ int worker_main(int argc, const char* const* argv, const WorkerProgram& program)
                  parsed.positional.front().c_str());
     return 2;
   }
-  if (const std::string why = finish_worker_config(config); !why.empty()) {
-    std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(), why.c_str());
+  if (const Status finished = finish_worker_config(config); !finished) {
+    std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(),
+                 finished.error().reason.c_str());
     return 2;
   }
   if (program.check_handler_flags) {
     // Before any fork: a bad handler setting is a usage error, not a crash loop of children.
-    if (const std::string why = program.check_handler_flags(); !why.empty()) {
-      std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(), why.c_str());
+    if (const Status checked = program.check_handler_flags(); !checked) {
+      std::fprintf(stderr, "%s: %s (see --help)\n", program.name.c_str(),
+                   checked.error().reason.c_str());
       return 2;
     }
   }

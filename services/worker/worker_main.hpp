@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/config/flag_set.hpp"
+#include "common/result/result.hpp"
 #include "services/worker/worker_config.hpp"
 
 namespace patchq::worker {
@@ -18,8 +19,8 @@ struct WorkerProgram {
   HandlerFactory make_handler;
   // Optional: adds the handler's own flags (bound to the handler's own config).
   std::function<void(config::FlagSet&)> add_handler_flags;
-  // Optional: checks the handler's flags once parsed; a non-empty reason exits 2 before forking.
-  std::function<std::string()> check_handler_flags;
+  // Optional: checks the handler's flags once parsed; a failure exits 2 before forking.
+  std::function<Status()> check_handler_flags;
 };
 
 // Exit codes: 0 drained after SIGTERM, 1 could not start, 2 usage error (message on stderr).

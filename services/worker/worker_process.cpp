@@ -33,11 +33,9 @@ redis::SyncClient::Options side_connection(const WorkerConfig& config, milliseco
 }
 
 std::unique_ptr<MetricsEndpoint> start_metrics(const WorkerConfig& config, WorkerMetrics& metrics) {
-  if (config.metrics_listen.empty()) return nullptr;
-  std::string host;
-  int port = 0;
-  parse_listen_address(config.metrics_listen, &host, &port);  // checked at start
-  port += config.slot;
+  if (!config.metrics_address) return nullptr;
+  const std::string& host = config.metrics_address->host;
+  const int port = config.metrics_address->port + config.slot;
   // The scrape refreshes the queue gauges over its own connection (the endpoint's thread).
   auto client = std::make_shared<redis::SyncClient>(side_connection(config, milliseconds(1000)));
   const queue::KeySchema keys(config.prefix);

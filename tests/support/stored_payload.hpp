@@ -12,7 +12,7 @@ namespace patchq::testing {
 inline std::string stored_json(const std::string& stored) {
   if (!queue::is_encoded_payload(stored)) return "<not compressed: " + stored + ">";
   auto decoded = queue::decode_payload(stored, queue::kMaxDecodedPayloadBytes);
-  return decoded.ok ? decoded.json : "<undecodable: " + decoded.error + ">";
+  return decoded ? *decoded : "<undecodable: " + decoded.error().reason + ">";
 }
 
 }  // namespace patchq::testing

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "common/auth/webhook_signature.hpp"
+#include "common/codec/base64.hpp"
 #include "common/net/url.hpp"
 #include "common/storage/azure_shared_key.hpp"
 #include "common/storage/azure_store.hpp"
@@ -11,7 +11,8 @@ namespace patchq::testing {
 namespace {
 
 std::vector<unsigned char> decoded(const std::string& key_base64) {
-  return auth::base64_decode(key_base64).value();
+  const std::string key = codec::base64_decode(key_base64).value();
+  return {key.begin(), key.end()};
 }
 
 std::string http_date_now() {

@@ -70,7 +70,7 @@ TEST(V7RateLimit, StorageUploadsDoNotSpendTheApiBudget) {
   std::vector<Tile> tiles;
   for (int i = 0; i < 5; ++i)
     tiles.push_back({"t" + std::to_string(i) + ".png", tile_bytes("bytes")});
-  ASSERT_EQ(client.upload_tiles("patchq-sim", "tiles", std::move(tiles)).uploaded, 5u);
+  ASSERT_EQ(testing::upload_all(client, "patchq-sim", "tiles", std::move(tiles)).uploaded, 5u);
   // register (1 or 2 calls) + 5 sign + 5 confirm; the 5 PUTs go to storage, not counted.
   const long api_calls = sim.count("register_upload") + sim.count("sign") + sim.count("confirm");
   EXPECT_EQ(limiter->n.load() - before, api_calls);

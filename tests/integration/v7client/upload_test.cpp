@@ -38,7 +38,7 @@ TEST(V7Upload, RegisterModeUploadsEveryTileIntact) {
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   auto tiles = make_tiles(12);
   const auto expected = tiles;
-  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  const auto report = testing::upload_all(client, kTeam, "tiles", std::move(tiles));
   EXPECT_EQ(report.uploaded, 12u);
   EXPECT_EQ(report.failed, 0u);
   EXPECT_FALSE(report.job_error());
@@ -58,8 +58,8 @@ TEST(V7Upload, ReRunCountsExistingTilesAsUploadedWithoutDuplicates) {
   V7Sim sim;
   V7Client client(with_target(sim), nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
-  ASSERT_EQ(client.upload_tiles(kTeam, "tiles", make_tiles(6)).uploaded, 6u);
-  const auto again = client.upload_tiles(kTeam, "tiles", make_tiles(6));
+  ASSERT_EQ(testing::upload_all(client, kTeam, "tiles", make_tiles(6)).uploaded, 6u);
+  const auto again = testing::upload_all(client, kTeam, "tiles", make_tiles(6));
   EXPECT_EQ(again.already_existed, 6u);
   EXPECT_EQ(again.uploaded, 0u);
   EXPECT_FALSE(again.job_error()) << again.job_error()->reason;
@@ -72,12 +72,12 @@ TEST(V7Upload, ReRunFinishesATileRegisteredButNeverConfirmed) {
   V7Client client(with_target(sim), nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   sim.set_fault(R"({"endpoint": "confirm", "fail_next": 3, "status": 500})");
-  const auto first = client.upload_tiles(kTeam, "tiles", make_tiles(1));
+  const auto first = testing::upload_all(client, kTeam, "tiles", make_tiles(1));
   ASSERT_EQ(first.failed, 1u);
   ASSERT_TRUE(first.job_error());
   EXPECT_TRUE(first.job_error()->retryable());
   EXPECT_TRUE(sim.item_names("tiles").empty());
-  const auto second = client.upload_tiles(kTeam, "tiles", make_tiles(1));
+  const auto second = testing::upload_all(client, kTeam, "tiles", make_tiles(1));
   EXPECT_EQ(second.uploaded, 1u);
   EXPECT_EQ(second.resumed, 1u);
   EXPECT_EQ(sim.item_names("tiles").size(), 1u);
@@ -89,14 +89,14 @@ TEST(V7Upload, DirectModeBatchesTilesAndIsIdempotent) {
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   auto tiles = make_tiles(20);
   const auto expected = tiles;
-  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  const auto report = testing::upload_all(client, kTeam, "tiles", std::move(tiles));
   EXPECT_EQ(report.uploaded, 20u);
   EXPECT_EQ(sim.item_names("tiles").size(), 20u);
   EXPECT_EQ(sim.item_sha256("tiles", expected[7].name),
             testing::sha256_hex(std::string(expected[7].view())));
   EXPECT_LT(sim.count("direct_upload"), 20);
   EXPECT_EQ(sim.count("sign"), 0);
-  const auto again = client.upload_tiles(kTeam, "tiles", make_tiles(20));
+  const auto again = testing::upload_all(client, kTeam, "tiles", make_tiles(20));
   EXPECT_EQ(again.already_existed, 20u);
 }
 
@@ -106,7 +106,7 @@ TEST(V7Upload, DirectModeFillsEachCallBeforeSendingIt) {
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   // Tiles trickle in as an encoder makes them; the calls still leave full.
   sim.set_fault(R"({"endpoint": "*", "latency_ms": 5})");
-  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(40));
+  const auto report = testing::upload_all(client, kTeam, "tiles", make_tiles(40));
   EXPECT_EQ(report.uploaded, 40u);
   EXPECT_EQ(sim.count("direct_upload"), 1);  // 40 small tiles fit one request
   EXPECT_EQ(sim.item_names("tiles").size(), 40u);
@@ -126,7 +126,7 @@ TEST(V7Upload, DirectModeCountsTheWholeRequestAgainstTheCallLimit) {
   config.direct_upload_call_bytes = build_direct_upload("tiles", five).size();
   V7Client client(config, nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
-  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  const auto report = testing::upload_all(client, kTeam, "tiles", std::move(tiles));
   EXPECT_EQ(report.uploaded, 20u);
   EXPECT_EQ(report.registered_way, 0u);
   EXPECT_EQ(sim.count("direct_upload"), 4);
@@ -141,7 +141,7 @@ TEST(V7Upload, DirectModeSendsATileTooLargeForAnyCallTheRegisterWay) {
   auto tiles = make_tiles(3, 10);
   tiles.push_back(make_tiles(1, 3000, "big")[0]);
   const std::string big_sha = testing::sha256_hex(std::string(tiles.back().view()));
-  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  const auto report = testing::upload_all(client, kTeam, "tiles", std::move(tiles));
   EXPECT_EQ(report.uploaded, 4u) << (report.job_error() ? report.job_error()->reason : "");
   EXPECT_EQ(report.registered_way, 1u);
   EXPECT_EQ(sim.count("register_upload"), 1);
@@ -155,8 +155,8 @@ TEST(V7Upload, BlockedReasonIsComparedCaseInsensitively) {
   V7Sim sim({"--blocked-reason-case=lower"});
   V7Client client(with_target(sim, "direct"), nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
-  ASSERT_EQ(client.upload_tiles(kTeam, "tiles", make_tiles(3)).uploaded, 3u);
-  const auto again = client.upload_tiles(kTeam, "tiles", make_tiles(3));
+  ASSERT_EQ(testing::upload_all(client, kTeam, "tiles", make_tiles(3)).uploaded, 3u);
+  const auto again = testing::upload_all(client, kTeam, "tiles", make_tiles(3));
   EXPECT_EQ(again.already_existed, 3u);
   EXPECT_FALSE(again.job_error());
 }
@@ -169,7 +169,7 @@ TEST(V7Upload, TransientFaultsOnEveryStepAreRetriedInsideTheClient) {
   sim.set_fault(R"({"endpoint": "sign", "fail_next": 2, "status": 503})");
   sim.set_fault(R"({"endpoint": "storage_put", "fail_next": 1, "reset": true})");
   sim.set_fault(R"({"endpoint": "confirm", "fail_next": 1, "status": 429})");
-  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(4));
+  const auto report = testing::upload_all(client, kTeam, "tiles", make_tiles(4));
   EXPECT_EQ(report.uploaded, 4u) << (report.job_error() ? report.job_error()->reason : "");
   EXPECT_EQ(sim.item_names("tiles").size(), 4u);
   EXPECT_EQ(sim.count("sign", "503"), 2);
@@ -181,7 +181,7 @@ TEST(V7Upload, PermanentStatusFailsTheTileWithoutRetrying) {
   V7Client client(with_target(sim), nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   sim.set_fault(R"({"endpoint": "sign", "fail_next": 1, "status": 422})");
-  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(1));
+  const auto report = testing::upload_all(client, kTeam, "tiles", make_tiles(1));
   ASSERT_EQ(report.failed, 1u);
   const auto error = report.job_error();
   ASSERT_TRUE(error);
@@ -194,7 +194,7 @@ TEST(V7Upload, PermanentStatusFailsTheTileWithoutRetrying) {
 TEST(V7Upload, UnknownTargetFailsEveryTilePermanently) {
   V7Sim sim;
   V7Client client(sim.client_config(), nullptr);
-  const auto report = client.upload_tiles(kTeam, "missing", make_tiles(3));
+  const auto report = testing::upload_all(client, kTeam, "missing", make_tiles(3));
   EXPECT_EQ(report.failed, 3u);
   ASSERT_TRUE(report.job_error());
   EXPECT_FALSE(report.job_error()->retryable());
@@ -221,7 +221,7 @@ TEST(V7Upload, DuplicateNameInOneJobFailsOnlyTheSecond) {
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   auto tiles = make_tiles(2);
   tiles[1].name = tiles[0].name;
-  const auto report = client.upload_tiles(kTeam, "tiles", std::move(tiles));
+  const auto report = testing::upload_all(client, kTeam, "tiles", std::move(tiles));
   EXPECT_EQ(report.uploaded, 1u);
   EXPECT_EQ(report.failed, 1u);
   EXPECT_EQ(report.tiles[1].outcome, TileOutcome::failed);
@@ -233,7 +233,7 @@ TEST(V7Upload, ReusesConnectionsAndReportsThroughput) {
   V7Client client(with_target(sim), nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   const auto before = client.stats();
-  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(200, 64 * 1024));
+  const auto report = testing::upload_all(client, kTeam, "tiles", make_tiles(200, 64 * 1024));
   const auto after = client.stats();
   ASSERT_EQ(report.uploaded, 200u);
   const auto opened = after.connections_opened - before.connections_opened;
@@ -251,7 +251,7 @@ TEST(V7Upload, DirectModeThroughput) {
   V7Client client(with_target(sim, "direct"), nullptr);
   ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
   const auto before = client.stats();
-  const auto report = client.upload_tiles(kTeam, "tiles", make_tiles(200, 64 * 1024));
+  const auto report = testing::upload_all(client, kTeam, "tiles", make_tiles(200, 64 * 1024));
   const auto after = client.stats();
   ASSERT_EQ(report.uploaded, 200u);
   std::cout << "[measure] direct mode: 200 tiles x 64 KiB in " << report.elapsed.count() << " ms, "

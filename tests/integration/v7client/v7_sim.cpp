@@ -1,13 +1,13 @@
 #include "tests/integration/v7client/v7_sim.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <stdexcept>
 
+#include "common/codec/sha256.hpp"
 #include "tests/support/http_call.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -139,16 +139,7 @@ std::string noise_png(int width, int height, unsigned seed) {
 }
 
 std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return codec::sha256_hex(bytes);
 }
 
 }  // namespace patchq::testing

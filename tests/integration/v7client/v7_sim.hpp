@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/v7/client_config.hpp"
+#include "common/v7/v7_client.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace patchq::testing {
@@ -44,5 +45,13 @@ class V7Sim {
 // A PNG of `width` x `height` random pixels (incompressible: its size is about w*h*3 bytes).
 std::string noise_png(int width, int height, unsigned seed = 1);
 std::string sha256_hex(const std::string& bytes);
+
+// Uploads ready tiles the way the job handler does: start_upload, add each, finish.
+inline v7::UploadReport upload_all(v7::V7Client& client, std::string team, std::string dataset,
+                                   std::vector<v7::Tile> tiles) {
+  auto uploader = client.start_upload(std::move(team), std::move(dataset));
+  for (auto& tile : tiles) uploader->add(std::move(tile));
+  return uploader->finish();
+}
 
 }  // namespace patchq::testing

@@ -2,7 +2,7 @@
 // items and files across a restart with the same --data-dir.
 #include <gtest/gtest.h>
 
-#include "services/v7sim/codec.hpp"
+#include "common/codec/sha256.hpp"
 #include "tests/integration/v7sim/json_view.hpp"
 #include "tests/integration/v7sim/sim_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -65,7 +65,7 @@ TEST(V7SimProcess, ARestartWithTheSameDataDirServesTheSameItems) {
   EXPECT_EQ(datasets.str("0.name"), "Kept Tiles");
   const JsonView listed(sim.call("GET", "/_sim/datasets/kept-tiles/items").body);
   ASSERT_EQ(listed.size("items"), 1u);
-  EXPECT_EQ(listed.str("items.0.sha256"), sha256_hex(png));
+  EXPECT_EQ(listed.str("items.0.sha256"), codec::sha256_hex(png));
   // The old file URL (same path, new port) still downloads the same bytes.
   const auto redirect = sim.api("GET", upload_path);
   ASSERT_EQ(redirect.status, 302);

@@ -5,7 +5,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "services/v7sim/codec.hpp"
+#include "common/codec/base64.hpp"
 #include "services/v7sim/faults.hpp"
 #include "services/v7sim/image_size.hpp"
 #include "services/v7sim/sim_store.hpp"
@@ -58,11 +58,11 @@ TEST(NormalizeItemPath, KeepsOneLeadingSlashAndNoTrailingOne) {
 TEST(Base64, RoundTripsAndRejectsOtherCharacters) {
   for (const std::string& text :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
-    EXPECT_EQ(base64_decode(base64_encode(text)), text);
+    EXPECT_EQ(codec::base64_decode(codec::base64_encode(text)), text);
   }
-  EXPECT_EQ(base64_encode("hello"), "aGVsbG8=");
-  EXPECT_FALSE(base64_decode("aGV sbG8=").has_value());
-  EXPECT_FALSE(base64_decode("a").has_value());
+  EXPECT_EQ(codec::base64_encode("hello"), "aGVsbG8=");
+  EXPECT_FALSE(codec::base64_decode("aGV sbG8=").has_value());
+  EXPECT_FALSE(codec::base64_decode("a").has_value());
 }
 
 TEST(SimUrls, TokensOpenOneActionOnOneUploadUntilTheyExpire) {

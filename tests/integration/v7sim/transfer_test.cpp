@@ -6,7 +6,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <regex>
 
-#include "services/v7sim/codec.hpp"
+#include "common/codec/base64.hpp"
+#include "common/codec/sha256.hpp"
 #include "tests/integration/v7sim/json_view.hpp"
 #include "tests/integration/v7sim/sim_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -147,7 +148,7 @@ TEST(V7SimFiles, ThreeStepUploadListsTheItemOnlyAfterConfirm) {
   EXPECT_EQ(listed.str("items.0.name"), "t_r0c0.png");
   EXPECT_EQ(listed.str("items.0.path"), "/");
   EXPECT_EQ(listed.num("items.0.bytes"), static_cast<std::int64_t>(png.size()));
-  EXPECT_EQ(listed.str("items.0.sha256"), sha256_hex(png));
+  EXPECT_EQ(listed.str("items.0.sha256"), codec::sha256_hex(png));
   EXPECT_EQ(listed.num("items.0.width"), 30);
   EXPECT_EQ(sim.call("GET", "/_sim/datasets/tiles/items/t_r0c0.png/file").body, png);
   EXPECT_EQ(JsonView(sim.call("GET", "/_sim/stats").body).num("storage_auth_headers_seen"), 0);
@@ -186,7 +187,7 @@ TEST(V7SimFiles, DirectUploadListsTheItemAtOnce) {
   SimProcess sim;
   ASSERT_EQ(sim.api("POST", "/api/datasets", R"({"name":"tiles"})").status, 200);
   const std::string png = make_png(16, 12);
-  const std::string b64 = base64_encode(png);
+  const std::string b64 = codec::base64_encode(png);
   const std::string body =
       R"({"items":[{"name":"d.png","path":"/","slots":[{"file_name":"d.png","slot_name":"0","file_content":")" +
       b64 + R"("}]}],"dataset_slug":"tiles","options":{"handle_as_slices":false}})";
@@ -195,7 +196,7 @@ TEST(V7SimFiles, DirectUploadListsTheItemAtOnce) {
   EXPECT_EQ(JsonView(reply.body).str("items.0.name"), "d.png");
   const JsonView listed(sim.call("GET", "/_sim/datasets/tiles/items").body);
   ASSERT_EQ(listed.size("items"), 1u);
-  EXPECT_EQ(listed.str("items.0.sha256"), sha256_hex(png));
+  EXPECT_EQ(listed.str("items.0.sha256"), codec::sha256_hex(png));
   EXPECT_EQ(listed.num("items.0.bytes"), static_cast<std::int64_t>(png.size()));
   // The same name again is blocked, as in register_upload.
   const auto again = sim.api("POST", team_path("/items/direct_upload"), body);

@@ -9,24 +9,25 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(ParseBytes, AcceptsBinaryUnits) {
-  EXPECT_EQ(parse_bytes("4MiB"), 4u << 20);
-  EXPECT_EQ(parse_bytes("512k"), 512u << 10);
-  EXPECT_EQ(parse_bytes("1G"), 1ULL << 30);
-  EXPECT_EQ(parse_bytes("100"), 100u);
+  EXPECT_EQ(parse_bytes("4MiB").value(), 4u << 20);
+  EXPECT_EQ(parse_bytes("512k").value(), 512u << 10);
+  EXPECT_EQ(parse_bytes("1G").value(), 1ULL << 30);
+  EXPECT_EQ(parse_bytes("100").value(), 100u);
 }
 
 TEST(ParseBytes, RejectsUnknownUnitsWithReason) {
-  std::string error;
-  EXPECT_FALSE(parse_bytes("4XB", &error));
-  EXPECT_NE(error.find("unknown size unit 'XB'"), std::string::npos) << error;
-  EXPECT_FALSE(parse_bytes("", &error));
+  const auto unknown = parse_bytes("4XB");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().reason.find("unknown size unit 'XB'"), std::string::npos)
+      << unknown.error().reason;
+  EXPECT_FALSE(parse_bytes(""));
 }
 
 TEST(ParseDuration, AcceptsUnitsAndBareSeconds) {
-  EXPECT_EQ(parse_duration("30s"), 30000ms);
-  EXPECT_EQ(parse_duration("500ms"), 500ms);
-  EXPECT_EQ(parse_duration("10m"), 600000ms);
-  EXPECT_EQ(parse_duration("1.5"), 1500ms);
+  EXPECT_EQ(parse_duration("30s").value(), 30000ms);
+  EXPECT_EQ(parse_duration("500ms").value(), 500ms);
+  EXPECT_EQ(parse_duration("10m").value(), 600000ms);
+  EXPECT_EQ(parse_duration("1.5").value(), 1500ms);
   EXPECT_FALSE(parse_duration("soon"));
 }
 

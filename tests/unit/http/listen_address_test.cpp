@@ -24,13 +24,16 @@ TEST(ListenAddress, ParsesBracketedIpv6AndAnEmptyHost) {
 }
 
 TEST(ListenAddress, RefusesMissingOrBadPortsWithAReason) {
-  std::string error;
-  EXPECT_FALSE(parse_listen_address("localhost", &error));
-  EXPECT_NE(error.find("expected host:port"), std::string::npos) << error;
-  EXPECT_FALSE(parse_listen_address("127.0.0.1:70000", &error));
-  EXPECT_NE(error.find("port must be 0..65535, got '70000'"), std::string::npos) << error;
-  EXPECT_FALSE(parse_listen_address("127.0.0.1:", &error));
-  EXPECT_FALSE(parse_listen_address("[::1]9000", &error));
+  const auto no_port = parse_listen_address("localhost");
+  ASSERT_FALSE(no_port);
+  EXPECT_NE(no_port.error().reason.find("expected host:port"), std::string::npos)
+      << no_port.error().reason;
+  const auto too_big = parse_listen_address("127.0.0.1:70000");
+  ASSERT_FALSE(too_big);
+  EXPECT_NE(too_big.error().reason.find("port must be 0..65535, got '70000'"), std::string::npos)
+      << too_big.error().reason;
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:"));
+  EXPECT_FALSE(parse_listen_address("[::1]9000"));
 }
 
 }  // namespace

@@ -21,9 +21,9 @@ TEST(Url, ExplicitDefaultPortGivesTheSameOrigin) {
 }
 
 TEST(Url, RefusesNonHttpSchemesAndRelativeText) {
-  std::string error;
-  EXPECT_FALSE(Url::parse("file:///etc/passwd", &error));
-  EXPECT_FALSE(error.empty());
+  const auto file = Url::parse("file:///etc/passwd");
+  EXPECT_FALSE(file);
+  EXPECT_FALSE(file.error().reason.empty());
   EXPECT_FALSE(Url::parse("ftp://a.com/x"));
   EXPECT_FALSE(Url::parse("/just/a/path"));
   EXPECT_FALSE(Url::parse("https://a.com/\r\nX-Injected: 1"));

@@ -16,8 +16,8 @@ using patchq::testing::source_path;
 
 webhook::Item load(const char* relative) {
   auto result = webhook::parse_payload(read_file(source_path(relative)));
-  EXPECT_TRUE(result.ok()) << result.error();
-  return std::move(result).item();
+  EXPECT_TRUE(result.ok()) << result.error().reason;
+  return std::move(result).value();
 }
 
 webhook::Annotation box(std::string id, std::string name, double x, double y, double w, double h) {

@@ -11,7 +11,7 @@ namespace {
 TEST(TileGrid, OddBoxIsCoveredExactlyOnce) {
   const PixelRect box{3, 5, 1001, 997};
   const TileGrid grid(box, GridSize{7, 3});
-  ASSERT_FALSE(grid_problem(box, GridSize{7, 3}));
+  ASSERT_TRUE(check_grid(box, GridSize{7, 3}));
   std::vector<int> hits(static_cast<std::size_t>(box.w * box.h), 0);
   for (int r = 0; r < grid.rows(); ++r) {
     for (int c = 0; c < grid.cols(); ++c) {
@@ -73,15 +73,15 @@ TEST(TileGrid, SampleGridGivesEqualTiles) {
 
 TEST(TileGrid, GridAsFineAsTheBoxGivesOnePixelTiles) {
   const PixelRect box{10, 10, 6, 4};
-  ASSERT_FALSE(grid_problem(box, GridSize{4, 6}));
+  ASSERT_TRUE(check_grid(box, GridSize{4, 6}));
   const TileGrid grid(box, GridSize{4, 6});
   EXPECT_EQ(grid.tile(3, 5), (PixelRect{15, 13, 1, 1}));
 }
 
 TEST(TileGrid, GridFinerThanTheBoxIsAProblem) {
-  EXPECT_EQ(grid_problem(PixelRect{0, 0, 100, 3}, GridSize{4, 1}).value_or(""),
+  EXPECT_EQ(check_grid(PixelRect{0, 0, 100, 3}, GridSize{4, 1}).error().reason,
             "grid 4x1 is finer than the 100x3 px box (a tile would be empty)");
-  EXPECT_EQ(grid_problem(PixelRect{0, 0, 5, 50}, GridSize{1, 6}).value_or(""),
+  EXPECT_EQ(check_grid(PixelRect{0, 0, 5, 50}, GridSize{1, 6}).error().reason,
             "grid 1x6 is finer than the 5x50 px box (a tile would be empty)");
 }
 

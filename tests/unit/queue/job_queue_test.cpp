@@ -56,11 +56,11 @@ TEST_F(JobQueueTest, AJobEnqueuedByTheReceiversScriptIsReadWithAllItsFields) {
   EXPECT_TRUE(queue_.complete(job, "w1", 1, 60s));
 }
 
-TEST_F(JobQueueTest, EnqueueRefusesAnIdThatExists) {
-  JobSpec spec;
-  spec.id = "fixed";
-  queue_.enqueue(spec);
-  EXPECT_THROW(queue_.enqueue(spec), QueueError);
+TEST_F(JobQueueTest, EnqueueThrowsWhenRedisRefusesTheJob) {
+  enqueue();
+  server_.command({"CONFIG", "SET", "maxmemory", "1"});  // every write now fails with OOM
+  EXPECT_THROW(enqueue(), QueueError);
+  server_.command({"CONFIG", "SET", "maxmemory", "0"});
   EXPECT_EQ(integer({"XLEN", "t:jobs"}), 1);
 }
 

@@ -105,7 +105,10 @@ TEST(EnqueueTransaction, WritesOneRecordPerJobThenOneScriptCallWithTheKeysInOrde
   const auto& eval = commands[2];
   ASSERT_EQ(eval.size(), 3u + 5u + 2u + 2u);
   EXPECT_EQ(eval[0], "EVAL");
-  EXPECT_EQ(eval[1], enqueue_script().text());
+  std::vector<EnqueueRequest> other;
+  other.push_back(request("job-3", "h3"));
+  EXPECT_EQ(eval[1], build_enqueue_transaction(keys, other, {}).back()[1]);  // one script
+  EXPECT_NE(eval[1].find("XADD"), std::string::npos);
   EXPECT_EQ(eval[2], "5");
   const std::vector<std::string> rest(eval.begin() + 3, eval.end());
   const std::vector<std::string> expected = {"p:jobs",     "p:dedup:h1",  "p:job:job-1",

@@ -254,7 +254,8 @@ TEST(Webhook, NoTokenConfiguredAcceptsAnyCaller) {
 TEST(Webhook, ASignatureIsRequiredWhenASecretIsConfigured) {
   RedisServer redis;
   WebhookOptions options;
-  options.signature = auth::WebhookSignature::from_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  options.signature =
+      *auth::WebhookSignature::from_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   const auth::WebhookSignature signer = *options.signature;
   Receiver receiver(redis, std::move(options));
   const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(

@@ -30,11 +30,12 @@ TEST(RedisUrl, KeepsThePasswordButNeverDescribesIt) {
 }
 
 TEST(RedisUrl, RejectsOtherSchemesAndBadPortsWithAReason) {
-  std::string error;
-  EXPECT_FALSE(parse_redis_url("http://x", &error));
-  EXPECT_NE(error.find("redis://"), std::string::npos);
-  EXPECT_FALSE(parse_redis_url("redis://x:99999", &error));
-  EXPECT_NE(error.find("port must be 1..65535"), std::string::npos);
+  const auto http = parse_redis_url("http://x");
+  ASSERT_FALSE(http);
+  EXPECT_NE(http.error().reason.find("redis://"), std::string::npos);
+  const auto bad_port = parse_redis_url("redis://x:99999");
+  ASSERT_FALSE(bad_port);
+  EXPECT_NE(bad_port.error().reason.find("port must be 1..65535"), std::string::npos);
 }
 
 TEST(RedisUrl, SetupCommandsAuthenticateAndSelectOnlyWhenNeeded) {

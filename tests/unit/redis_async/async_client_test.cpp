@@ -1,5 +1,5 @@
 // AsyncClient against a real redis-server: order of pipelined replies, exactly-in-flight
-// failure on a lost connection, reconnect without intervention, script preload and fallback.
+// failure on a lost connection, reconnect without intervention, transactions.
 #include "common/redis/async_client.hpp"
 
 #include <gtest/gtest.h>
@@ -228,40 +228,6 @@ TEST(AsyncClient, AuthenticatesAndSelectsTheDatabaseFromTheEndpoint) {
   stop_and_wait(*client);
 }
 
-AsyncReply run_eval(AsyncClient& client, const LuaScript& script, std::vector<std::string> args) {
-  auto promise = std::make_shared<std::promise<AsyncReply>>();
-  auto future = promise->get_future();
-  client.eval(script, 1, std::move(args), [promise](AsyncReply r) { promise->set_value(r); });
-  if (future.wait_for(5s) != std::future_status::ready) return {};
-  return future.get();
-}
-
-TEST(AsyncClient, PreloadsScriptsBeforeReportingReady) {
-  RedisServer server;
-  IoThread io;
-  static const LuaScript script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
-  auto options = options_for(server);
-  options.preload = {&script};
-  auto client = started(io, options);
-  const RedisValue exists = server.command({"SCRIPT", "EXISTS", script.sha1()});
-  ASSERT_EQ(exists.elements.size(), 1u);
-  EXPECT_EQ(exists.elements[0].integer, 1);
-  EXPECT_EQ(run_eval(*client, script, {"n", "5"}).value->integer, 5);
-  stop_and_wait(*client);
-}
-
-TEST(AsyncClient, EvalResendsTheScriptTextWhenTheCacheWasFlushed) {
-  RedisServer server;
-  IoThread io;
-  static const LuaScript script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
-  auto client = started(io, options_for(server));
-  server.command({"SCRIPT", "FLUSH"});
-  const AsyncReply r = run_eval(*client, script, {"n", "2"});
-  ASSERT_TRUE(r.delivered());
-  EXPECT_EQ(r.value->integer, 2);
-  stop_and_wait(*client);
-}
-
 AsyncReply run_transaction(AsyncClient& client, std::vector<std::vector<std::string>> commands) {
   auto promise = std::make_shared<std::promise<AsyncReply>>();
   auto future = promise->get_future();
@@ -280,6 +246,19 @@ TEST(AsyncClient, TransactionAnswersWithExecsReplyOfOneReplyPerCommand) {
   EXPECT_EQ(r.value->elements[0].integer, 1);
   EXPECT_EQ(r.value->elements[1].integer, 2);
   EXPECT_EQ(r.value->elements[2].str, "2");
+  stop_and_wait(*client);
+}
+
+TEST(AsyncClient, AnEvalInATransactionRunsWhenTheScriptCacheWasFlushed) {
+  RedisServer server;
+  IoThread io;
+  static const LuaScript script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  auto client = started(io, options_for(server));
+  server.command({"SCRIPT", "FLUSH"});
+  const AsyncReply r = run_transaction(*client, {{"EVAL", script.text(), "1", "n", "2"}});
+  ASSERT_TRUE(r.delivered());
+  ASSERT_EQ(r.value->elements.size(), 1u);
+  EXPECT_EQ(r.value->elements[0].integer, 2);
   stop_and_wait(*client);
 }
 

@@ -7,7 +7,7 @@
 #include <array>
 #include <chrono>
 
-#include "common/auth/sha256.hpp"
+#include "common/codec/sha256.hpp"
 #include "common/net/http_client.hpp"
 #include "common/storage/object_store.hpp"
 #include "tests/support/child_process.hpp"
@@ -32,8 +32,7 @@ net::HttpClient loopback_client() {
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  std::array<char, 64> hex;
-  return std::string(auth::to_hex(auth::sha256({bytes}), hex));
+  return codec::sha256_hex(bytes);
 }
 
 // The signature sigv4_expected.py computes for `request` as received.

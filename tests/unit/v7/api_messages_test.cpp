@@ -66,11 +66,11 @@ TEST(ApiMessages, RegisterExistingReadonlyCarriesThumbnailAndSize) {
 }
 
 TEST(ApiMessages, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(codec::base64_encode(""), "");
+  EXPECT_EQ(codec::base64_encode("f"), "Zg==");
+  EXPECT_EQ(codec::base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(codec::base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(codec::base64_encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64_size(6), 8u);
   EXPECT_EQ(base64_size(4), 8u);
 }
@@ -81,7 +81,7 @@ TEST(ApiMessages, ParsesRegisteredAndBlockedItems) {
                "slots": [{"upload_id": "u1", "file_name": "a.png", "slot_name": "0"}]}],
     "blocked_items": [{"name": "b.png", "path": "/",
                        "slots": [{"reason": "ALREADY_EXISTS", "file_name": "b.png"}]}]})");
-  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
   ASSERT_EQ(parsed.value().items.size(), 1u);
   EXPECT_EQ(parsed.value().items[0].name, "a.png");
   EXPECT_EQ(parsed.value().items[0].upload_id, "u1");
@@ -94,20 +94,20 @@ TEST(ApiMessages, ParsesRegisteredAndBlockedItems) {
 TEST(ApiMessages, BlockedItemKeepsTheUploadIdOfTheExistingRegistration) {
   const auto parsed = parse_register_response(R"({"items": [], "blocked_items": [
       {"name": "b.png", "slots": [{"upload_id": "u9", "reason": "ALREADY_EXISTS"}]}]})");
-  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
   EXPECT_EQ(parsed.value().blocked.at(0).upload_id, "u9");
 }
 
 TEST(ApiMessages, RegisteredItemWithoutUploadIdIsAParseFailure) {
   const auto parsed = parse_register_response(R"({"items": [{"name": "a.png", "slots": []}]})");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.failure().find("a.png"), std::string::npos);
+  EXPECT_NE(parsed.error().reason.find("a.png"), std::string::npos);
 }
 
 TEST(ApiMessages, ItemsOfOtherUploadCallsNeedNoUploadId) {
   const auto parsed = parse_register_response(R"({"items": [{"name": "a.png", "slots": []}]})",
                                               UploadIds::optional);
-  ASSERT_TRUE(parsed.ok()) << parsed.failure();
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
   EXPECT_EQ(parsed.value().items.at(0).name, "a.png");
 }
 

@@ -40,13 +40,13 @@ std::string box_annotation(const std::string& id, const std::string& box) {
 std::string error_of(const std::string& json) {
   const ParseResult result = parse_payload(json);
   EXPECT_FALSE(result.ok()) << "expected a refusal for: " << json;
-  return result.error();
+  return result.ok() ? std::string() : result.error().reason;
 }
 
 TEST(PayloadParser, ReadsEveryFieldOfTheDarwinV2Sample) {
   const ParseResult result = parse_payload(sample_v2());
-  ASSERT_TRUE(result.ok()) << result.error();
-  const Item& item = result.item();
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  const Item& item = result.value();
   EXPECT_EQ(item.shape, PayloadShape::darwin_v2);
   EXPECT_EQ(item.team_slug, "acme-vision");
   EXPECT_EQ(item.dataset_slug, "street-scenes");
@@ -82,8 +82,8 @@ TEST(PayloadParser, ReadsEveryFieldOfTheDarwinV2Sample) {
 
 TEST(PayloadParser, ReadsTheLegacySampleWithADerivedItemId) {
   const ParseResult result = parse_payload(sample_legacy());
-  ASSERT_TRUE(result.ok()) << result.error();
-  const Item& item = result.item();
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  const Item& item = result.value();
   EXPECT_EQ(item.shape, PayloadShape::legacy_2022);
   EXPECT_EQ(item.team_slug, "acme-vision");
   EXPECT_EQ(item.dataset_slug, "street-scenes");
@@ -116,9 +116,9 @@ TEST(PayloadParser, LegacyAnnotationsWithoutIdsGetTheirPosition) {
       "annotations": [[{"name": "patch", "bounding_box": {"x": 0, "y": 0, "w": 5, "h": 5}},
                        {"name": "crop", "bounding_box": {"x": 0, "y": 0, "w": 5, "h": 5}}]]})";
   const ParseResult result = parse_payload(json);
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_EQ(result.item().annotations[0].id, "ann0");
-  EXPECT_EQ(result.item().annotations[1].id, "ann1");
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().annotations[0].id, "ann0");
+  EXPECT_EQ(result.value().annotations[1].id, "ann1");
 }
 
 TEST(PayloadParser, LegacyReadsOnlyTheFirstFilesAnnotations) {
@@ -127,25 +127,25 @@ TEST(PayloadParser, LegacyReadsOnlyTheFirstFilesAnnotations) {
                 {"filename": "y.png", "url": "https://h/y.png"}],
       "annotations": [[{"id": "1", "name": "patch"}], [{"id": "2", "name": "patch"}]]})";
   const ParseResult result = parse_payload(json);
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_EQ(result.item().name, "x.png");
-  ASSERT_EQ(result.item().annotations.size(), 1u);
-  EXPECT_EQ(result.item().annotations[0].id, "1");
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().name, "x.png");
+  ASSERT_EQ(result.value().annotations.size(), 1u);
+  EXPECT_EQ(result.value().annotations[0].id, "1");
 }
 
 TEST(PayloadParser, EmptyAnnotationListIsAValidItem) {
   const ParseResult result = parse_payload(v2_payload("[]"));
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_TRUE(result.item().annotations.empty());
-  EXPECT_TRUE(result.item().annotations_included);
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_TRUE(result.value().annotations.empty());
+  EXPECT_TRUE(result.value().annotations_included);
 }
 
 TEST(PayloadParser, MissingAnnotationsKeyIsValidAndFlagged) {
   std::string json = v2_payload("[]");
   json.replace(json.find(R"(, "annotations": [])"), 19, "");
   const ParseResult result = parse_payload(json);
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_FALSE(result.item().annotations_included);
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_FALSE(result.value().annotations_included);
 }
 
 TEST(PayloadParser, KeyOrderDoesNotMatter) {
@@ -154,34 +154,34 @@ TEST(PayloadParser, KeyOrderDoesNotMatter) {
       "source_info": {"dataset": {"slug": "d"}, "team": {"slug": "t"}, "item_id": "i"},
       "name": "b.png"}, "version": "2.0"})";
   const ParseResult result = parse_payload(json);
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_EQ(result.item().item_id, "i");
-  EXPECT_EQ(result.item().path, "/");
-  ASSERT_EQ(result.item().annotations.size(), 1u);
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().item_id, "i");
+  EXPECT_EQ(result.value().path, "/");
+  ASSERT_EQ(result.value().annotations.size(), 1u);
 }
 
 TEST(PayloadParser, EscapedKeysAndStringsAreUnescaped) {
   const ParseResult result =
       parse_payload(v2_payload(R"([{"id": "a\u0031", "n\u0061me": "p\u00e4tch \"x\""}])"));
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_EQ(result.item().annotations[0].id, "a1");
-  EXPECT_EQ(result.item().annotations[0].name, "p\xC3\xA4tch \"x\"");
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().annotations[0].id, "a1");
+  EXPECT_EQ(result.value().annotations[0].name, "p\xC3\xA4tch \"x\"");
 }
 
 TEST(PayloadParser, AnnotationWithoutGeometryHasNoGeometry) {
   const ParseResult result = parse_payload(
       v2_payload(R"([{"id": "a", "name": "patch", "tag": {}, "bounding_box": null}])"));
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_TRUE(std::holds_alternative<NoGeometry>(result.item().annotations[0].geometry));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_TRUE(std::holds_alternative<NoGeometry>(result.value().annotations[0].geometry));
 }
 
 TEST(PayloadParser, NullSlotSizeMeansUnknown) {
   const ParseResult result =
       parse_payload(v2_payload("[]", R"([{"type": "image", "width": null, "height": null,
                  "source_files": [{"file_name": "a.jpg", "url": "https://h/a.jpg"}]}])"));
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_FALSE(result.item().slot.width.has_value());
-  EXPECT_FALSE(result.item().slot.height.has_value());
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_FALSE(result.value().slot.width.has_value());
+  EXPECT_FALSE(result.value().slot.height.has_value());
 }
 
 // ---- refusals: each names the field path and what was wrong.
@@ -301,13 +301,14 @@ TEST(PayloadParser, AcceptsNestingUpToTheLimit) {
   const ParseResult at_limit =
       parse_payload(v2_payload("[]", R"([{"type": "image", "source_files": [{"url": "u"}]}])",
                                R"( "extra": )" + nested + ","));
-  EXPECT_TRUE(at_limit.ok()) << at_limit.error();
+  EXPECT_TRUE(at_limit.ok()) << at_limit.error().reason;
   PayloadParser strict(ParseOptions{.max_depth = 63});
   EXPECT_EQ(
       strict
           .parse_copy(v2_payload("[]", R"([{"type": "image", "source_files": [{"url": "u"}]}])",
                                  R"( "extra": )" + nested + ","))
-          .error(),
+          .error()
+          .reason,
       "payload: nesting deeper than 63 levels");
 }
 
@@ -318,7 +319,7 @@ TEST(PayloadParserRefuses, EveryTruncationOfTheSample) {
   for (std::size_t n = 0; n < json.size(); ++n) {
     const ParseResult result = parse_payload(std::string_view(json).substr(0, n));
     ASSERT_FALSE(result.ok()) << "prefix of " << n << " bytes was accepted";
-    ASSERT_FALSE(result.error().empty());
+    ASSERT_FALSE(result.error().reason.empty());
   }
 }
 
@@ -380,7 +381,7 @@ TEST(PayloadParserRefuses, MoreAnnotationsThanTheLimit) {
   PayloadParser parser(ParseOptions{.max_annotations = 2});
   const std::string a = R"({"id": "a", "name": "x"})";
   EXPECT_TRUE(parser.parse_copy(v2_payload("[" + a + "," + a + "]")).ok());
-  EXPECT_EQ(parser.parse_copy(v2_payload("[" + a + "," + a + "," + a + "]")).error(),
+  EXPECT_EQ(parser.parse_copy(v2_payload("[" + a + "," + a + "," + a + "]")).error().reason,
             "annotations: more than 2 annotations");
 }
 
@@ -391,10 +392,10 @@ TEST(PayloadParser, InPlaceParsingPadsWithoutChangingTheBody) {
   body.shrink_to_fit();
   const std::string before = body;
   const ParseResult result = parse_payload_in_place(body);
-  ASSERT_TRUE(result.ok()) << result.error();
+  ASSERT_TRUE(result.ok()) << result.error().reason;
   EXPECT_EQ(body, before);
   EXPECT_GE(body.capacity(), body.size() + kPayloadPadding);
-  EXPECT_EQ(result.item().item_id, parse_payload(before).item().item_id);
+  EXPECT_EQ(result.value().item_id, parse_payload(before).value().item_id);
 }
 
 TEST(PayloadParser, PaddedParsingReadsACallerPaddedBuffer) {
@@ -402,8 +403,8 @@ TEST(PayloadParser, PaddedParsingReadsACallerPaddedBuffer) {
   std::string buffer = json + std::string(kPayloadPadding, ' ');
   PayloadParser parser;
   const ParseResult result = parser.parse_padded(std::string_view(buffer.data(), json.size()));
-  ASSERT_TRUE(result.ok()) << result.error();
-  EXPECT_EQ(result.item().annotations.size(), 3u);
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().annotations.size(), 3u);
 }
 
 TEST(PayloadParser, OneParserServesManyPayloads) {

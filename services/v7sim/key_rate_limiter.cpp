@@ -1,5 +1,5 @@
-// KeyRateLimiter: see rate_limiter.hpp.
-#include "services/v7sim/rate_limiter.hpp"
+// KeyRateLimiter: see key_rate_limiter.hpp.
+#include "services/v7sim/key_rate_limiter.hpp"
 
 #include <algorithm>
 

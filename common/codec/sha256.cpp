@@ -1,11 +1,13 @@
 // Sha256 (see sha256.hpp).
-#include "common/auth/sha256.hpp"
+#include "common/codec/sha256.hpp"
 
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
-namespace patchq::auth {
+#include "common/codec/hex.hpp"
+
+namespace patchq::codec {
 namespace {
 
 const EVP_MD* sha256_algorithm() {
@@ -44,12 +46,12 @@ Sha256Digest sha256(std::initializer_list<std::string_view> parts) {
 }
 
 std::string_view to_hex(const Sha256Digest& digest, std::array<char, 64>& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < digest.size(); ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 15];
-  }
-  return std::string_view(out.data(), out.size());
+  return codec::to_hex(digest.data(), digest.size(), out.data());
 }
 
-}  // namespace patchq::auth
+std::string sha256_hex(std::string_view bytes) {
+  std::array<char, 64> out;
+  return std::string(to_hex(sha256({bytes}), out));
+}
+
+}  // namespace patchq::codec
