@@ -174,6 +174,31 @@ function checkLibs() {
       return p;
     });
   }
+  // The runtime stage trims files of dependencies nothing loads (dpkg path-exclude). No library
+  // a binary loads, directly or through another library (ldd: the whole closure), may be one of
+  // them, or the binary would not start in the image.
+  const excludes = dockerfile.dpkgExcludes(df.stages[df.stages.length - 1]);
+  report.run(`no library the binaries load matches a runtime dpkg path-exclude (${excludes.length} patterns)`, () => {
+    const p = [];
+    let libs = 0;
+    for (const s of services) {
+      const file = path.join(binDir, s);
+      if (!fs.existsSync(file)) { p.push(`${file} does not exist (build it first)`); continue; }
+      for (const line of repo.runOk("ldd", [file]).split("\n")) {
+        const m = /=>\s+(\/\S+)/.exec(line) || /^\s*(\/\S+)\s+\(/.exec(line);
+        if (!m) continue;
+        libs += 1;
+        const real = fs.realpathSync(m[1]);
+        // usrmerge: /lib/x/y.so is /usr/lib/x/y.so
+        const names = new Set([m[1], real].flatMap((f) => (f.startsWith("/usr/") ? [f] : [f, `/usr${f}`])));
+        for (const pat of excludes) {
+          for (const n of names) if (dockerfile.dpkgPatternMatches(pat, n)) p.push(`${s} loads ${n}, excluded by ${pat}`);
+        }
+      }
+    }
+    if (libs === 0) p.push("ldd listed no libraries");
+    return [...new Set(p)];
+  });
 }
 
 module.exports = { composeContainers, k8sContainers, helpOf, binDir };

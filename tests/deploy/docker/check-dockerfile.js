@@ -81,12 +81,19 @@ report.run("runtime runs as a numeric non-root user that the image creates", () 
   return created ? [] : [`no useradd --uid ${uid[1]} in the runtime stage`];
 });
 
-report.run("binaries come from the build stage; tini is PID 1", () => {
+report.run("binaries come from the build stage; tini is the init (PID 1 or subreaper)", () => {
   const p = [];
   const copy = ops(runtime, "COPY").find((c) => c.args.startsWith(`--from=${build.name} `));
   if (!copy || !/build\/bin\/?\s/.test(copy.args)) p.push(`no COPY --from=${build.name} of build/bin`);
   const ep = ops(runtime, "ENTRYPOINT").pop();
   if (!ep || !/\/tini$/.test(words(ep.args)[0])) p.push("ENTRYPOINT is not tini");
+  // compose's `init: true` makes Docker's init PID 1: tini must be a subreaper to reap there
+  // (without -s it warns on every start; found by scripts/image-check).
+  else {
+    const w = words(ep.args);
+    const tiniOptions = w.indexOf("--") > 0 ? w.slice(1, w.indexOf("--")) : w.slice(1);
+    if (!tiniOptions.includes("-s")) p.push("ENTRYPOINT tini has no -s (subreaper)");
+  }
   if (!runtimePkgs.includes("tini")) p.push("tini is not installed");
   return p;
 });
@@ -106,6 +113,16 @@ report.run("HEALTHCHECK probes the default receiver's /healthz on its --listen p
   const exposed = ops(runtime, "EXPOSE").flatMap((e) => e.args.split(/\s+/)).map((x) => Number(x.split("/")[0]));
   if (!exposed.includes(port)) p.push(`port ${port} is not EXPOSEd`);
   return p;
+});
+
+report.run("release build args (VERSION, REVISION, CREATED) come after the runtime stage's RUNs", () => {
+  // A changed ARG value invalidates the layer cache of every later RUN: declared before the
+  // apt-get install, each release (and each image-check run) reinstalled the runtime packages.
+  const lastRun = runtime.instructions.map((i) => i.op).lastIndexOf("RUN");
+  return runtime.instructions
+    .map((ins, at) => ({ ins, at }))
+    .filter(({ ins, at }) => ins.op === "ARG" && /^(VERSION|REVISION|CREATED)\b/.test(ins.args) && at < lastRun)
+    .map(({ ins }) => `ARG ${ins.args} precedes a RUN`);
 });
 
 report.run("OCI labels", () => {

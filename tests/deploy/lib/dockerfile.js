@@ -59,4 +59,25 @@ function aptPackages(stage) {
   return pkgs;
 }
 
-module.exports = { instructions, parse, aptPackages };
+// dpkg path-exclude patterns a stage writes into /etc/dpkg/dpkg.cfg.d (before its apt-get
+// install, so dpkg never unpacks those files): `path-exclude /x` words and, for a
+// `printf 'path-exclude %s\n' '/x' '/y' > /etc/dpkg/dpkg.cfg.d/...`, the quoted paths.
+function dpkgExcludes(stage) {
+  const patterns = [];
+  for (const ins of stage.instructions) {
+    if (ins.op !== "RUN" || !/dpkg\.cfg\.d/.test(ins.args)) continue;
+    for (const m of ins.args.matchAll(/path-exclude\s+(\/[^\s'"]+)/g)) patterns.push(m[1]);
+    if (/printf\s+'path-exclude %s\\n'/.test(ins.args)) {
+      for (const m of ins.args.matchAll(/'(\/[^']+)'/g)) patterns.push(m[1]);
+    }
+  }
+  return patterns;
+}
+
+// dpkg matches path-exclude patterns with fnmatch(3) without FNM_PATHNAME: * and ? cross "/".
+function dpkgPatternMatches(pattern, file) {
+  const re = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(file);
+}
+
+module.exports = { instructions, parse, aptPackages, dpkgExcludes, dpkgPatternMatches };
