@@ -170,7 +170,7 @@ Result<std::string> parse_token_info(std::string_view body) {
   return std::string(slug);
 }
 
-Result<std::vector<std::string>> parse_dataset_slugs(std::string_view body) {
+Result<std::vector<DatasetRef>> parse_datasets(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;
   if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
@@ -179,9 +179,11 @@ Result<std::vector<std::string>> parse_dataset_slugs(std::string_view body) {
       doc["datasets"].get_array().get(list) != simdjson::SUCCESS) {
     return fail("dataset list is not an array");
   }
-  std::vector<std::string> out;
+  std::vector<DatasetRef> out;
   for (element d : list) {
-    if (auto slug = string_at(d, "slug")) out.emplace_back(*slug);
+    auto slug = string_at(d, "slug");
+    if (!slug) continue;
+    out.push_back({std::string(*slug), std::string(string_at(d, "name").value_or(""))});
   }
   return out;
 }

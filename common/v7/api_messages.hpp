@@ -37,6 +37,13 @@ struct ExistingItem {
   int height = 0;
 };
 
+// A dataset as GET /api/datasets lists it: the slug patchq uploads to, and the name people see
+// (V7 derives the slug from the name at creation, so they can differ).
+struct DatasetRef {
+  std::string slug;
+  std::string name;
+};
+
 struct RegisteredItem {
   std::string name;
   std::string upload_id;  // of slot "0" (the first slot); may be empty outside register_upload
@@ -78,7 +85,7 @@ Result<RegisterResponse> parse_register_response(std::string_view body,
                                                  UploadIds upload_ids = UploadIds::required);
 Result<std::string> parse_sign_response(std::string_view body);  // upload_url
 Result<std::string> parse_token_info(std::string_view body);     // selected_team.slug
-Result<std::vector<std::string>> parse_dataset_slugs(std::string_view body);
+Result<std::vector<DatasetRef>> parse_datasets(std::string_view body);
 Result<std::string> parse_created_dataset_slug(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.

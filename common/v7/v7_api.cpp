@@ -118,13 +118,14 @@ V7Result<std::string> V7Api::token_team(net::HttpClient& http) const {
   return parsed_or_error(parse_token_info(r->body), "token_info");
 }
 
-V7Result<std::vector<std::string>> V7Api::list_dataset_slugs(net::HttpClient& http) const {
+V7Result<std::vector<DatasetRef>> V7Api::list_datasets(net::HttpClient& http) const {
   auto r = exchange(http, {.url = api_path("/api/datasets"), .what = "list datasets"});
   if (!r) return r.error();
-  return parsed_or_error(parse_dataset_slugs(r->body), "list datasets");
+  return parsed_or_error(parse_datasets(r->body), "list datasets");
 }
 
-V7Result<std::string> V7Api::create_dataset(net::HttpClient& http, std::string_view name) const {
+V7Result<std::optional<std::string>> V7Api::create_dataset(net::HttpClient& http,
+                                                           std::string_view name) const {
   const std::string body = build_create_dataset(name);
   auto r = exchange(http, {.method = "POST",
                            .url = api_path("/api/datasets"),
@@ -135,8 +136,10 @@ V7Result<std::string> V7Api::create_dataset(net::HttpClient& http, std::string_v
                              return response.status == 422 && is_name_taken(response.body);
                            }});
   if (!r) return r.error();
-  if (r->status == 422) return std::string(name);
-  return parsed_or_error(parse_created_dataset_slug(r->body), "create dataset");
+  if (r->status == 422) return std::optional<std::string>();
+  auto slug = parsed_or_error(parse_created_dataset_slug(r->body), "create dataset");
+  if (!slug) return slug.error();
+  return std::optional<std::string>(std::move(slug).value());
 }
 
 V7Result<RegisterResponse> V7Api::register_upload(net::HttpClient& http, std::string_view team,

@@ -36,10 +36,11 @@ class V7Api {
   const net::Url& api_url() const { return api_url_; }
 
   V7Result<std::string> token_team(net::HttpClient& http) const;  // selected_team.slug
-  V7Result<std::vector<std::string>> list_dataset_slugs(net::HttpClient& http) const;
-  // Creates a dataset named `name`; returns its slug. A taken name (422) counts as success and
-  // returns `name`.
-  V7Result<std::string> create_dataset(net::HttpClient& http, std::string_view name) const;
+  V7Result<std::vector<DatasetRef>> list_datasets(net::HttpClient& http) const;
+  // Creates a dataset named `name`; returns its slug, or nullopt when the name is taken (422):
+  // the dataset exists, and its slug is not necessarily the name (look it up).
+  V7Result<std::optional<std::string>> create_dataset(net::HttpClient& http,
+                                                      std::string_view name) const;
 
   V7Result<RegisterResponse> register_upload(net::HttpClient& http, std::string_view team,
                                              std::string_view dataset,

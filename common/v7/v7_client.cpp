@@ -27,14 +27,26 @@ V7Result<std::string> V7Client::fetch_image(std::string_view url) {
   return api_.fetch(http_, url, config_.max_image_bytes);
 }
 
+bool V7Client::remember(std::string_view team, const std::vector<DatasetRef>& datasets) {
+  for (const auto& d : datasets) {
+    known_datasets_[std::string(team) + "/" + d.slug] = d.slug;
+    // A name never hides a slug: "b" named "a" does not shadow the dataset whose slug is "a".
+    if (!d.name.empty()) known_datasets_.try_emplace(std::string(team) + "/" + d.name, d.slug);
+  }
+  return !datasets.empty();
+}
+
+// The target is a slug (as ?target= documents) or a dataset's name; V7 derives slugs from
+// names, so the two differ for names with capitals or spaces, and after a 422 "name has already
+// been taken" the slug must be looked up, not assumed to be the name.
 V7Result<std::string> V7Client::ensure_target(std::string_view team, std::string_view dataset) {
   // The API key selects the team, so the cache is keyed by team for clarity only.
   const std::string key = std::string(team) + "/" + std::string(dataset);
-  if (known_datasets_.contains(key)) return std::string(dataset);
-  auto slugs = api_.list_dataset_slugs(http_);
-  if (!slugs) return slugs.error();
-  for (const auto& slug : *slugs) known_datasets_.insert(std::string(team) + "/" + slug);
-  if (known_datasets_.contains(key)) return std::string(dataset);
+  if (auto it = known_datasets_.find(key); it != known_datasets_.end()) return it->second;
+  auto listed = api_.list_datasets(http_);
+  if (!listed) return listed.error();
+  remember(team, *listed);
+  if (auto it = known_datasets_.find(key); it != known_datasets_.end()) return it->second;
   if (!config_.create_target) {
     return V7Error::permanent("target dataset '" + std::string(dataset) +
                               "' does not exist in team '" + std::string(team) +
@@ -42,8 +54,18 @@ V7Result<std::string> V7Client::ensure_target(std::string_view team, std::string
   }
   auto created = api_.create_dataset(http_, dataset);
   if (!created) return created.error();
-  known_datasets_.insert(std::string(team) + "/" + *created);
-  return created;
+  if (*created) {
+    known_datasets_[key] = **created;
+    known_datasets_[std::string(team) + "/" + **created] = **created;
+    return **created;
+  }
+  // Taken meanwhile (another worker created it): its slug is in a fresh listing.
+  auto again = api_.list_datasets(http_);
+  if (!again) return again.error();
+  remember(team, *again);
+  if (auto it = known_datasets_.find(key); it != known_datasets_.end()) return it->second;
+  return V7Error::permanent("target dataset '" + std::string(dataset) +
+                            "': V7 says the name is taken, but no dataset in the list has it");
 }
 
 std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::string dataset) {

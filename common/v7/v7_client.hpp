@@ -9,10 +9,10 @@
 // TransferPool (connections reused across tiles and jobs).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,7 +64,10 @@ class V7Client {
   net::HttpClient http_;  // the job thread's client: fetches and metadata calls
   net::TransferPool pool_;
   std::optional<std::string> token_team_;
-  std::set<std::string> known_datasets_;
+  // "<team>/<slug or name>" -> slug, for every dataset seen in a listing or created.
+  std::map<std::string, std::string> known_datasets_;
+
+  bool remember(std::string_view team, const std::vector<DatasetRef>& datasets);
 };
 
 }  // namespace patchq::v7

@@ -173,6 +173,43 @@ TEST(V7ClientTarget, CreateTargetCreatesItOnceAndCachesIt) {
   ASSERT_TRUE(other.ensure_target("patchq-sim", "tiles"));  // found in the list this time
 }
 
+// V7 derives the slug from the name ("Street Tiles" -> "street-tiles"): a target given by name
+// resolves to the slug, and uploads go there.
+TEST(V7ClientTarget, ATargetNamedByItsDatasetNameResolvesToTheSlug) {
+  V7Sim sim;
+  auto config = sim.client_config();
+  config.create_target = true;
+  V7Client creator(config, nullptr);
+  auto created = creator.ensure_target("patchq-sim", "Street Tiles");
+  ASSERT_TRUE(created) << created.error().reason;
+  EXPECT_EQ(*created, "street-tiles");  // the slug V7 made, not the name
+  V7Client other(sim.client_config(), nullptr);
+  auto found = other.ensure_target("patchq-sim", "Street Tiles");
+  ASSERT_TRUE(found) << found.error().reason;
+  EXPECT_EQ(*found, "street-tiles");
+}
+
+// A taken name (422 "has already been taken") is not reported as the slug: the caller looks the
+// slug up (V7Client::ensure_target lists again), since V7's slug may differ from the name.
+TEST(V7ClientTarget, ATakenNameIsNotMistakenForTheSlug) {
+  V7Sim sim;
+  auto config = sim.client_config();
+  V7Api api(config, nullptr);
+  net::HttpClient http(api.http_options());
+  auto first = api.create_dataset(http, "Night Set");
+  ASSERT_TRUE(first) << first.error().reason;
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(**first, "night-set");
+  auto again = api.create_dataset(http, "Night Set");
+  ASSERT_TRUE(again) << again.error().reason;
+  EXPECT_FALSE(again->has_value());  // taken: no slug claimed
+  auto listed = api.list_datasets(http);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->at(0).name, "Night Set");
+  EXPECT_EQ(listed->at(0).slug, "night-set");
+}
+
 TEST(V7ClientTarget, ExistingDatasetNeedsNoCreate) {
   V7Sim sim;
   sim.add_image("tiles", "seed.png", testing::noise_png(8, 8));

@@ -115,15 +115,20 @@ TEST(ApiMessages, NonJsonBodiesAreParseFailuresNotExceptions) {
   EXPECT_FALSE(parse_register_response("<html>").ok());
   EXPECT_FALSE(parse_sign_response("").ok());
   EXPECT_FALSE(parse_token_info("{").ok());
-  EXPECT_FALSE(parse_dataset_slugs("null").ok());
+  EXPECT_FALSE(parse_datasets("null").ok());
 }
 
 TEST(ApiMessages, ParsesSignTokenInfoAndDatasets) {
   EXPECT_EQ(parse_sign_response(R"({"upload_url": "https://s/x?sig=1"})").value(),
             "https://s/x?sig=1");
   EXPECT_EQ(parse_token_info(R"({"selected_team": {"slug": "acme"}})").value(), "acme");
-  EXPECT_EQ(parse_dataset_slugs(R"([{"slug": "a", "id": 1}, {"slug": "b"}])").value(),
-            (std::vector<std::string>{"a", "b"}));
+  const auto datasets =
+      parse_datasets(R"([{"slug": "a", "id": 1, "name": "A set"}, {"slug": "b"}])").value();
+  ASSERT_EQ(datasets.size(), 2u);
+  EXPECT_EQ(datasets[0].slug, "a");
+  EXPECT_EQ(datasets[0].name, "A set");
+  EXPECT_EQ(datasets[1].slug, "b");
+  EXPECT_EQ(datasets[1].name, "");
   EXPECT_EQ(parse_created_dataset_slug(R"({"id": 3, "name": "T", "slug": "t"})").value(), "t");
 }
 
