@@ -43,23 +43,9 @@ V7Error classify_response(const net::HttpResponse& response, std::string_view wh
 }
 
 V7Error classify_transport(const net::TransportError& error, std::string_view what) {
-  using K = net::TransportError::Kind;
   std::string reason = std::string(what) + ": " + error.message;
-  switch (error.kind) {
-    case K::timeout:
-    case K::dns:
-    case K::connect:
-    case K::network:
-      return V7Error::retryable_error(std::move(reason));
-    case K::bad_url:
-    case K::host_not_allowed:
-    case K::address_refused:
-    case K::too_large:
-    case K::too_many_redirects:
-    case K::bad_redirect:
-    case K::tls:
-      break;
-  }
+  // One list of the failures worth another try, shared with object storage (common/net).
+  if (net::is_transient(error.kind)) return V7Error::retryable_error(std::move(reason));
   return V7Error::permanent(std::move(reason));
 }
 
