@@ -13,6 +13,7 @@ const os = require("os");
 const path = require("path");
 const { spawn } = require("child_process");
 const repo = require("../lib/repo");
+const { withFlag } = require("../lib/args");
 const k = require("../lib/k8s");
 const { gradientPng } = require("../lib/png");
 const { composeContainers, k8sContainers } = require("./check-binaries");
@@ -102,20 +103,6 @@ async function waitUntil(what, cond, timeoutMs, child) {
   }
 }
 
-// Replaces --<name>=... / --<name> <v> in args (or appends it). redis-server wants the value as
-// a separate word (`separate`); FlagSet takes either form.
-function withFlag(args, name, value, separate = false) {
-  const out = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = String(args[i]);
-    if (a === `--${name}`) { i++; continue; }
-    if (a.startsWith(`--${name}=`)) continue;
-    out.push(a);
-  }
-  if (separate) out.push(`--${name}`, String(value));
-  else out.push(`--${name}=${value}`);
-  return out;
-}
 
 // A probe as the kubelet would run it, against a port the test chose.
 async function probeOk(probe, portFor) {

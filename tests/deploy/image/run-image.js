@@ -23,6 +23,7 @@ const path = require("path");
 const { spawn, spawnSync } = require("child_process");
 const yaml = require("js-yaml");
 const repo = require("../lib/repo");
+const { withFlag } = require("../lib/args");
 const k = require("../lib/k8s");
 const { Report } = require("../lib/report");
 const { k8sContainers } = require("../binaries/check-binaries");
@@ -223,17 +224,6 @@ function tcpOpen(port) {
 
 // --- what the deployment files say ---------------------------------------------------------------
 
-// Replaces --<name>=v / --<name> v in args (appends it when absent).
-function withFlag(args, name, value, separate = false) {
-  const out = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = String(args[i]);
-    if (a === `--${name}`) { i++; continue; }
-    if (a.startsWith(`--${name}=`)) continue;
-    out.push(a);
-  }
-  return separate ? [...out, `--${name}`, String(value)] : [...out, `--${name}=${value}`];
-}
 
 // Replaces every "host:port" of the table (compose service names, container ports) in a string.
 function relocate(text, table) {
