@@ -72,8 +72,8 @@ void BackfillCursor::begin(std::string_view export_label, std::string_view targe
   const std::string now = std::to_string(clock::unix_ms());
   std::vector<std::vector<std::string>> commands = {
       {"HSETNX", key, "started_at", now},
-      {"HSET", key, "export", std::string(export_label), "target", std::string(target),
-       "entries", std::to_string(entries), "updated_at", now, "finished_at", "0"}};
+      {"HSET", key, "export", std::string(export_label), "target", std::string(target), "entries",
+       std::to_string(entries), "updated_at", now, "finished_at", "0"}};
   for (auto& c : expiries()) commands.push_back(std::move(c));
   run_transaction(std::move(commands));
 }

@@ -32,11 +32,11 @@ inline constexpr std::chrono::seconds kBackfillCursorTtl{30 * 24 * 3600};
 
 struct BackfillState {
   bool exists = false;
-  std::string cursor;   // last entry handled in name order; empty: none yet
+  std::string cursor;  // last entry handled in name order; empty: none yet
   std::int64_t handled = 0;
   std::int64_t bad = 0;  // entries reported bad, over all runs
   std::int64_t started_at_ms = 0;
-  std::int64_t finished_at_ms = 0;  // 0 while not finished
+  std::int64_t finished_at_ms = 0;      // 0 while not finished
   std::vector<std::string> unresolved;  // entries still waiting for an image URL, sorted
 };
 

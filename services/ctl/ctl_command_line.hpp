@@ -19,7 +19,16 @@
 
 namespace patchq::ctl {
 
-enum class Command { stats, job, payload, dead_list, dead_retry, dead_purge, enqueue, enqueue_export };
+enum class Command {
+  stats,
+  job,
+  payload,
+  dead_list,
+  dead_retry,
+  dead_purge,
+  enqueue,
+  enqueue_export
+};
 
 struct CtlOptions {
   std::string redis_url = "redis://127.0.0.1:6379/0";

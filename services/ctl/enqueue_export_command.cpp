@@ -31,11 +31,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
+constexpr int kExitInterrupted = 130;    // 128 + SIGINT, as shells report it
 constexpr std::size_t kMaxListed = 200;  // lines per list in the report
 
 volatile std::sig_atomic_t g_stop_signal = 0;
-void on_stop_signal(int sig) { g_stop_signal = sig; }
+void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+}
 
 // Installs the stop handlers for the command's lifetime.
 class StopSignals {
@@ -72,7 +74,8 @@ class Pacer {
       if (stop.raised()) return false;
       const auto now = Clock::now();
       if (now >= next_) break;
-      std::this_thread::sleep_for(std::min<Clock::duration>(next_ - now, std::chrono::milliseconds(100)));
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(next_ - now, std::chrono::milliseconds(100)));
     }
     next_ = std::max(next_, Clock::now() - gap_) + gap_;
     return true;
@@ -150,7 +153,8 @@ CommandResult run_enqueue_export(const CommandInput& in) {
   const auto rules = patch::to_patch_rules(o.patch_rules);
   if (!rules) return usage(rules.error().reason);
   if (o.resolve_urls && !o.dry_run) {
-    if (auto valid = v7::validate(o.v7); !valid) return usage("--resolve-urls: " + valid.error().reason);
+    if (auto valid = v7::validate(o.v7); !valid)
+      return usage("--resolve-urls: " + valid.error().reason);
   }
   auto opened = ExportSource::open(path);
   if (!opened) return usage(opened.error().reason);
@@ -261,9 +265,8 @@ CommandResult run_enqueue_export(const CommandInput& in) {
         ++tally.without_size;
         continue;
       }
-      const auto plan = patch::plan_patches(item, {static_cast<int>(*item.slot.width),
-                                                   static_cast<int>(*item.slot.height)},
-                                            *rules);
+      const auto plan = patch::plan_patches(
+          item, {static_cast<int>(*item.slot.width), static_cast<int>(*item.slot.height)}, *rules);
       tally.patch_annotations += static_cast<std::int64_t>(plan.patches.size());
       tally.skipped_annotations += static_cast<std::int64_t>(plan.skipped.size());
       tally.tiles += plan.tile_count;
@@ -275,8 +278,8 @@ CommandResult run_enqueue_export(const CommandInput& in) {
       --done;
       break;
     }
-    const auto outcome = cursor.enqueue(queue::delivery_job(item.item_id, target, std::move(payload)),
-                                        entry.name, w.advance);
+    const auto outcome = cursor.enqueue(
+        queue::delivery_job(item.item_id, target, std::move(payload)), entry.name, w.advance);
     if (outcome.status == queue::EnqueueStatus::queued) {
       ++tally.enqueued;
     } else if (outcome.status == queue::EnqueueStatus::duplicate) {
@@ -307,14 +310,14 @@ CommandResult run_enqueue_export(const CommandInput& in) {
     line(out, "expected tiles", std::to_string(tally.tiles));
     line(out, "nothing to cut", std::to_string(tally.nothing_to_cut));
     line(out, "without size", std::to_string(tally.without_size));
-    const std::int64_t would = tally.items - static_cast<std::int64_t>(
-                                                 o.resolve_urls ? 0 : tally.unresolved.size());
+    const std::int64_t would =
+        tally.items - static_cast<std::int64_t>(o.resolve_urls ? 0 : tally.unresolved.size());
     line(out, "would enqueue", std::to_string(would));
     line(out, "rate", rate_text(*rate));
     line(out, "duration", "~" + span_ms(static_cast<std::int64_t>(1000.0 * would / *rate)));
-    line(out, "v7 calls", "~" + std::to_string(static_cast<std::int64_t>(would * kV7CallsPerJob)) +
-                              " (workers), +" + std::to_string(o.resolve_urls ? tally.unresolved.size() : 0) +
-                              " look-ups");
+    line(out, "v7 calls",
+         "~" + std::to_string(static_cast<std::int64_t>(would * kV7CallsPerJob)) + " (workers), +" +
+             std::to_string(o.resolve_urls ? tally.unresolved.size() : 0) + " look-ups");
   } else {
     line(out, "enqueued", std::to_string(tally.enqueued));
     line(out, "duplicates", std::to_string(tally.duplicates));
@@ -326,8 +329,9 @@ CommandResult run_enqueue_export(const CommandInput& in) {
   list(out, "bad files", tally.bad);
   list(out, "items without a usable image URL", tally.unresolved);
   if (!tally.unresolved.empty() && !o.resolve_urls) {
-    out += "hint: run again with --resolve-urls and a V7 API key (V7_API_KEY) to get fresh URLs "
-           "from V7; only what is left is tried\n";
+    out +=
+        "hint: run again with --resolve-urls and a V7 API key (V7_API_KEY) to get fresh URLs "
+        "from V7; only what is left is tried\n";
   }
 
   if (!redis_refusal.empty()) {

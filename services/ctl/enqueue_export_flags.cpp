@@ -36,8 +36,7 @@ Result<double> jobs_per_second(const EnqueueExportOptions& o) {
   if (o.rate.empty()) return default_rate(o.v7);
   char* end = nullptr;
   const double rate = std::strtod(o.rate.c_str(), &end);
-  if (end == o.rate.c_str() || *end != '\0' || !std::isfinite(rate) || rate <= 0 ||
-      rate > 10000) {
+  if (end == o.rate.c_str() || *end != '\0' || !std::isfinite(rate) || rate <= 0 || rate > 10000) {
     return fail("--rate must be a number of jobs a second in (0, 10000], got '" + o.rate + "'");
   }
   return rate;

@@ -21,7 +21,7 @@ inline constexpr double kV7CallsPerJob = 2.0;
 
 struct EnqueueExportOptions {
   bool dry_run = false;
-  std::string rate;  // jobs a second; empty: derived from the V7 budget (default_rate)
+  std::string rate;             // jobs a second; empty: derived from the V7 budget (default_rate)
   std::int64_t stop_after = 0;  // 0: no limit
   bool restart = false;
   bool resolve_urls = false;

@@ -32,8 +32,8 @@ std::string ExportProgress::describe(std::int64_t done, std::int64_t total, std:
                                      double seconds) {
   const double percent = total > 0 ? 100.0 * static_cast<double>(done) / total : 100.0;
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
-  std::string text = std::to_string(done) + "/" + std::to_string(total) + " " +
-                     fixed(percent, 1) + "% " + fixed(rate, 1) + "/s ETA ";
+  std::string text = std::to_string(done) + "/" + std::to_string(total) + " " + fixed(percent, 1) +
+                     "% " + fixed(rate, 1) + "/s ETA ";
   if (done >= total) {
     text += "0s";
   } else if (rate <= 0) {

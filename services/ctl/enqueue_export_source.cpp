@@ -98,8 +98,8 @@ class ZipExport : public ExportSource {
         ++out->ignored_;
         continue;
       }
-      out->entries_.push_back({name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0,
-                               static_cast<std::uint64_t>(i)});
+      out->entries_.push_back(
+          {name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0, static_cast<std::uint64_t>(i)});
       crcs.push_back((st.valid & ZIP_STAT_CRC) ? st.crc : 0);
     }
     out->finish_listing(true, crcs);
@@ -114,14 +114,15 @@ class ZipExport : public ExportSource {
     // state one size and inflate to another.
     if (entry.size > max_bytes) return fail(too_large(entry.size, max_bytes));
     zip_file_t* file = zip_fopen_index(archive_, entry.index, 0);
-    if (file == nullptr) return fail(std::string("cannot open the entry: ") + zip_strerror(archive_));
+    if (file == nullptr)
+      return fail(std::string("cannot open the entry: ") + zip_strerror(archive_));
     std::string bytes(static_cast<std::size_t>(max_bytes) + 1, '\0');
     std::size_t filled = 0;
     while (filled < bytes.size()) {
       const zip_int64_t n = zip_fread(file, bytes.data() + filled, bytes.size() - filled);
       if (n < 0) {
-        std::string reason = std::string("cannot read the entry: ") +
-                             zip_error_strerror(zip_file_get_error(file));
+        std::string reason =
+            std::string("cannot read the entry: ") + zip_error_strerror(zip_file_get_error(file));
         zip_fclose(file);
         return fail(reason);
       }

@@ -123,8 +123,8 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   }
 
   const std::string webhook_id(request["webhook-id"]);
-  queue::EnqueueRequest job = queue::delivery_job(item.item_id, std::move(*target),
-                                                  std::move(request.body()), webhook_id);
+  queue::EnqueueRequest job =
+      queue::delivery_job(item.item_id, std::move(*target), std::move(request.body()), webhook_id);
 
   const std::uint64_t body_bytes = job.payload.size();
   // One body is always let through, however large (the server already bounds each one).

@@ -36,21 +36,30 @@ struct CtlRun {
 // "patch" keypoint (1 tile) and a "car" (no patch). `url` empty: no url field at all.
 std::string item_json(const std::string& id, const std::string& url, bool with_size = true,
                       const std::string& team = "acme") {
-  const std::string size = with_size ? R"("width": 640, "height": 480, )" : "";
-  const std::string url_field = url.empty() ? "" : R"(, "url": ")" + url + "\"";
-  return R"({"version": "2.0", "schema_ref": "https://darwin-public.s3.eu-west-1.amazonaws.com/darwin_json/2.0/schema.json",
-  "item": {"name": ")" + id + R"(.png", "path": "/",
-    "source_info": {"item_id": ")" + id + R"(", "team": {"name": "Acme", "slug": ")" + team +
-         R"("}, "dataset": {"name": "Src", "slug": "src"}},
-    "slots": [{"type": "image", "slot_name": "0", )" + size +
-         R"("source_files": [{"file_name": ")" + id + R"(.png")" + url_field + R"(}]}]},
+  const std::string size = with_size ? R"J("width": 640, "height": 480, )J" : "";
+  const std::string url_field = url.empty() ? "" : R"J(, "url": ")J" + url + "\"";
+  return R"J({"version": "2.0", "schema_ref": "https://darwin-public.s3.eu-west-1.amazonaws.com/darwin_json/2.0/schema.json",
+  "item": {"name": ")J" +
+         id + R"J(.png", "path": "/",
+    "source_info": {"item_id": ")J" +
+         id + R"J(", "team": {"name": "Acme", "slug": ")J" + team +
+         R"J("}, "dataset": {"name": "Src", "slug": "src"}},
+    "slots": [{"type": "image", "slot_name": "0", )J" +
+         size + R"J("source_files": [{"file_name": ")J" + id + R"J(.png")J" + url_field + R"J(}]}]},
   "annotations": [
-    {"id": "a1-)" + id + R"(", "name": "patch (2x3)", "slot_names": ["0"], "bounding_box": {"x": 10, "y": 20, "w": 300, "h": 200}},
-    {"id": "a2-)" + id + R"(", "name": "patch", "slot_names": ["0"], "keypoint": {"x": 320, "y": 240}},
-    {"id": "a3-)" + id + R"(", "name": "car", "slot_names": ["0"], "bounding_box": {"x": 1, "y": 1, "w": 5, "h": 5}}]})";
+    {"id": "a1-)J" +
+         id +
+         R"J(", "name": "patch (2x3)", "slot_names": ["0"], "bounding_box": {"x": 10, "y": 20, "w": 300, "h": 200}},
+    {"id": "a2-)J" +
+         id + R"J(", "name": "patch", "slot_names": ["0"], "keypoint": {"x": 320, "y": 240}},
+    {"id": "a3-)J" +
+         id +
+         R"J(", "name": "car", "slot_names": ["0"], "bounding_box": {"x": 1, "y": 1, "w": 5, "h": 5}}]})J";
 }
 
-std::string good_url(const std::string& id) { return "https://img.example.com/" + id + ".png"; }
+std::string good_url(const std::string& id) {
+  return "https://img.example.com/" + id + ".png";
+}
 
 std::string item_name(int i) {
   char buffer[32];
@@ -76,8 +85,8 @@ class EnqueueExport : public ::testing::Test {
   EnqueueExport() : keys_(kPrefix) {}
 
   std::vector<std::string> base_args(const std::filesystem::path& export_path) const {
-    return {"--prefix", kPrefix, "enqueue-export", export_path.string(), "--target", "crops",
-            "--rate",   "1000"};
+    return {"--prefix", kPrefix, "enqueue-export", export_path.string(),
+            "--target", "crops", "--rate",         "1000"};
   }
   std::map<std::string, std::string> env() const { return {{"PATCHQ_REDIS_URL", redis_.url()}}; }
 
@@ -154,10 +163,9 @@ TEST_F(EnqueueExport, AFolderBecomesOneJobPerItemAndBadFilesAreListed) {
   EXPECT_TRUE(has(r.out, "hint: run again with --resolve-urls")) << r.out;
 
   // The same job the receiver makes: the file as the payload, its item id, the target.
-  EXPECT_EQ(job_items(), (std::multiset<std::string>{"item-000", "item-001", "item-002",
-                                                     "item-003"}));
-  EXPECT_EQ(payload_of_item("item-002"),
-            read_file(root / "sub" / "item-002.json"));
+  EXPECT_EQ(job_items(),
+            (std::multiset<std::string>{"item-000", "item-001", "item-002", "item-003"}));
+  EXPECT_EQ(payload_of_item("item-002"), read_file(root / "sub" / "item-002.json"));
   const auto keys = redis_.command({"KEYS", keys_.job_record_prefix() + "*"});
   EXPECT_EQ(redis_.command({"HGET", keys.elements[0].str, "target"}).str, "crops");
 }
@@ -292,11 +300,13 @@ TEST_F(EnqueueExport, DryRunRulesFollowThePatchFlags) {
 TEST_F(EnqueueExport, ExpiredPresignedUrlsAreReported) {
   std::filesystem::create_directories(dir_ / "e");
   write_file(dir_ / "e" / "old.json",
-             item_json("old", "https://b.s3.amazonaws.com/old.png?X-Amz-Date=20200101T000000Z"
-                              "&X-Amz-Expires=3600&X-Amz-Signature=ab"));
+             item_json("old",
+                       "https://b.s3.amazonaws.com/old.png?X-Amz-Date=20200101T000000Z"
+                       "&X-Amz-Expires=3600&X-Amz-Signature=ab"));
   write_file(dir_ / "e" / "fresh.json",
-             item_json("fresh", "https://b.s3.amazonaws.com/f.png?X-Amz-Date=20990101T000000Z"
-                                "&X-Amz-Expires=3600&X-Amz-Signature=ab"));
+             item_json("fresh",
+                       "https://b.s3.amazonaws.com/f.png?X-Amz-Date=20990101T000000Z"
+                       "&X-Amz-Expires=3600&X-Amz-Signature=ab"));
   const CtlRun r = ctl(dir_ / "e");
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_EQ(queued(), 1);
@@ -310,6 +320,20 @@ TEST_F(EnqueueExport, ProgressIsPlainLinesWhenNotATerminal) {
   EXPECT_TRUE(has(r.err, "progress 5/5 100.0% ")) << r.err;
   EXPECT_TRUE(has(r.err, " ETA 0s enqueued 5\n")) << r.err;
   EXPECT_FALSE(has(r.err, "\r")) << r.err;
+}
+
+TEST_F(EnqueueExport, ProgressIsABarRedrawnInPlaceOnATerminal) {
+  write_items(dir_ / "e", 5);
+  // util-linux `script` gives the command a pseudo-terminal and copies what it shows.
+  std::string command = binary_path("patchqctl").string();
+  for (const auto& a : base_args(dir_ / "e")) command += " '" + a + "'";
+  ChildProcess p("/usr/bin/script", {"-qec", command, "/dev/null"}, env());
+  p.wait_exit(20s);
+  ASSERT_EQ(p.exit_code(), 0) << p.stdout_text() << p.stderr_text();
+  const std::string screen = p.stdout_text();
+  EXPECT_TRUE(has(screen, "\r[##############################] 5/5 100.0% ")) << screen;
+  EXPECT_TRUE(has(screen, "\x1b[K")) << screen;
+  EXPECT_FALSE(has(screen, "progress ")) << screen;
 }
 
 TEST_F(EnqueueExport, UsageErrorsNameTheProblem) {
@@ -345,9 +369,9 @@ TEST_F(EnqueueExport, MissingAndExpiredUrlsAreResolvedThroughV7) {
   const auto root = dir_ / "e";
   std::filesystem::create_directories(root);
   write_file(root / "a.json", item_json(ids[0], "", true, team));
-  write_file(root / "b.json",
-             item_json(ids[1], urls[1] + "?X-Amz-Date=20200101T000000Z&X-Amz-Expires=60", true,
-                       team));
+  write_file(
+      root / "b.json",
+      item_json(ids[1], urls[1] + "?X-Amz-Date=20200101T000000Z&X-Amz-Expires=60", true, team));
   write_file(root / "c.json", item_json(ids[2], urls[2], true, team));
   write_file(root / "d.json", item_json("not-in-v7", "", true, team));
 
@@ -358,14 +382,16 @@ TEST_F(EnqueueExport, MissingAndExpiredUrlsAreResolvedThroughV7) {
 
   const std::map<std::string, std::string> key = {{"V7_API_KEY", sim.options().api_key}};
   r = ctl(root, {"--resolve-urls", "--v7-api-url", sim.base_url(), "--allow-private-hosts"}, key);
-  EXPECT_EQ(r.code, 1) << r.out << r.err;  // d is not in V7
+  EXPECT_EQ(r.code, 1) << r.out << r.err;                       // d is not in V7
   EXPECT_TRUE(has(r.out, "behind cursor       1\n")) << r.out;  // c.json, enqueued before
   EXPECT_TRUE(has(r.out, "enqueued            2\n")) << r.out;
   EXPECT_TRUE(has(r.out, "resolved urls       2\n")) << r.out;
   EXPECT_TRUE(has(r.out, "  d.json (item not-in-v7): no image URL; V7 item not-in-v7: ")) << r.out;
   EXPECT_EQ(queued(), 3);
-  EXPECT_TRUE(has(payload_of_item(ids[0]), "\"url\":\"" + urls[0] + "\"")) << payload_of_item(ids[0]);
-  EXPECT_TRUE(has(payload_of_item(ids[1]), "\"url\":\"" + urls[1] + "\"")) << payload_of_item(ids[1]);
+  EXPECT_TRUE(has(payload_of_item(ids[0]), "\"url\":\"" + urls[0] + "\""))
+      << payload_of_item(ids[0]);
+  EXPECT_TRUE(has(payload_of_item(ids[1]), "\"url\":\"" + urls[1] + "\""))
+      << payload_of_item(ids[1]);
   // The look-ups went through the fleet's V7 budget in Redis.
   EXPECT_EQ(redis_.command({"KEYS", std::string(kPrefix) + "v7rate:*"}).elements.size(), 1u);
   const JsonView stats(sim.call("GET", "/_sim/stats").body);

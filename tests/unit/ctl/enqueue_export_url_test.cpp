@@ -9,9 +9,10 @@ namespace {
 constexpr std::int64_t k2024Jan1 = 1704067200;  // 2024-01-01T00:00:00Z
 
 TEST(PresignedExpiry, S3SignatureV4IsSignedAtPlusExpires) {
-  EXPECT_EQ(presigned_expiry_ms("https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-                                "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-Signature=f"),
-            (k2024Jan1 + 3600) * 1000);
+  EXPECT_EQ(
+      presigned_expiry_ms("https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                          "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-Signature=f"),
+      (k2024Jan1 + 3600) * 1000);
 }
 
 TEST(PresignedExpiry, ParameterNamesAreCaseInsensitive) {
@@ -40,8 +41,7 @@ TEST(PresignedExpiry, UrlsWithoutAnExpiryHaveNone) {
   EXPECT_EQ(presigned_expiry_ms("https://darwin.v7labs.com/api/v2/teams/t/uploads/u"),
             std::nullopt);
   EXPECT_EQ(presigned_expiry_ms("https://h/k?se=2024-01-01"), std::nullopt);  // no sig: not SAS
-  EXPECT_EQ(presigned_expiry_ms("https://h/k?X-Amz-Date=garbage&X-Amz-Expires=60"),
-            std::nullopt);
+  EXPECT_EQ(presigned_expiry_ms("https://h/k?X-Amz-Date=garbage&X-Amz-Expires=60"), std::nullopt);
   EXPECT_EQ(presigned_expiry_ms("https://h/k#Expires=1"), std::nullopt);
 }
 
