@@ -208,6 +208,37 @@ Result<std::string> parse_created_dataset_slug(std::string_view body) {
   return std::string(*slug);
 }
 
+Result<ItemFiles> parse_item(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
+  ItemFiles item;
+  item.id = std::string(string_at(doc, "id").value_or(""));
+  item.name = std::string(string_at(doc, "name").value_or(""));
+  simdjson::dom::array slots;
+  if (doc["slots"].get_array().get(slots) != simdjson::SUCCESS) {
+    return fail("item has no slots array");
+  }
+  for (element slot : slots) {
+    ItemSlotFile file;
+    file.slot_name = std::string(string_at(slot, "slot_name").value_or(""));
+    file.file_name = std::string(string_at(slot, "file_name").value_or(""));
+    file.upload_id = std::string(string_at(slot, "upload_id").value_or(""));
+    simdjson::dom::array sources;
+    if (slot["source_files"].get_array().get(sources) == simdjson::SUCCESS) {
+      for (element source : sources) {
+        file.url = std::string(string_at(source, "url").value_or(""));
+        if (file.file_name.empty()) {
+          file.file_name = std::string(string_at(source, "file_name").value_or(""));
+        }
+        break;  // the first source file is the slot's image
+      }
+    }
+    item.slots.push_back(std::move(file));
+  }
+  return item;
+}
+
 std::optional<std::string> error_code(std::string_view body) {
   simdjson::dom::parser parser;
   element doc;

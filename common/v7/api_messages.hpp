@@ -64,6 +64,22 @@ struct RegisterResponse {
   std::vector<BlockedItem> blocked;
 };
 
+// GET /api/v2/teams/{team}/items/{item_id}: an item and where each slot's file is now. V7
+// names the file by a `source_files[0].url` (as in exports and webhooks) or, undocumented, by
+// the slot's `upload_id` alone; the parser keeps either.
+struct ItemSlotFile {
+  std::string slot_name;
+  std::string file_name;
+  std::string url;        // may be empty when only upload_id is known
+  std::string upload_id;  // may be empty
+};
+
+struct ItemFiles {
+  std::string id;
+  std::string name;
+  std::vector<ItemSlotFile> slots;
+};
+
 std::string build_register_upload(std::string_view dataset_slug,
                                   const std::vector<UploadItem>& items);
 std::string build_direct_upload(std::string_view dataset_slug,
@@ -91,6 +107,7 @@ Result<std::string> parse_sign_response(std::string_view body);  // upload_url
 Result<std::string> parse_token_info(std::string_view body);     // selected_team.slug
 Result<std::vector<DatasetRef>> parse_datasets(std::string_view body);
 Result<std::string> parse_created_dataset_slug(std::string_view body);
+Result<ItemFiles> parse_item(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
 std::optional<std::string> error_code(std::string_view body);

@@ -158,5 +158,20 @@ TEST(ApiMessages, ReadsErrorCodesAndTheTakenNameError) {
   EXPECT_FALSE(is_name_taken(R"({"errors": {"name": ["is too long"]}})"));
 }
 
+TEST(ApiMessages, ReadsAnItemsSlotsWithTheirFileUrlOrUploadId) {
+  const auto item = parse_item(R"({"id": "i1", "name": "a.jpg", "slots": [
+      {"slot_name": "0", "file_name": "a.jpg",
+       "source_files": [{"file_name": "a.jpg", "url": "https://h/u/1"}]},
+      {"slot_name": "1", "file_name": "b.jpg", "upload_id": "up-2"}]})");
+  ASSERT_TRUE(item) << item.error().reason;
+  EXPECT_EQ(item->id, "i1");
+  ASSERT_EQ(item->slots.size(), 2u);
+  EXPECT_EQ(item->slots[0].url, "https://h/u/1");
+  EXPECT_EQ(item->slots[1].url, "");
+  EXPECT_EQ(item->slots[1].upload_id, "up-2");
+  EXPECT_FALSE(parse_item(R"({"id": "i1"})"));
+  EXPECT_FALSE(parse_item("<html>"));
+}
+
 }  // namespace
 }  // namespace patchq::v7
