@@ -13,6 +13,7 @@ struct PatchJobFlags {
   v7::V7ClientConfig v7;
   patch::TileFlags tiles;
   storage::StorageConfig storage;
+  bool carry_annotations = false;
 };
 
 void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);
