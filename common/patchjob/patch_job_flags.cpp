@@ -8,7 +8,7 @@ void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values) {
   storage::add_storage_flags(flags, values.storage);
   flags.add_bool("carry-annotations", &values.carry_annotations, "PATCHQ_CARRY_ANNOTATIONS",
                  "import the item's other annotations, clipped, onto each tile (one V7 call a "
-                 "tile with any; storage mode also writes <tile>.json beside each tile)");
+                 "tile with any; storage mode also writes each tile's Darwin JSON beside it)");
 }
 
 Result<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values) {
