@@ -5,8 +5,8 @@
 // twice, read-only storage gets thumbnails and sizes, and with 10 % faults on the V7 API and on
 // storage, retried jobs lose nothing, duplicate nothing and leave no object unregistered.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 #include <signal.h>
+#include <simdjson.h>
 
 #include <filesystem>
 #include <iostream>
