@@ -16,6 +16,7 @@
 
 #include "common/patch/tiler.hpp"
 #include "common/patchjob/annotation_carrier.hpp"
+#include "common/patchjob/tile_provenance.hpp"
 #include "common/queue/job.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/storage/storage_config.hpp"
@@ -30,6 +31,7 @@ struct PatchJobConfig {
   v7::V7ClientConfig v7;
   patch::TileOptions tiles;
   storage::StorageConfig storage;  // enabled(): tiles go to the customer's bucket (storage mode)
+  ProvenanceOptions provenance;    // each tile's folder path and tags in the target dataset
   // --carry-annotations: the item's other annotations, clipped, go onto each tile
   // (annotation_carrier.hpp).
   bool carry_annotations = false;

@@ -140,9 +140,15 @@ TEST_F(StorageModeTest, S3TilesLandInTheBucketAndAreRegisteredByKey) {
   auto client = client_for(sim, *store, config);
   ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
   auto tiles = tiles_of(30, "item");
+  tiles[3].path = "/city/north";
+  tiles[3].tags = {"patch (4x6)", "source:item.jpg"};
   const auto expected = tiles;
   const auto report = upload(*client, "patches", std::move(tiles));
   EXPECT_EQ(report.uploaded, 30u) << reason_of(report);
+  EXPECT_EQ(sim.item_path("patches", expected[3].name), "/city/north");
+  EXPECT_EQ(sim.item_tags("patches", expected[3].name), expected[3].tags);
+  EXPECT_EQ(sim.item_path("patches", expected[4].name), "/");
+  EXPECT_TRUE(sim.item_tags("patches", expected[4].name).empty());
   EXPECT_EQ(sim.count("register_existing"), 1);  // 30 tiles, one call
   EXPECT_EQ(sim.count("direct_upload") + sim.count("register_upload"), 0);
   EXPECT_EQ(sim.item_names("patches").size(), 30u);
@@ -344,23 +350,30 @@ TEST_F(StorageModeTest, CarriedAnnotationsAlsoGetADarwinJsonFileBesideEachTile) 
   ASSERT_EQ(outcome.kind, queue::JobOutcome::Kind::done) << outcome.error;
   EXPECT_EQ(outcome.tiles, 2);
   EXPECT_EQ(sim.count("import_annotations"), 1);  // the car is on the left tile only
-  auto file = store->get(loopback_http(),
-                         store->storage_key(v7::storage_object_name("patches", "cars_p_r0c0.json")),
-                         1 << 20);
+  std::string left;
+  std::string right;
+  for (const auto& name : sim.item_names("patches")) {
+    if (name.ends_with("_r0c0.png")) left = name.substr(0, name.size() - 4);
+    if (name.ends_with("_r0c1.png")) right = name.substr(0, name.size() - 4);
+  }
+  ASSERT_FALSE(left.empty());
+  ASSERT_FALSE(right.empty());
+  auto json_of = [&](const std::string& stem) {
+    return store->get(loopback_http(),
+                      store->storage_key(v7::storage_object_name("patches", stem + ".json")),
+                      1 << 20);
+  };
+  auto file = json_of(left);
   ASSERT_TRUE(file.ok()) << file.error().reason;
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(*file);
   EXPECT_EQ(std::string_view(doc["version"]), "2.0");
-  EXPECT_EQ(std::string_view(doc["item"]["name"]), "cars_p_r0c0.png");
+  EXPECT_EQ(std::string_view(doc["item"]["name"]), left + ".png");
   EXPECT_EQ(int64_t(doc["item"]["slots"].at(0)["width"]), 20);
   EXPECT_EQ(std::string_view(doc["annotations"].at(0)["name"]), "car");
   EXPECT_EQ(double(doc["annotations"].at(0)["bounding_box"]["w"]), 10.0);
   // Nothing overlaps the right tile: no file for it.
-  EXPECT_FALSE(store
-                   ->get(loopback_http(),
-                         store->storage_key(v7::storage_object_name("patches", "cars_p_r0c1.json")),
-                         1 << 20)
-                   .ok());
+  EXPECT_FALSE(json_of(right).ok());
 }
 
 }  // namespace
