@@ -13,6 +13,9 @@ void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values) {
                   "{annotation_id}")
       .add_string("tile-tags", &values.tile_tags, "PATCHQ_TILE_TAGS",
                   "comma-separated tags for each tile's item, same placeholders; empty: none");
+  flags.add_bool("carry-annotations", &values.carry_annotations, "PATCHQ_CARRY_ANNOTATIONS",
+                 "import the item's other annotations, clipped, onto each tile (one V7 call a "
+                 "tile with any; storage mode also writes each tile's Darwin JSON beside it)");
 }
 
 Result<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values) {
@@ -27,7 +30,8 @@ Result<PatchJobConfig> to_patch_job_config(const PatchJobFlags& values) {
   auto tags = parse_tag_templates(values.tile_tags);
   if (!tags) return fail("--tile-tags: " + tags.error().reason);
   return PatchJobConfig{values.v7, std::move(*tiles), values.storage,
-                        ProvenanceOptions{values.tile_path, std::move(*tags)}};
+                        ProvenanceOptions{values.tile_path, std::move(*tags)},
+                        values.carry_annotations};
 }
 
 }  // namespace patchq::patchjob

@@ -15,6 +15,7 @@ struct PatchJobFlags {
   storage::StorageConfig storage;
   std::string tile_path = ProvenanceOptions{}.path_template;
   std::string tile_tags = "{annotation_name},source:{item_name}";
+  bool carry_annotations = false;
 };
 
 void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);

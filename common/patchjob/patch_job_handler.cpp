@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "common/annotations/annotation_reader.hpp"
 #include "common/obs/log.hpp"
+#include "common/patch/patch_name.hpp"
 #include "common/webhook/payload_parser.hpp"
 
 namespace patchq::patchjob {
@@ -70,8 +72,68 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
                                  std::shared_ptr<v7::RateLimiter> registration_limiter)
     : config_(with_thumbnails_if_needed(std::move(config))),
       store_(open_store(config_.storage)),
-      client_(config_.v7, std::move(limiter), sink_for(config_.storage, store_.get()),
-              std::move(registration_limiter)) {}
+      client_(config_.v7, limiter, sink_for(config_.storage, store_.get()),
+              std::move(registration_limiter)),
+      limiter_(std::move(limiter)),
+      carrier_(config_.carry_annotations
+                   ? std::make_unique<AnnotationCarrier>(config_.v7, limiter_.get(), store_.get())
+                   : nullptr) {}
+
+std::vector<annotations::CarriedAnnotation> PatchJobHandler::annotations_to_carry(
+    const queue::Job& job, const webhook::Item& item) const {
+  if (!carrier_) return {};
+  annotations::ReadOptions options;
+  const patch::PatchNameRules& rules = config_.tiles.patches.names;
+  options.is_patch = [&rules](std::string_view name) {
+    return patch::classify_patch_name(name, rules).kind != patch::PatchNameKind::not_patch;
+  };
+  options.slot_name = item.slot.slot_name;
+  auto read = annotations::read_annotations(job.payload, options);
+  if (!read) {
+    obs::log_warn("annotations_not_read")
+        .field("job_id", job.id)
+        .field("reason", read.error().reason);
+    return {};
+  }
+  if (read->unknown_shape + read->malformed + read->over_limit > 0) {
+    obs::log_info("annotations_not_carried")
+        .field("job_id", job.id)
+        .field("unknown_shape", read->unknown_shape)
+        .field("malformed", read->malformed)
+        .field("over_limit", read->over_limit);
+  }
+  return std::move(read->annotations);
+}
+
+JobOutcome PatchJobHandler::carry_annotations(
+    const queue::Job& job, queue::JobContext& ctx, const std::string& team,
+    const std::string& target, const std::vector<annotations::CarriedAnnotation>& source,
+    std::vector<CarriedTile> tiles, const v7::UploadReport& report) {
+  // The uploader reports every tile in add() order, as `tiles` holds them.
+  for (std::size_t i = 0; i < tiles.size() && i < report.tiles.size(); ++i) {
+    tiles[i].outcome = report.tiles[i].outcome;
+    tiles[i].item_id = report.tiles[i].item_id;
+  }
+  const auto started = Clock::now();
+  auto carried =
+      carrier_->carry(team, target, source, tiles, [&ctx] { return ctx.stop_requested(); });
+  ctx.record_stage("annotations", Clock::now() - started);
+  if (!carried) return from_v7_error("annotations", carried.error());
+  const auto delivered = static_cast<std::int64_t>(report.uploaded + report.already_existed);
+  auto line = obs::log_info("annotations_carried");
+  line.field("job_id", job.id)
+      .field("tiles", carried->tiles_with_annotations)
+      .field("import_calls", carried->import_calls)
+      .field("annotations", carried->annotations)
+      .field("files_written", carried->files_written)
+      .field("without_item_id", carried->without_item_id);
+  if (!carried->missing_classes.empty()) {
+    std::string missing;
+    for (const auto& m : carried->missing_classes) missing += (missing.empty() ? "" : ",") + m;
+    line.field("missing_classes", missing);
+  }
+  return JobOutcome::done(delivered);
+}
 
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
   if (!job.payload_error.empty()) return JobOutcome::dead("payload refused: " + job.payload_error);
@@ -93,6 +155,8 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
     return JobOutcome::retry("stopped before tiling", std::chrono::milliseconds(0));
 
   // Each tile goes to the uploader the moment it is encoded: uploads overlap encoding.
+  const std::vector<annotations::CarriedAnnotation> to_carry = annotations_to_carry(job, item);
+  std::vector<CarriedTile> carried_tiles;
   auto uploader = client_.start_upload(*team, *target);
   const auto upload_started = Clock::now();
   const AnnotationNames names = annotation_names(item);
@@ -107,6 +171,14 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
                     width,
                     height};
     upload.tags = render_tags(config_.provenance.tag_templates, origin);
+    if (!to_carry.empty()) {
+      const auto& r = tile.rect;
+      carried_tiles.push_back(
+          {upload.name, upload.path,
+           annotations::TileRect{static_cast<double>(r.x), static_cast<double>(r.y),
+                                 static_cast<double>(r.right()), static_cast<double>(r.bottom())},
+           v7::TileOutcome::failed, ""});
+    }
     uploader->add(std::move(upload));
     return !ctx.stop_requested();
   };
@@ -127,6 +199,9 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
                             "): " + tiled.error);
   }
   if (auto error = report.job_error()) return from_v7_error("upload", *error);
+  if (!to_carry.empty()) {
+    return carry_annotations(job, ctx, *team, *target, to_carry, std::move(carried_tiles), report);
+  }
   const auto delivered = static_cast<std::int64_t>(report.uploaded + report.already_existed);
   if (delivered == 0) {
     obs::log_info("job_no_patches")

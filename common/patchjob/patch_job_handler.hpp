@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "common/patch/tiler.hpp"
+#include "common/patchjob/annotation_carrier.hpp"
 #include "common/patchjob/tile_provenance.hpp"
 #include "common/queue/job.hpp"
 #include "common/storage/object_store.hpp"
@@ -22,6 +23,7 @@
 #include "common/v7/client_config.hpp"
 #include "common/v7/rate_limiter.hpp"
 #include "common/v7/v7_client.hpp"
+#include "common/webhook/item.hpp"
 
 namespace patchq::patchjob {
 
@@ -30,6 +32,9 @@ struct PatchJobConfig {
   patch::TileOptions tiles;
   storage::StorageConfig storage;  // enabled(): tiles go to the customer's bucket (storage mode)
   ProvenanceOptions provenance;    // each tile's folder path and tags in the target dataset
+  // --carry-annotations: the item's other annotations, clipped, go onto each tile
+  // (annotation_carrier.hpp).
+  bool carry_annotations = false;
 };
 
 // Longer side of the thumbnails patchq makes for read-only storage (V7 makes none there).
@@ -46,9 +51,20 @@ class PatchJobHandler {
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 
  private:
+  // The item's annotations to carry into its tiles (empty unless --carry-annotations).
+  std::vector<annotations::CarriedAnnotation> annotations_to_carry(const queue::Job& job,
+                                                                   const webhook::Item& item) const;
+  queue::JobOutcome carry_annotations(const queue::Job& job, queue::JobContext& ctx,
+                                      const std::string& team, const std::string& target,
+                                      const std::vector<annotations::CarriedAnnotation>& source,
+                                      std::vector<CarriedTile> tiles,
+                                      const v7::UploadReport& report);
+
   PatchJobConfig config_;
   std::unique_ptr<storage::ObjectStore> store_;  // storage mode only
   v7::V7Client client_;
+  std::shared_ptr<v7::RateLimiter> limiter_;
+  std::unique_ptr<AnnotationCarrier> carrier_;  // --carry-annotations only
 };
 
 }  // namespace patchq::patchjob

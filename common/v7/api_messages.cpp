@@ -44,6 +44,15 @@ void write_slots(json::JsonWriter& w, std::string_view name, std::string_view* c
   w.end_object().end_array();
 }
 
+// An item id: V7's are UUID strings; a number is taken as its decimal text.
+std::string item_id_at(element e) {
+  std::string_view text;
+  if (e["id"].get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+  std::int64_t number = 0;
+  if (e["id"].get_int64().get(number) == simdjson::SUCCESS) return std::to_string(number);
+  return {};
+}
+
 }  // namespace
 
 std::string build_register_upload(std::string_view dataset_slug,
@@ -136,7 +145,7 @@ Result<RegisterResponse> parse_register_response(std::string_view body, UploadId
       if (upload_id.empty() && upload_ids == UploadIds::required) {
         return fail("register response item " + std::string(*name) + " has no upload_id");
       }
-      out.items.push_back({std::string(*name), std::string(upload_id)});
+      out.items.push_back({std::string(*name), std::string(upload_id), item_id_at(item)});
     }
   }
   simdjson::dom::array blocked;
@@ -155,7 +164,8 @@ Result<RegisterResponse> parse_register_response(std::string_view body, UploadId
       if (reason == "UNKNOWN" && item["reason"].get_string().get(r) == simdjson::SUCCESS) {
         reason = std::string(r);
       }
-      out.blocked.push_back({std::string(*name), std::move(reason), std::move(upload_id)});
+      out.blocked.push_back(
+          {std::string(*name), std::move(reason), std::move(upload_id), item_id_at(item)});
     }
   }
   return out;
@@ -237,6 +247,34 @@ Result<ItemFiles> parse_item(std::string_view body) {
     item.slots.push_back(std::move(file));
   }
   return item;
+}
+
+Result<std::vector<AnnotationClassRef>> parse_annotation_classes(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
+  simdjson::dom::array list;
+  if (doc["annotation_classes"].get_array().get(list) != simdjson::SUCCESS) {
+    return fail("annotation class list has no annotation_classes array");
+  }
+  std::vector<AnnotationClassRef> out;
+  for (element c : list) {
+    AnnotationClassRef ref;
+    auto name = string_at(c, "name");
+    if (!name || c["id"].get_int64().get(ref.id) != simdjson::SUCCESS) continue;
+    ref.name = std::string(*name);
+    simdjson::dom::array types;
+    std::string_view one;
+    if (c["annotation_types"].get_array().get(types) == simdjson::SUCCESS) {
+      for (element t : types) {
+        if (t.get_string().get(one) == simdjson::SUCCESS) ref.annotation_types.emplace_back(one);
+      }
+    } else if (c["annotation_types"].get_string().get(one) == simdjson::SUCCESS) {
+      ref.annotation_types.emplace_back(one);
+    }
+    out.push_back(std::move(ref));
+  }
+  return out;
 }
 
 std::optional<std::string> error_code(std::string_view body) {

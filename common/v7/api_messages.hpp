@@ -3,6 +3,7 @@
 // Parsers return a readable error text (never throw) for bodies that do not have the shape.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,12 +52,14 @@ struct DatasetRef {
 struct RegisteredItem {
   std::string name;
   std::string upload_id;  // of slot "0" (the first slot); may be empty outside register_upload
+  std::string id;         // V7's item id, when the answer carries it (items[].id)
 };
 
 struct BlockedItem {
   std::string name;
   std::string reason;     // e.g. "ALREADY_EXISTS"
   std::string upload_id;  // of the existing registration, when V7 says (may be empty)
+  std::string id;         // the existing item's id, when V7 says (may be empty)
 };
 
 struct RegisterResponse {
@@ -108,6 +111,15 @@ Result<std::string> parse_token_info(std::string_view body);     // selected_tea
 Result<std::vector<DatasetRef>> parse_datasets(std::string_view body);
 Result<std::string> parse_created_dataset_slug(std::string_view body);
 Result<ItemFiles> parse_item(std::string_view body);
+
+// A class of the team's annotation classes (GET /api/teams/{team}/annotation_classes): V7's
+// annotation import names classes by id.
+struct AnnotationClassRef {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<std::string> annotation_types;  // "polygon", "bounding_box", "keypoint", "tag", ...
+};
+Result<std::vector<AnnotationClassRef>> parse_annotation_classes(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
 std::optional<std::string> error_code(std::string_view body);

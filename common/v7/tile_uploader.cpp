@@ -323,6 +323,7 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     auto it = by_name_.find(blocked.name);
     if (it == by_name_.end()) continue;
     const bool exists = is_already_exists(blocked.reason);
+    if (exists) entries_[it->second].result.item_id = blocked.id;
     if (exists && !direct && !blocked.upload_id.empty()) {
       ++tasks_in_flight_;
       pool_.submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
@@ -338,6 +339,7 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
   for (const auto& item : response->items) {
     auto it = by_name_.find(item.name);
     if (it == by_name_.end() || entries_[it->second].done) continue;
+    entries_[it->second].result.item_id = item.id;
     if (direct) {
       complete(it->second, TileOutcome::uploaded, std::nullopt);
     } else {

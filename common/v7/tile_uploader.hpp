@@ -77,6 +77,9 @@ struct TileResult {
   std::string name;
   TileOutcome outcome = TileOutcome::failed;
   std::optional<V7Error> error;  // set when failed
+  // V7's item id from the registration answer (items[].id, or blocked_items[].id for
+  // ALREADY_EXISTS); empty when the answer did not carry one.
+  std::string item_id;
 };
 
 struct UploadReport {

@@ -238,6 +238,27 @@ V7Result<RegisterResponse> V7Api::register_existing(net::HttpClient& http, std::
   return parsed_or_error(parse_register_response(r->body, UploadIds::optional), what);
 }
 
+V7Result<std::vector<AnnotationClassRef>> V7Api::annotation_classes(net::HttpClient& http,
+                                                                    std::string_view team) const {
+  auto r = exchange(http, {.url = api_path("/api/teams/" + net::encode_path_segment(team) +
+                                           "/annotation_classes?include_tags=true"),
+                           .what = "annotation classes"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_annotation_classes(r->body), "annotation classes");
+}
+
+V7Status V7Api::import_annotations(net::HttpClient& http, std::string_view team,
+                                   std::string_view item_id, std::string_view body) const {
+  auto r = exchange(
+      http, {.method = "POST",
+             .url = team_path(team, "/items/" + net::encode_path_segment(item_id) + "/import"),
+             .body = body,
+             .json_body = true,
+             .what = "import annotations"});
+  if (!r) return r.error();
+  return success();
+}
+
 V7Result<std::string> V7Api::fetch(net::HttpClient& http, std::string_view url,
                                    std::uint64_t max_bytes) const {
   auto r = exchange(http, {.url = std::string(url),

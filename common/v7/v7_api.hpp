@@ -67,6 +67,14 @@ class V7Api {
                                                const std::vector<ExistingItem>& items,
                                                bool readonly) const;
 
+  // The team's annotation classes (GET /api/teams/{team}/annotation_classes?include_tags=true).
+  V7Result<std::vector<AnnotationClassRef>> annotation_classes(net::HttpClient& http,
+                                                               std::string_view team) const;
+  // Annotations onto an item: POST /api/v2/teams/{team}/items/{item_id}/import with a Darwin
+  // JSON 2.0 import body (common/annotations/darwin_json.hpp: import_body). One call per item.
+  V7Status import_annotations(net::HttpClient& http, std::string_view team,
+                              std::string_view item_id, std::string_view body) const;
+
   // GET an image (or any file) by URL: credential only to the API origin, size-capped.
   V7Result<std::string> fetch(net::HttpClient& http, std::string_view url,
                               std::uint64_t max_bytes) const;

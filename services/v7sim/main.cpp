@@ -124,11 +124,12 @@ int run(const SimFlags& flags, const std::string& host, unsigned short port) {
   behaviour.lowercase_blocked_reasons = flags.blocked_reason_case == "lower";
   std::shared_ptr<const storage::ObjectStore> object_store;
   v7sim::ApiRoutes api(store, urls, team_name, behaviour, external_storage(flags, object_store));
+  v7sim::ImportRoutes imports(store, urls);
   v7sim::StorageRoutes storage(store, urls);
   v7sim::ControlRoutes control(store, urls, faults, stats, stages, team_name);
   router = std::make_unique<v7sim::SimRouter>(
       server.io_context(), v7sim::RouterSettings{flags.api_key, flags.enforce_rate_limit}, api,
-      storage, control, faults, stats);
+      imports, storage, control, faults, stats);
 
   boost::asio::signal_set signals(server.io_context(), SIGTERM, SIGINT);
   signals.async_wait([&server](const boost::system::error_code& ec, int) {

@@ -36,12 +36,13 @@ Response injected(const Request& req, const FaultDecision& d) {
 }  // namespace
 
 SimRouter::SimRouter(boost::asio::io_context& ioc, RouterSettings settings, ApiRoutes& api,
-                     StorageRoutes& storage, ControlRoutes& control, FaultTable& faults,
-                     SimStats& stats)
+                     ImportRoutes& imports, StorageRoutes& storage, ControlRoutes& control,
+                     FaultTable& faults, SimStats& stats)
     : ioc_(ioc),
       settings_(std::move(settings)),
       api_key_digest_(codec::sha256_hex(settings_.api_key)),
       api_(api),
+      imports_(imports),
       storage_(storage),
       control_(control),
       faults_(faults),
@@ -54,9 +55,11 @@ void SimRouter::handle(Request&& req, http::Responder respond) {
     return respond(http::json_error(req, bhttp::status::bad_request, "malformed request target"));
   }
   if (!segments->empty() && segments->front() == "_sim") {
+    if (auto answer = imports_.control(req, *segments)) return respond(std::move(*answer));
     return respond(control_.handle(req, *target, *segments));
   }
   auto call = api_.match(req.method(), *segments);
+  if (!call) call = imports_.match(req.method(), *segments);
   if (!call) call = storage_.match(req.method(), *segments);
   if (!call) {
     stats_.record("unmatched", 404);

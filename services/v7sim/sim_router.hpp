@@ -16,6 +16,7 @@
 #include "services/v7sim/api_routes.hpp"
 #include "services/v7sim/control_routes.hpp"
 #include "services/v7sim/faults.hpp"
+#include "services/v7sim/import_routes.hpp"
 #include "services/v7sim/key_rate_limiter.hpp"
 #include "services/v7sim/sim_stats.hpp"
 #include "services/v7sim/storage_routes.hpp"
@@ -30,7 +31,8 @@ struct RouterSettings {
 class SimRouter {
  public:
   SimRouter(boost::asio::io_context& ioc, RouterSettings settings, ApiRoutes& api,
-            StorageRoutes& storage, ControlRoutes& control, FaultTable& faults, SimStats& stats);
+            ImportRoutes& imports, StorageRoutes& storage, ControlRoutes& control,
+            FaultTable& faults, SimStats& stats);
   void handle(http::Request&& req, http::Responder respond);
 
  private:
@@ -42,6 +44,7 @@ class SimRouter {
   RouterSettings settings_;
   std::string api_key_digest_;  // sha256 of the configured key, compared in constant time
   ApiRoutes& api_;
+  ImportRoutes& imports_;
   StorageRoutes& storage_;
   ControlRoutes& control_;
   FaultTable& faults_;

@@ -6,16 +6,19 @@
 // storage, retried jobs lose nothing, duplicate nothing and leave no object unregistered.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <simdjson.h>
 
 #include <filesystem>
 #include <iostream>
 #include <set>
 
+#include "common/patchjob/patch_job_handler.hpp"
 #include "common/v7/v7_client.hpp"
 #include "tests/integration/storage/azure_test_sas.hpp"
 #include "tests/integration/storage/store_test_support.hpp"
 #include "tests/integration/v7client/v7_sim.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/http_call.hpp"
 #include "tests/support/storage_emulators.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -314,6 +317,63 @@ TEST_F(StorageModeTest, TenPercentFaultsLoseNothingAndDuplicateNothing) {
   EXPECT_EQ(counts.find("\"before\": 0,"), std::string::npos) << counts;
   EXPECT_EQ(counts.find("\"after\": 0,"), std::string::npos) << counts;
   std::cout << "[measure] storage proxy: " << counts;
+}
+
+TEST_F(StorageModeTest, CarriedAnnotationsAlsoGetADarwinJsonFileBesideEachTile) {
+  const auto config = s3_config("run-carry");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  ASSERT_EQ(http_post(sim.port(), "/_sim/annotation_classes",
+                      R"({"name":"car","annotation_types":["bounding_box"]})")
+                .status,
+            201);
+  auto added = http_post(sim.port(), "/_sim/datasets/src/images?name=cars.png", noise_png(40, 20));
+  ASSERT_EQ(added.status, 201) << added.body;
+  const std::string empty = R"("annotations":[])";
+  std::string payload = added.body;
+  payload.replace(payload.find(empty), empty.size(),
+                  R"json("annotations":[{"id":"p","name":"patch (1x2)","bounding_box":)json"
+                  R"json({"x":0,"y":0,"w":40,"h":20}},{"id":"c","name":"car","bounding_box":)json"
+                  R"json({"x":5,"y":5,"w":10,"h":10}}])json");
+  patchjob::PatchJobConfig job_config;
+  job_config.v7 = sim.client_config();
+  job_config.v7.create_target = true;
+  job_config.storage = config;
+  job_config.carry_annotations = true;
+  patchjob::PatchJobHandler handler(job_config, nullptr);
+  queue::Job job;
+  job.id = "carry-storage";
+  job.payload = payload;
+  job.target = "patches";
+  queue::JobContext ctx;
+  const auto outcome = handler.handle(job, ctx);
+  ASSERT_EQ(outcome.kind, queue::JobOutcome::Kind::done) << outcome.error;
+  EXPECT_EQ(outcome.tiles, 2);
+  EXPECT_EQ(sim.count("import_annotations"), 1);  // the car is on the left tile only
+  std::string left;
+  std::string right;
+  for (const auto& name : sim.item_names("patches")) {
+    if (name.ends_with("_r0c0.png")) left = name.substr(0, name.size() - 4);
+    if (name.ends_with("_r0c1.png")) right = name.substr(0, name.size() - 4);
+  }
+  ASSERT_FALSE(left.empty());
+  ASSERT_FALSE(right.empty());
+  auto json_of = [&](const std::string& stem) {
+    return store->get(loopback_http(),
+                      store->storage_key(v7::storage_object_name("patches", stem + ".json")),
+                      1 << 20);
+  };
+  auto file = json_of(left);
+  ASSERT_TRUE(file.ok()) << file.error().reason;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(*file);
+  EXPECT_EQ(std::string_view(doc["version"]), "2.0");
+  EXPECT_EQ(std::string_view(doc["item"]["name"]), left + ".png");
+  EXPECT_EQ(int64_t(doc["item"]["slots"].at(0)["width"]), 20);
+  EXPECT_EQ(std::string_view(doc["annotations"].at(0)["name"]), "car");
+  EXPECT_EQ(double(doc["annotations"].at(0)["bounding_box"]["w"]), 10.0);
+  // Nothing overlaps the right tile: no file for it.
+  EXPECT_FALSE(json_of(right).ok());
 }
 
 }  // namespace

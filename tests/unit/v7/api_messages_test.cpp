@@ -173,5 +173,30 @@ TEST(ApiMessages, ReadsAnItemsSlotsWithTheirFileUrlOrUploadId) {
   EXPECT_FALSE(parse_item("<html>"));
 }
 
+TEST(ApiMessages, RegisteredAndBlockedItemsKeepTheirItemIds) {
+  auto parsed = parse_register_response(
+      R"({"items":[{"id":"0192-a","name":"a.png","slots":[]},{"id":42,"name":"b.png"}],
+          "blocked_items":[{"id":"0192-c","name":"c.png","slots":[{"reason":"ALREADY_EXISTS"}]},
+                           {"name":"d.png","slots":[{"reason":"ALREADY_EXISTS"}]}]})",
+      UploadIds::optional);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
+  EXPECT_EQ(parsed->items[0].id, "0192-a");
+  EXPECT_EQ(parsed->items[1].id, "42");
+  EXPECT_EQ(parsed->blocked[0].id, "0192-c");
+  EXPECT_EQ(parsed->blocked[1].id, "");  // not given: left empty, not an error
+}
+
+TEST(ApiMessages, ParsesTheTeamsAnnotationClasses) {
+  auto parsed = parse_annotation_classes(
+      R"({"annotation_classes":[{"id":345,"name":"car","annotation_types":["polygon","attributes"]},
+          {"id":346,"name":"sunny","annotation_types":"tag"},{"name":"no id"}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].id, 345);
+  EXPECT_EQ((*parsed)[0].annotation_types, (std::vector<std::string>{"polygon", "attributes"}));
+  EXPECT_EQ((*parsed)[1].annotation_types, (std::vector<std::string>{"tag"}));
+  EXPECT_FALSE(parse_annotation_classes(R"({"classes":[]})").ok());
+}
+
 }  // namespace
 }  // namespace patchq::v7
