@@ -48,6 +48,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// IPv6 literals have many spellings ("::ffff:127.0.0.1", "::ffff:7f00:1"): entries and hosts
+// are compared in inet_ntop's one form.
+std::string canonical_ip(std::string text) {
+  in6_addr v6;
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1 && inet_ntop(AF_INET6, &v6, buf, sizeof buf)) {
+    return buf;
+  }
+  return text;
+}
+
 std::vector<std::string_view> labels(std::string_view name) {
   std::vector<std::string_view> out;
   while (true) {
@@ -132,7 +143,7 @@ HostRules::HostRules(std::vector<std::string> allowed, bool allow_private,
     if (e == kCloudStorageEntry) {
       allowed_.insert(allowed_.end(), kCloudStorage, std::end(kCloudStorage));
     } else if (!e.empty() && e != "." && e != "*" && e != "*.") {
-      allowed_.push_back(std::move(e));
+      allowed_.push_back(canonical_ip(std::move(e)));
     }
   }
 }
@@ -150,7 +161,7 @@ std::vector<std::string> HostRules::parse_list(std::string_view comma_list) {
 }
 
 bool HostRules::allows_host(std::string_view host) const {
-  const std::string h = lower(host);
+  const std::string h = canonical_ip(lower(host));
   return std::any_of(allowed_.begin(), allowed_.end(),
                      [&](const std::string& entry) { return host_matches(h, entry); });
 }

@@ -24,6 +24,13 @@ TEST(HostRules, LeadingDotMatchesSubdomainsOnly) {
   EXPECT_FALSE(rules.allows_host("amazonaws.com.evil.net"));
 }
 
+TEST(HostRules, ComparesIpv6LiteralsWhateverTheirSpelling) {
+  HostRules rules({"[64:ff9b::127.0.0.1]", "2001:DB8:0::1"}, false);
+  EXPECT_TRUE(rules.allows_host("64:ff9b::7f00:1"));
+  EXPECT_TRUE(rules.allows_host("2001:db8::1"));
+  EXPECT_FALSE(rules.allows_host("2001:db8::2"));
+}
+
 TEST(HostRules, ParsesACommaListSkippingBlanks) {
   EXPECT_EQ(HostRules::parse_list(" a.com, .b.com,,c.com "),
             (std::vector<std::string>{"a.com", ".b.com", "c.com"}));
