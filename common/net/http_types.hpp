@@ -75,10 +75,10 @@ struct TransportError {
   enum class Kind {
     bad_url,             // malformed or not http(s)
     host_not_allowed,    // name not on the allowed list
-    address_refused,     // resolved to a private/loopback/link-local address
+    address_refused,     // in a refused special-purpose range (special_addresses.hpp)
     too_large,           // response body over the limit (aborted while streaming)
     too_many_redirects,  // the redirect bound was hit
-    bad_redirect,        // 3xx without a usable Location
+    bad_redirect,        // 3xx without a usable Location, or to a refused scheme
     timeout,             // connect or transfer timeout, or slower than the download floor
     dns,                 // name did not resolve
     connect,             // connection refused/unreachable

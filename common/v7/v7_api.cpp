@@ -102,6 +102,10 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
       error = classify_response(response, call.what);
     } else {
       error = classify_transport(result.error(), call.what);
+      if (result.error().kind == net::TransportError::Kind::address_refused && target &&
+          target->origin() == credential_.origin) {
+        error->reason += " (a V7 API on a private address needs --allow-private-v7-api)";
+      }
     }
     error->reason = scrub_secret(std::move(error->reason), config_.api_key);
     if (!error->retryable() || attempt + 1 >= config_.quick_tries) return *error;

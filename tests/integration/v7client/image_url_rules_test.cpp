@@ -116,6 +116,7 @@ TEST(ImageUrlRules, WithoutTheApiExemptionTheLoopbackApiIsRefused) {
   ASSERT_FALSE(bytes);
   EXPECT_FALSE(bytes.error().retryable());
   EXPECT_TRUE(has(bytes.error().reason, "Loopback")) << bytes.error().reason;
+  EXPECT_TRUE(has(bytes.error().reason, "--allow-private-v7-api")) << bytes.error().reason;
   EXPECT_EQ(api.connections(), 0);
 }
 
