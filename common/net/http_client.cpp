@@ -12,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/net/special_addresses.hpp"
 #include "common/net/url.hpp"
 
 namespace patchq::net {
@@ -85,12 +86,33 @@ struct SlistFree {
 
 // State of one HTTP exchange, seen by libcurl's callbacks.
 struct HttpClient::Hop {
-  const HostRules* rules = nullptr;
+  bool private_ok = false;  // HostRules::allows_private_for this hop's URL
   std::uint64_t max_bytes = 0;
+  std::uint64_t min_rate = 0;  // bytes a second; 0: no download floor
+  std::chrono::milliseconds grace{0};
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   bool too_large = false;
+  bool too_slow = false;
+  std::uint64_t slow_bytes = 0;
+  double slow_seconds = 0;
   bool address_refused = false;
   std::string refused_address;
+  std::string refused_range;
   HttpResponse response;
+
+  // libcurl calls this at least once a second, also while no byte arrives.
+  static int on_progress(void* self, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t) {
+    auto* hop = static_cast<Hop*>(self);
+    if (hop->min_rate == 0) return 0;
+    const auto elapsed = std::chrono::steady_clock::now() - hop->started;
+    if (elapsed < hop->grace) return 0;
+    const double seconds = std::chrono::duration<double>(elapsed).count();
+    if (static_cast<double>(downloaded) >= static_cast<double>(hop->min_rate) * seconds) return 0;
+    hop->too_slow = true;
+    hop->slow_bytes = static_cast<std::uint64_t>(std::max<curl_off_t>(0, downloaded));
+    hop->slow_seconds = seconds;
+    return 1;  // abort: CURLE_ABORTED_BY_CALLBACK
+  }
 
   static size_t on_body(char* data, size_t size, size_t count, void* self) {
     auto* hop = static_cast<Hop*>(self);
@@ -131,10 +153,13 @@ struct HttpClient::Hop {
   // connection, so a name that resolves (or rebinds) to a private address is refused here.
   static curl_socket_t on_open_socket(void* self, curlsocktype, curl_sockaddr* address) {
     auto* hop = static_cast<Hop*>(self);
-    if (!hop->rules->allows_address(&address->addr)) {
-      hop->address_refused = true;
-      hop->refused_address = address_text(&address->addr);
-      return CURL_SOCKET_BAD;
+    if (!hop->private_ok) {
+      if (const auto judgement = judge_address(&address->addr); judgement.refused) {
+        hop->address_refused = true;
+        hop->refused_address = address_text(&address->addr);
+        hop->refused_range = describe(judgement);
+        return CURL_SOCKET_BAD;
+      }
     }
     return socket(address->family, address->socktype, address->protocol);
   }
@@ -168,21 +193,14 @@ HttpResult HttpClient::send(const HttpRequest& request) {
         request.credential != nullptr && url->origin() == request.credential->origin;
     const bool credential_hop =
         credential_origin && url->path().starts_with(request.credential->path_prefix);
-    if (!trusted_by_name && !credential_origin && !options_.rules.allows_host(url->host())) {
-      return TransportError{
-          TransportError::Kind::host_not_allowed,
-          "host " + url->host() + " is not an allowed host (" + url->redacted() + ")"};
-    }
-    if (!options_.rules.allow_private() && is_private_ip_literal(url->host())) {
-      return TransportError{TransportError::Kind::address_refused,
-                            "address " + url->host() +
-                                " is private/loopback/link-local and private hosts are not "
-                                "allowed (" +
-                                url->redacted() + ")"};
+    if (auto refused = options_.rules.check_hop(*url, trusted_by_name || credential_origin)) {
+      return std::move(*refused);
     }
     Hop hop;
-    hop.rules = &options_.rules;
+    hop.private_ok = options_.rules.allows_private_for(*url);
     hop.max_bytes = request.max_response_bytes;
+    hop.min_rate = request.min_download_rate;
+    hop.grace = request.slow_grace;
     HttpRequest hop_request = request;
     hop_request.method = method;
     hop_request.body = body;
@@ -204,11 +222,11 @@ HttpResult HttpClient::send(const HttpRequest& request) {
                                 " redirects, last at " + url->redacted()};
     }
     const auto location = response.header("location");
-    auto next = location ? url->resolve(*location) : Result<Url>(fail("no Location"));
+    auto next = location ? url->resolve(*location) : Result<Url>(fail("without a Location"));
     if (!next) {
       return TransportError{TransportError::Kind::bad_redirect,
                             "redirect " + std::to_string(response.status) + " from " +
-                                url->redacted() + " has no usable Location"};
+                                url->redacted() + " " + next.error().reason};
     }
     // A redirect issued by the credential's origin (the V7 API) is V7's own word: its target
     // is trusted by name, but it never gets the credential unless it is in scope again.
@@ -253,6 +271,11 @@ HttpResult HttpClient::perform_hop(Hop& hop, const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &hop);
   curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, &Hop::on_open_socket);
   curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &hop);
+  if (hop.min_rate > 0) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Hop::on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &hop);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   if (resolve_list_ != nullptr) curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve_list_);
   char curl_error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
@@ -316,10 +339,16 @@ HttpResult HttpClient::perform_hop(Hop& hop, const HttpRequest& request,
                                               " bytes (aborted)"};
     }
     if (hop.address_refused) {
-      return TransportError{K::address_refused,
-                            where + " resolved to " + hop.refused_address +
-                                ", a private/loopback/link-local address, and private hosts "
-                                "are not allowed"};
+      return TransportError{K::address_refused, where + " resolved to " + hop.refused_address +
+                                                    ", in a refused range (" + hop.refused_range +
+                                                    "), and private hosts are not allowed"};
+    }
+    if (hop.too_slow) {
+      return TransportError{
+          K::timeout, "download from " + where + " too slow: " + std::to_string(hop.slow_bytes) +
+                          " bytes in " + std::to_string(static_cast<int>(hop.slow_seconds)) +
+                          " s, under the floor of " + std::to_string(hop.min_rate) +
+                          " bytes/s (aborted)"};
     }
     const std::string detail = curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code);
     K kind = K::network;

@@ -5,7 +5,8 @@
 //   - a Credential is attached, and an AwsSigV4 signature computed, only on hops whose
 //     scheme+host+port equal its origin;
 //   - the response body is capped while streaming (Content-Length may be absent or lie);
-//   - connect timeout, total timeout (across all hops) and a low-speed abort always apply;
+//   - connect timeout, total timeout (across all hops) and a low-speed abort always apply, and
+//     a download floor (minimum average rate after a grace period) when the request sets one;
 //   - proxies from the environment are ignored (they would bypass the address check).
 // Invariant: one call at a time per HttpClient (give each thread its own); responses own
 // their bytes; stats() may be read from any thread.

@@ -49,6 +49,11 @@ struct HttpRequest {
   std::uint64_t max_response_bytes = 16u << 20;
   int max_redirects = 5;
   std::optional<std::chrono::milliseconds> timeout{};  // overrides the client's transfer timeout
+  // Download floor: once `slow_grace` has passed on a hop, its average download rate since the
+  // hop began must stay at or above this many bytes a second, or the hop is aborted (timeout).
+  // 0: off. So a hop of N bytes gets at most max(slow_grace, N / min_download_rate).
+  std::uint64_t min_download_rate = 0;
+  std::chrono::milliseconds slow_grace{10000};
 };
 
 struct HttpResponse {
@@ -70,11 +75,11 @@ struct TransportError {
   enum class Kind {
     bad_url,             // malformed or not http(s)
     host_not_allowed,    // name not on the allowed list
-    address_refused,     // resolved to a private/loopback/link-local address
+    address_refused,     // in a refused special-purpose range (special_addresses.hpp)
     too_large,           // response body over the limit (aborted while streaming)
     too_many_redirects,  // the redirect bound was hit
-    bad_redirect,        // 3xx without a usable Location
-    timeout,             // connect or transfer timeout, or too slow
+    bad_redirect,        // 3xx without a usable Location, or to a refused scheme
+    timeout,             // connect or transfer timeout, or slower than the download floor
     dns,                 // name did not resolve
     connect,             // connection refused/unreachable
     tls,                 // certificate or handshake failure

@@ -25,8 +25,10 @@ std::optional<std::string> get_part(CURLU* h, CURLUPart part, unsigned flags = 0
 
 Result<Url> from_handle(CURLU* h, auto make) {
   auto scheme = get_part(h, CURLUPART_SCHEME);
-  if (!scheme || (*scheme != "http" && *scheme != "https"))
-    return fail("URL scheme is not http(s)");
+  if (!scheme) return fail("URL has no scheme");
+  if (*scheme != "http" && *scheme != "https") {
+    return fail("URL has refused scheme " + *scheme + " (only http and https)");
+  }
   auto host = get_part(h, CURLUPART_HOST);
   if (!host || host->empty()) return fail("URL has no host");
   if (get_part(h, CURLUPART_USER)) return fail("URL carries user credentials");
@@ -74,13 +76,20 @@ Result<Url> Url::resolve(std::string_view location) const {
     return fail("malformed base URL");
   }
   const std::string copy(location);
+  // Any scheme is parsed (not only those libcurl speaks), so a refusal can name it.
   if (copy.empty() || copy.find_first_of("\r\n\t ") != std::string::npos ||
-      curl_url_set(h.get(), CURLUPART_URL, copy.c_str(), 0) != CURLUE_OK) {
-    return fail("malformed redirect location");
+      curl_url_set(h.get(), CURLUPART_URL, copy.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    return fail("to a malformed Location");
+  }
+  const auto scheme = get_part(h.get(), CURLUPART_SCHEME);
+  if (scheme && *scheme != "http" && *scheme != "https") {
+    return fail("to refused scheme " + *scheme);
   }
   auto full = get_part(h.get(), CURLUPART_URL);
-  if (!full) return fail("malformed redirect location");
-  return parse(*full);
+  if (!full) return fail("to a malformed Location");
+  auto next = parse(*full);
+  if (!next) return fail("to an unusable Location: " + next.error().reason);
+  return next;
 }
 
 std::string Url::origin() const {

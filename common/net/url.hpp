@@ -16,7 +16,8 @@ class Url {
   // Parses an absolute http(s) URL; anything else fails with the reason.
   static Result<Url> parse(std::string_view text);
   // Resolves `location` (a redirect's Location: absolute, scheme-relative or relative) against
-  // this URL, as a browser would.
+  // this URL, as a browser would. Failure reasons read after "redirect from <url> ":
+  // "to refused scheme gopher", "to a malformed Location".
   Result<Url> resolve(std::string_view location) const;
 
   const std::string& text() const { return text_; }  // normalised full URL, what is requested

@@ -15,8 +15,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using queue::JobOutcome;
 
+// V7 reasons already name their call ("fetch image: ..."): the step is prefixed only when the
+// reason does not start with it, so no reason reads "fetch image: fetch image:".
+std::string with_step(std::string_view step, const std::string& reason) {
+  const bool named = reason.starts_with(step) && reason.size() > step.size() &&
+                     (reason[step.size()] == ':' || reason[step.size()] == ' ');
+  return named ? reason : std::string(step) + ": " + reason;
+}
+
 JobOutcome from_v7_error(std::string_view step, const v7::V7Error& error) {
-  std::string reason = std::string(step) + ": " + error.reason;
+  std::string reason = with_step(step, error.reason);
   if (error.retryable()) return JobOutcome::retry(std::move(reason), error.retry_after);
   return JobOutcome::dead(std::move(reason));
 }

@@ -19,14 +19,24 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config, V7FlagScope sc
       .add_string("v7-api-key", &config.api_key, "V7_API_KEY", "V7 API key (also read from V7_KEY)",
                   /*secret=*/true)
       .add_bool("allow-private-hosts", &config.allow_private_hosts, "PATCHQ_ALLOW_PRIVATE_HOSTS",
-                "allow loopback/private/link-local addresses (tests and local demo only)");
+                "allow loopback/private/link-local addresses (tests and local demo only)")
+      .add_bool("allow-private-v7-api", &config.allow_private_v7_api, "PATCHQ_ALLOW_PRIVATE_V7_API",
+                "allow the --v7-api-url origin alone (scheme, host and port exact) on a "
+                "loopback/private address; every other host keeps the address rules");
   if (all) {
     flags
         .add_string("allowed-image-hosts", &config.allowed_image_hosts,
                     "PATCHQ_ALLOWED_IMAGE_HOSTS",
-                    "comma list of image hosts besides V7 (\".example.com\" = any subdomain)")
+                    "comma list of image hosts besides the V7 API (\".example.com\" or "
+                    "\"*.example.com\" = any subdomain, \"@cloud-storage\" = S3/GCS/Azure); "
+                    "empty = @cloud-storage")
         .add_bytes("max-image-bytes", &config.max_image_bytes, "PATCHQ_MAX_IMAGE_BYTES",
-                   "largest image download; the transfer is aborted past it");
+                   "largest image download; the transfer is aborted past it")
+        .add_bytes("min-download-rate", &config.min_download_rate, "PATCHQ_MIN_DOWNLOAD_RATE",
+                   "bytes per second an image download must average once --download-grace has "
+                   "passed, or it is aborted and retried later (0 = off)")
+        .add_duration("download-grace", &config.download_grace, "PATCHQ_DOWNLOAD_GRACE",
+                      "time an image download may take before --min-download-rate applies");
   }
   flags
       .add_duration("connect-timeout", &config.connect_timeout, "PATCHQ_CONNECT_TIMEOUT",
@@ -59,6 +69,9 @@ Status validate(const V7ClientConfig& config) {
   if (config.max_image_bytes == 0) return fail("--max-image-bytes must be > 0");
   if (config.connect_timeout.count() <= 0 || config.transfer_timeout.count() <= 0) {
     return fail("timeouts must be > 0");
+  }
+  if (config.min_download_rate > 0 && config.download_grace.count() <= 0) {
+    return fail("--download-grace must be > 0 when --min-download-rate is set");
   }
   if (config.rate_per_minute < 1 || config.rate_burst < 1) {
     return fail("--v7-rate and --v7-rate-burst must be >= 1");

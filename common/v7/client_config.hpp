@@ -22,8 +22,16 @@ struct V7ClientConfig {
   std::string api_url = "https://darwin.v7labs.com";
   std::string api_key;               // secret: never logged, never in an error text
   bool allow_private_hosts = false;  // loopback/private addresses (tests, local demo only)
-  std::string allowed_image_hosts;   // comma list: "cdn.example.com,.amazonaws.com"
+  // The configured API origin (scheme+host+port exact) alone may be on a private address.
+  bool allow_private_v7_api = false;
+  // Comma list of image hosts besides the V7 API origin ("cdn.example.com", ".example.com",
+  // "@cloud-storage"); empty: "@cloud-storage" (S3, GCS and Azure presigned-URL hosts).
+  std::string allowed_image_hosts;
   std::uint64_t max_image_bytes = 256ull << 20;
+  // Image download floor: after download_grace, a download averaging fewer bytes a second
+  // than this is aborted (a retryable timeout). 0: off.
+  std::uint64_t min_download_rate = 32u << 10;
+  std::chrono::milliseconds download_grace{10000};
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds transfer_timeout{120000};
   // Set by the worker from its own --upload-concurrency flag (one flag, one owner).
@@ -53,9 +61,9 @@ struct V7ClientConfig {
 enum class V7FlagScope { all, api_calls };
 
 // Registers --v7-api-url, --v7-api-key (env V7_API_KEY, falling back to V7_KEY),
-// --allow-private-hosts, --allowed-image-hosts, --max-image-bytes, --connect-timeout,
-// --transfer-timeout, --upload-mode, --create-target, --v7-rate,
-// --v7-rate-burst.
+// --allow-private-hosts, --allow-private-v7-api, --allowed-image-hosts, --max-image-bytes,
+// --min-download-rate, --download-grace, --connect-timeout, --transfer-timeout, --upload-mode,
+// --create-target, --v7-rate, --v7-rate-burst.
 void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config,
                   V7FlagScope scope = V7FlagScope::all);
 

@@ -6,6 +6,7 @@
 #include "common/obs/log.hpp"
 #include "common/retry/backoff.hpp"
 #include "common/v7/error_classification.hpp"
+#include "common/v7/file_url_list.hpp"
 
 namespace patchq::v7 {
 namespace {
@@ -42,8 +43,11 @@ V7Api::V7Api(const V7ClientConfig& config, RateLimiter* limiter, RateLimiter* re
 net::HttpClientOptions V7Api::http_options() const {
   net::HttpClientOptions o;
   auto hosts = net::HostRules::parse_list(config_.allowed_image_hosts);
-  hosts.push_back(api_url_.host());
-  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts);
+  if (hosts.empty()) hosts.emplace_back(net::kCloudStorageEntry);
+  // The API is trusted by origin (scheme, host and port), never by host name alone: another
+  // port on the API's host is just another server.
+  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts,
+                           {net::TrustedOrigin{api_url_.origin(), config_.allow_private_v7_api}});
   o.connect_timeout = config_.connect_timeout;
   o.transfer_timeout = config_.transfer_timeout;
   o.resolve = config_.resolve;
@@ -68,6 +72,10 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
   request.max_response_bytes =
       call.max_response_bytes ? call.max_response_bytes : config_.max_api_response_bytes;
   request.max_redirects = config_.max_redirects;
+  if (call.download_floor) {
+    request.min_download_rate = config_.min_download_rate;
+    request.slow_grace = config_.download_grace;
+  }
   if (call.expects_json) request.headers.emplace_back("Accept", "application/json");
   if (call.json_body) request.headers.emplace_back("Content-Type", "application/json");
 
@@ -94,6 +102,10 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
       error = classify_response(response, call.what);
     } else {
       error = classify_transport(result.error(), call.what);
+      if (result.error().kind == net::TransportError::Kind::address_refused && target &&
+          target->origin() == credential_.origin) {
+        error->reason += " (a V7 API on a private address needs --allow-private-v7-api)";
+      }
     }
     error->reason = scrub_secret(std::move(error->reason), config_.api_key);
     if (!error->retryable() || attempt + 1 >= config_.quick_tries) return *error;
@@ -264,9 +276,38 @@ V7Result<std::string> V7Api::fetch(net::HttpClient& http, std::string_view url,
   auto r = exchange(http, {.url = std::string(url),
                            .expects_json = false,
                            .max_response_bytes = max_bytes,
+                           .download_floor = true,
                            .what = "fetch image"});
   if (!r) return r.error();
-  return std::move(r->body);
+  if (!is_json_content_type(r->header("content-type"))) return std::move(r->body);
+
+  // {"urls": [...]}: the file is stored as the listed parts. darwin-py GETs each without the
+  // API key; patchq cuts single images, so exactly one part is followed, under the same rules.
+  auto listed = parse_file_url_list(r->body);
+  if (!listed)
+    return V7Error::permanent("fetch image: " + r->final_url + " " + listed.error().reason);
+  if (listed->size() != 1) {
+    return V7Error::permanent("fetch image: " + r->final_url + " lists " +
+                              std::to_string(listed->size()) +
+                              " files (an item stored as several files); patchq cuts single "
+                              "images");
+  }
+  // A list answered by the V7 API origin is V7's word (like its redirects): trusted by name.
+  const auto answered_by = net::Url::parse(r->final_url);
+  const bool from_api = answered_by && answered_by->origin() == credential_.origin;
+  auto part = exchange(http, {.url = listed->front(),
+                              .trust_url_host = from_api,
+                              .send_credential = false,
+                              .expects_json = false,
+                              .max_response_bytes = max_bytes,
+                              .download_floor = true,
+                              .what = "fetch image (listed URL)"});
+  if (!part) return part.error();
+  if (is_json_content_type(part->header("content-type"))) {
+    return V7Error::permanent("fetch image: the URL listed by " + r->final_url +
+                              " answered JSON again (" + part->final_url + ")");
+  }
+  return std::move(part->body);
 }
 
 }  // namespace patchq::v7

@@ -92,6 +92,7 @@ class V7Api {
     bool send_credential = true;
     bool expects_json = true;
     std::uint64_t max_response_bytes = 0;
+    bool download_floor = false;             // applies --min-download-rate (image fetches)
     std::string what{};                      // names the call in error texts
     RateLimiter* also_limited_by = nullptr;  // a second budget this endpoint has at V7
     // A non-2xx response that the caller treats as success (e.g. 422 "already taken").

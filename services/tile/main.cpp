@@ -29,9 +29,18 @@ int refuse(const std::string& reason) {
   return 1;
 }
 
-// Reads a whole file, refusing more than max_bytes.
+// Reads a whole regular file, refusing more than max_bytes. Directories, devices and pipes
+// are refused by what they are: their "size" means nothing (a directory seeks to INT64_MAX).
 patchq::Result<std::string> read_limited(const std::string& path, std::uint64_t max_bytes) {
   using patchq::fail;
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(status)) {
+    return fail(path + " is a directory, not a file");
+  }
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return fail(path + " is not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail("cannot read " + path + ": " + std::strerror(errno));
   in.seekg(0, std::ios::end);

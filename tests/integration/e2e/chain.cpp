@@ -35,19 +35,20 @@ Chain::Chain(ChainOptions options) {
   sim_ = std::make_unique<v7sim::testing::SimProcess>(v7sim::testing::with_args(options.sim_args));
   receiver_ = std::make_unique<testing::ReceiverProcess>(
       redis_, std::vector<std::string>{"--webhook-token", testing::kReceiverToken});
-  std::vector<std::string> args = {"--processes",
-                                   std::to_string(options.worker_processes),
-                                   "--redis",
-                                   redis_.url(),
-                                   "--v7-api-url",
-                                   sim_->base_url(),
-                                   "--allow-private-hosts",
-                                   "--block",
-                                   "200ms",
-                                   "--shutdown-grace",
-                                   "2s",
-                                   "--log-level",
-                                   "warn"};
+  std::vector<std::string> args = {
+      "--processes",
+      std::to_string(options.worker_processes),
+      "--redis",
+      redis_.url(),
+      "--v7-api-url",
+      sim_->base_url(),
+      options.allow_private_hosts ? "--allow-private-hosts" : "--allow-private-v7-api",
+      "--block",
+      "200ms",
+      "--shutdown-grace",
+      "2s",
+      "--log-level",
+      "warn"};
   if (options.create_target) args.push_back("--create-target");
   args.insert(args.end(), options.worker_args.begin(), options.worker_args.end());
   // The key goes through the environment, as in production.

@@ -22,6 +22,9 @@ namespace patchq::e2e {
 
 struct ChainOptions {
   bool create_target = true;  // the worker's --create-target
+  // The worker's --allow-private-hosts; when off, --allow-private-v7-api instead (the
+  // stand-in's origin alone is exempt from the address rules).
+  bool allow_private_hosts = true;
   int worker_processes = 2;
   std::vector<std::string> worker_args = {};  // more worker flags, after the defaults
   // The stand-in enforces V7's 1000 requests a minute per key, as V7 does.

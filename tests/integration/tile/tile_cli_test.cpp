@@ -238,6 +238,20 @@ TEST_F(TileCli, RefusesAMissingImageFile) {
   EXPECT_NE(run.err.find("cannot read"), std::string::npos) << run.err;
 }
 
+TEST_F(TileCli, RefusesADirectoryOrDeviceAsTheImageSayingWhatItIs) {
+  const std::string image_dir = (dir_ / "images").string();
+  std::filesystem::create_directories(image_dir);
+  const CliRun dir = run_tile({"--payload", (dir_ / "small.json").string(), "--image", image_dir,
+                               "--out", (dir_ / "o").string()});
+  EXPECT_EQ(dir.exit_code, 1);
+  EXPECT_NE(dir.err.find(image_dir + " is a directory, not a file"), std::string::npos) << dir.err;
+  EXPECT_EQ(dir.err.find("bytes"), std::string::npos) << dir.err;
+  const CliRun device = run_tile({"--payload", (dir_ / "small.json").string(), "--image",
+                                  "/dev/zero", "--out", (dir_ / "o").string()});
+  EXPECT_EQ(device.exit_code, 1);
+  EXPECT_NE(device.err.find("/dev/zero is not a regular file"), std::string::npos) << device.err;
+}
+
 TEST_F(TileCli, UsageErrorsExitWithTwo) {
   const CliRun missing = run_tile(
       {"--payload", (dir_ / "small.json").string(), "--image", (dir_ / "small.png").string()});

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/net/url.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/unit/net/scripted_server.hpp"
 
@@ -214,6 +215,104 @@ TEST(HttpClient, RefusesTheCloudMetadataAddress) {
   auto result = client.send({.url = "http://169.254.169.254/latest/meta-data/"});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, TransportError::Kind::address_refused);
+}
+
+TEST(HttpClient, NamesTheRangeOfAPinnedNameRefusedAtConnectTime) {
+  ScriptedServer server(ok_handler);
+  auto options = loopback_options({"images.test"}, /*allow_private=*/false);
+  options.resolve = {"images.test:" + std::to_string(server.port()) + ":198.18.0.1"};
+  HttpClient client(options);
+  auto result = client.send({.url = url_on("images.test", server, "/a.jpg")});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, TransportError::Kind::address_refused);
+  EXPECT_NE(result.error().message.find("198.18.0.1, in a refused range (Benchmarking)"),
+            std::string::npos)
+      << result.error().message;
+}
+
+TEST(HttpClient, ConnectsToAnAnyAddressOriginButNotToAnotherPortOfTheSameHost) {
+  ScriptedServer api(ok_handler);
+  ScriptedServer other(ok_handler);
+  auto options = loopback_options({"127.0.0.1"}, /*allow_private=*/false);
+  options.rules = HostRules({"127.0.0.1"}, false,
+                            {TrustedOrigin{Url::parse(api.url()).value().origin(), true}});
+  HttpClient client(options);
+  auto allowed = client.send({.url = api.url("/x")});
+  ASSERT_TRUE(allowed.ok()) << allowed.error().message;
+  auto refused = client.send({.url = other.url("/x")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, TransportError::Kind::address_refused);
+  EXPECT_EQ(other.connections(), 0);
+}
+
+class RefusedSchemeRedirect : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RefusedSchemeRedirect, NamesTheScheme) {
+  const std::string location = GetParam();
+  ScriptedServer server([&](const RecordedRequest&, ScriptedConnection& c) {
+    c.write(ScriptedServer::reply(302, "", {{"Location", location}}));
+  });
+  HttpClient client(loopback_options({"127.0.0.1"}));
+  auto result = client.send({.url = server.url("/a")});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, TransportError::Kind::bad_redirect);
+  const std::string scheme = location.substr(0, location.find(':'));
+  EXPECT_NE(result.error().message.find("to refused scheme " + scheme), std::string::npos)
+      << result.error().message;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, RefusedSchemeRedirect,
+                         ::testing::Values("gopher://127.0.0.1:6379/_INFO", "file:///etc/passwd",
+                                           "ftp://127.0.0.1/x", "dict://127.0.0.1:11211/stat"));
+
+TEST(HttpClient, SaysARedirectHasNoLocation) {
+  ScriptedServer server(
+      [](const RecordedRequest&, ScriptedConnection& c) { c.write(ScriptedServer::reply(301)); });
+  HttpClient client(loopback_options({"127.0.0.1"}));
+  auto result = client.send({.url = server.url("/a")});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("without a Location"), std::string::npos)
+      << result.error().message;
+}
+
+// Announces 1 MiB, then sends 200 bytes every 100 ms (2 KiB/s: above libcurl's low-speed cut).
+void drip_handler(const RecordedRequest&, ScriptedConnection& c) {
+  if (!c.write("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n")) return;
+  const std::string chunk(200, 'x');
+  const auto stop = std::chrono::steady_clock::now() + 8s;
+  while (std::chrono::steady_clock::now() < stop && c.write(chunk)) {
+    std::this_thread::sleep_for(100ms);
+  }
+  c.close_after();
+}
+
+TEST(HttpClient, AbortsADownloadUnderTheFloorOnceTheGracePeriodIsOver) {
+  ScriptedServer server(drip_handler);
+  HttpClient client(loopback_options({"127.0.0.1"}));
+  const auto start = std::chrono::steady_clock::now();
+  auto result =
+      client.send({.url = server.url("/drip"), .min_download_rate = 64 * 1024, .slow_grace = 1s});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, TransportError::Kind::timeout);
+  EXPECT_NE(result.error().message.find("too slow"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("under the floor of 65536 bytes/s"), std::string::npos)
+      << result.error().message;
+  EXPECT_GE(took, 1s);
+  EXPECT_LT(took, 4s);  // the transfer timeout is 10 s and the drip would take 8 min
+}
+
+TEST(HttpClient, TheDownloadFloorLeavesAFastTransferAlone) {
+  const std::string body(1 << 20, 'y');
+  ScriptedServer server([&](const RecordedRequest&, ScriptedConnection& c) {
+    c.write(ScriptedServer::reply(200, body));
+  });
+  HttpClient client(loopback_options({"127.0.0.1"}));
+  auto result =
+      client.send({.url = server.url("/fast"), .min_download_rate = 64 * 1024, .slow_grace = 1s});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.response().body.size(), body.size());
 }
 
 TEST(HttpClient, TimesOutOnAServerThatNeverAnswers) {

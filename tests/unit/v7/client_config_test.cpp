@@ -49,6 +49,29 @@ TEST(ClientConfig, FlagsFillTheConfig) {
   EXPECT_TRUE(validate(config));
 }
 
+TEST(ClientConfig, ImageFetchFlagsHaveSafeDefaultsAndFillTheConfig) {
+  ScopedEnv a("V7_API_KEY", nullptr), b("V7_KEY", nullptr);
+  V7ClientConfig defaults;
+  EXPECT_FALSE(defaults.allow_private_v7_api);
+  EXPECT_EQ(defaults.min_download_rate, 32u << 10);
+  EXPECT_EQ(defaults.download_grace, std::chrono::seconds(10));
+  V7ClientConfig config;
+  config::FlagSet flags("t", "test");
+  add_v7_flags(flags, config);
+  auto result = flags.parse({"--v7-api-key=k", "--allow-private-v7-api",
+                             "--min-download-rate=100KiB", "--download-grace=3s"});
+  ASSERT_EQ(result.status, config::ParseStatus::ok) << result.message;
+  EXPECT_TRUE(config.allow_private_v7_api);
+  EXPECT_FALSE(config.allow_private_hosts);
+  EXPECT_EQ(config.min_download_rate, 100u << 10);
+  EXPECT_EQ(config.download_grace, std::chrono::seconds(3));
+  EXPECT_TRUE(validate(config));
+  config.download_grace = std::chrono::milliseconds(0);
+  EXPECT_FALSE(validate(config));
+  config.min_download_rate = 0;  // the floor off: no grace needed
+  EXPECT_TRUE(validate(config));
+}
+
 TEST(ClientConfig, ReadsTheLegacyV7KeyWhenV7ApiKeyIsAbsent) {
   ScopedEnv a("V7_API_KEY", nullptr), b("V7_KEY", "legacy");
   V7ClientConfig config;
