@@ -20,6 +20,11 @@ PatchPlan plan_patches(const webhook::Item& item, ImageSize image, const PatchRu
       skip(name.reason);
       continue;
     }
+    // Only a patch annotation is held to its values; any other may be as partial as it likes.
+    if (!annotation.problem.empty()) {
+      skip(annotation.problem);
+      continue;
+    }
     if (annotation.id.size() > rules.max_id_bytes) {
       skip("annotation id is longer than " + std::to_string(rules.max_id_bytes) + " bytes");
       continue;

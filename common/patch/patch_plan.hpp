@@ -1,7 +1,8 @@
 // Patch planning: an Item and the image size -> the patches to cut (PatchSpec), plus a reason
 // for every patch-named annotation that cannot be cut. Pure: no I/O, no logging, so the
 // receiver can preview an item from the slot size and the worker can plan from the decoded
-// image. Annotations whose names are not patch names are ignored (not "skipped").
+// image. Annotations whose names are not patch names are ignored (not "skipped"), whatever
+// their values; a patch annotation with an unusable value (Annotation::problem) is skipped.
 // Invariants: every PatchSpec's box lies inside the image and its grid fits the box; no two
 // PatchSpecs share an annotation id; the total tile count never exceeds max_tiles.
 #pragma once
