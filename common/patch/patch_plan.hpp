@@ -47,4 +47,12 @@ struct PatchPlan {
 
 PatchPlan plan_patches(const webhook::Item& item, ImageSize image, const PatchRules& rules);
 
+// One bounded line about skipped patch annotations, for a job record or a log line:
+//   "3 patch annotations skipped: 2 x <reason>; 1 x <reason>; e.g. <id> \"<name>\": <reason>"
+// with at most `max_reasons` reasons (most frequent first, then "and N more reasons") and
+// `max_examples` examples; names and reasons are cut so the line stays short whatever the
+// payload held. Empty when nothing was skipped.
+std::string summarise_skips(const std::vector<SkippedAnnotation>& skipped,
+                            std::size_t max_reasons = 5, std::size_t max_examples = 3);
+
 }  // namespace patchq::patch

@@ -33,8 +33,9 @@ struct ParseOptions {
   // Deepest array/object nesting accepted anywhere in the payload (V7's deepest is ~7: a polygon
   // path inside an annotation). Deeper input is refused before simdjson sees it.
   std::size_t max_depth = 64;
-  // More annotations than this in one item are refused (a 4 MiB body holds ~40k small ones).
-  std::size_t max_annotations = 50'000;
+  // More annotations than this in one item are refused: a bound on the worker's memory (~200 B
+  // an annotation), above what the receiver's 32 MiB body holds of V7's (~270 B each or more).
+  std::size_t max_annotations = 200'000;
 };
 
 class PayloadParser {

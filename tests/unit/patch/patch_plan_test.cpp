@@ -76,6 +76,35 @@ TEST(PlanPatches, MalformedCarBoxInAPayloadNeverSinksThePatches) {
   EXPECT_TRUE(plan.skipped.empty());
 }
 
+TEST(SummariseSkips, CountsPerReasonMostFrequentFirstWithTheFirstExamples) {
+  std::vector<SkippedAnnotation> skipped;
+  for (int i = 0; i < 50'000; ++i) {
+    skipped.push_back({"id-" + std::to_string(i), "patch",
+                       i % 10 == 0 ? "box lies entirely outside the 64x64 image"
+                                   : "annotations[0].bounding_box.w: missing"});
+  }
+  const std::string summary = summarise_skips(skipped);
+  EXPECT_EQ(summary,
+            "50000 patch annotations skipped: 45000 x annotations[0].bounding_box.w: missing; "
+            "5000 x box lies entirely outside the 64x64 image; e.g. id-0 \"patch\": box lies "
+            "entirely outside the 64x64 image, id-1 \"patch\": annotations[0].bounding_box.w: "
+            "missing, id-2 \"patch\": annotations[0].bounding_box.w: missing");
+  EXPECT_EQ(summarise_skips({}), "");
+  EXPECT_EQ(summarise_skips({{"a", "patch (0x1)", "malformed grid"}}),
+            "1 patch annotation skipped: 1 x malformed grid; e.g. a \"patch (0x1)\"");
+}
+
+TEST(SummariseSkips, StaysBoundedWhateverTheReasons) {
+  std::vector<SkippedAnnotation> skipped;
+  for (int i = 0; i < 1000; ++i) {
+    skipped.push_back({std::string(500, 'i'), std::string(500, 'n'),
+                       "reason " + std::to_string(i) + std::string(500, 'r')});
+  }
+  const std::string summary = summarise_skips(skipped);
+  EXPECT_LT(summary.size(), 2000u);
+  EXPECT_NE(summary.find("; and 995 more reasons"), std::string::npos) << summary;
+}
+
 TEST(PlanPatches, V2SampleGridTilesAreExact) {
   const PatchPlan plan =
       plan_patches(load("tests/data/v7/webhook_v2.json"), ImageSize{4000, 3000}, {});
