@@ -1,7 +1,8 @@
 // Patch planning: an Item and the image size -> the patches to cut (PatchSpec), plus a reason
 // for every patch-named annotation that cannot be cut. Pure: no I/O, no logging, so the
 // receiver can preview an item from the slot size and the worker can plan from the decoded
-// image. Annotations whose names are not patch names are ignored (not "skipped").
+// image. Annotations whose names are not patch names are ignored (not "skipped"), whatever
+// their values; a patch annotation with an unusable value (Annotation::problem) is skipped.
 // Invariants: every PatchSpec's box lies inside the image and its grid fits the box; no two
 // PatchSpecs share an annotation id; the total tile count never exceeds max_tiles.
 #pragma once
@@ -45,5 +46,13 @@ struct PatchPlan {
 };
 
 PatchPlan plan_patches(const webhook::Item& item, ImageSize image, const PatchRules& rules);
+
+// One bounded line about skipped patch annotations, for a job record or a log line:
+//   "3 patch annotations skipped: 2 x <reason>; 1 x <reason>; e.g. <id> \"<name>\": <reason>"
+// with at most `max_reasons` reasons (most frequent first, then "and N more reasons") and
+// `max_examples` examples; names and reasons are cut so the line stays short whatever the
+// payload held. Empty when nothing was skipped.
+std::string summarise_skips(const std::vector<SkippedAnnotation>& skipped,
+                            std::size_t max_reasons = 5, std::size_t max_examples = 3);
 
 }  // namespace patchq::patch

@@ -30,6 +30,20 @@ std::string item_stem(std::string_view item_name) {
   return out;
 }
 
+std::string tile_stem(const webhook::Item& item) {
+  std::string stem = item_stem(item.name);
+  if (item.image_slots.size() <= 1) return stem;
+  std::string_view slot = item.slot.slot_name;
+  if (slot.size() > kMaxSlotBytes) {
+    std::size_t cut = kMaxSlotBytes;
+    while (cut > 0 && (static_cast<unsigned char>(slot[cut]) & 0xC0) == 0x80) --cut;
+    slot = slot.substr(0, cut);
+  }
+  stem += '_';
+  append_safe(stem, slot);
+  return stem;
+}
+
 std::string box_key(const PixelRect& box, GridSize grid) {
   const std::string text = std::to_string(box.x) + "," + std::to_string(box.y) + "," +
                            std::to_string(box.w) + "," + std::to_string(box.h) + "/" +

@@ -1,4 +1,6 @@
 // Deterministic tile names: <item-stem>_<annotation-id>_<box-key>_r<row>c<col>.<ext>
+// (multi-slot items: <item-stem>_<slot-name>_<annotation-id>_<box-key>_r<row>c<col>.<ext>,
+// tile_stem)
 //   - stem: the item name minus its last extension (the text after the last '.', unless that
 //     dot starts the name), everything else kept as is, spaces and other dots included;
 //   - the whole annotation id (V7's ids are time-ordered UUIDs whose first characters repeat);
@@ -20,12 +22,18 @@
 
 #include "common/patch/patch_name.hpp"
 #include "common/patch/pixel_rect.hpp"
+#include "common/webhook/item.hpp"
 
 namespace patchq::patch {
 
 inline constexpr std::size_t kMaxStemBytes = 150;
 
 std::string item_stem(std::string_view item_name);
+// The stem of an item's tiles: item_stem(item.name), and for an item with more than one image
+// slot "_" + the slot's name (cut to kMaxSlotBytes), so the tiles of each slot stay apart and
+// say where they came from; single-slot items keep the plain stem.
+inline constexpr std::size_t kMaxSlotBytes = 32;
+std::string tile_stem(const webhook::Item& item);
 // 8 lower-case hex digits: FNV-1a (64-bit, folded to 32) of the box and grid as decimal text.
 // An identity, not a secret: two versions of one annotation collide once in ~4 billion.
 std::string box_key(const PixelRect& box, GridSize grid);

@@ -194,16 +194,24 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   const auto tile_start = Clock::now();
   PatchPlan plan = plan_patches(item, result.image_size, options.patches);
   result.skipped = std::move(plan.skipped);
-  if (options.log_skips) {
-    for (const SkippedAnnotation& s : result.skipped) {
+  if (options.log_skips && !result.skipped.empty()) {
+    // Bounded whatever the payload holds: the first few in full, then one summary line.
+    for (std::size_t i = 0; i < result.skipped.size() && i < kLoggedSkips; ++i) {
+      const SkippedAnnotation& s = result.skipped[i];
       obs::log_warn("patch_skipped")
           .field("item_id", item.item_id)
           .field("annotation_id", s.annotation_id)
           .field("annotation", s.annotation_name)
           .field("reason", s.reason);
     }
+    if (result.skipped.size() > kLoggedSkips) {
+      obs::log_warn("patches_skipped")
+          .field("item_id", item.item_id)
+          .field("skipped", result.skipped.size())
+          .field("summary", summarise_skips(result.skipped));
+    }
   }
-  const std::string stem = item_stem(item.name);
+  const std::string stem = tile_stem(item);
   const std::string_view extension = tile_extension(options.encode.format);
   std::vector<TileJob> jobs;
   jobs.reserve(static_cast<std::size_t>(plan.tile_count));

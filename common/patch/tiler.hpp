@@ -28,14 +28,18 @@
 
 namespace patchq::patch {
 
+inline constexpr std::size_t kLoggedSkips = 5;
+
 struct TileOptions {
   PatchRules patches;
   EncodeOptions encode;
   std::int64_t max_pixels = kDefaultMaxPixels;
   std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
   bool apply_exif_orientation = true;
-  int jobs = 1;           // encoding threads; 1 encodes in the caller's thread
-  bool log_skips = true;  // one JSON log line (stderr) per skipped patch annotation
+  int jobs = 1;  // encoding threads; 1 encodes in the caller's thread
+  // Log skipped patch annotations (stderr, JSON): the first kLoggedSkips one line each, then
+  // one "patches_skipped" line summarising all of them.
+  bool log_skips = true;
   // > 0: also make a JPEG thumbnail of each tile, its longer side at most this many pixels
   // (read-only external storage, where V7 does not make thumbnails itself).
   int thumbnail_max_side = 0;

@@ -1,13 +1,17 @@
 // PatchJobHandler: the worker's job handler — one webhook delivery in, tiles in V7 out.
-//   parse payload -> resolve team and target -> fetch image -> decode once, cut and encode
-//   tiles (streamed) -> upload each tile as soon as it is encoded -> outcome
+//   parse payload -> resolve team and target -> (stage sent no annotations: fetch them from
+//   V7, one API call) -> per image slot with patches (slot_selection): fetch its image ->
+//   decode once, cut and encode tiles (streamed) -> upload each tile as soon as it is
+//   encoded -> outcome
 // Outcome rules (the queue's retry policy decides what "retry" becomes):
 //   - payload refused, image refused (format, pixel limit, undecodable), permanent V7 errors
 //     (401/403/404/422, unknown target, blocked uploads other than ALREADY_EXISTS) -> dead
 //   - network errors, 408/425/429/5xx from V7 -> retry, with V7's Retry-After when it sent one
 //   - stop requested (shutdown or lost lease) -> retry "stopped", nothing acknowledged
-//   - no patch annotations -> done with 0 tiles (logged): an item without patches is valid
-//     input (docs/ENGINE.md), not a failure
+//   - no patch annotations, or all skipped -> done with 0 tiles and a note in the record
+//     (summarise_skips: counts per reason, first examples): valid input, not a failure
+//   - an item without an image slot (normally recorded as skipped by the receiver) -> done, 0
+//     tiles, its reason as the note
 // Idempotency: tile names are deterministic and V7 answers ALREADY_EXISTS for a name it has,
 // which the uploader counts as uploaded; a re-run after a crash uploads only what is missing.
 #pragma once
@@ -35,6 +39,8 @@ struct PatchJobConfig {
   // --carry-annotations: the item's other annotations, clipped, go onto each tile
   // (annotation_carrier.hpp).
   bool carry_annotations = false;
+  // Largest answer accepted from V7's item annotations endpoint (the receiver's body limit).
+  std::uint64_t max_annotations_bytes = 32ull << 20;
 };
 
 // Longer side of the thumbnails patchq makes for read-only storage (V7 makes none there).

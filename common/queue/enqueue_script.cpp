@@ -10,22 +10,30 @@ namespace {
 
 // KEYS[1] jobs stream; for job i (1-based): KEYS[2i] its dedup key (<p>dedup:<hash>),
 //         KEYS[2i+1] its job record (<p>job:<id>), written by the HSET queued before this script
-// ARGV[1] max queue length (0 = no limit)   ARGV[2] dedup TTL (s)   ARGV[2+i] job i's id
-// Returns a flat array, two items per job in order: 'queued', id | 'duplicate', original id |
-// 'full', current length.
+// ARGV[1] max queue length (0 = no limit)   ARGV[2] dedup TTL (s)   ARGV[3] skipped-record TTL
+// (ms; 0 = none)   ARGV[2+2i] job i's id   ARGV[3+2i] 'queue', or 'skip' for a job recorded as
+// skipped (it takes no queue room and gets no stream entry)
+// Returns a flat array, two items per job in order: 'queued', id | 'skipped', id |
+// 'duplicate', original id | 'full', current length.
 constexpr const char* kEnqueueLua = R"lua(
 local jobs = KEYS[1]
 local max = tonumber(ARGV[1])
 local ttl = ARGV[2]
+local skipped_ttl = tonumber(ARGV[3])
 local length = 0
 if max > 0 then length = redis.call('XLEN', jobs) end
 local out = {}
 for i = 1, (#KEYS - 1) / 2 do
-  local dedup, record, id = KEYS[2 * i], KEYS[2 * i + 1], ARGV[2 + i]
+  local dedup, record = KEYS[2 * i], KEYS[2 * i + 1]
+  local id, mode = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
   local original = redis.call('GET', dedup)
   if original then
     redis.call('DEL', record)
     out[2 * i - 1], out[2 * i] = 'duplicate', original
+  elseif mode == 'skip' then
+    if skipped_ttl > 0 then redis.call('PEXPIRE', record, skipped_ttl) end
+    redis.call('SET', dedup, id, 'EX', ttl)
+    out[2 * i - 1], out[2 * i] = 'skipped', id
   elseif max > 0 and length >= max then
     redis.call('DEL', record)
     out[2 * i - 1], out[2 * i] = 'full', tostring(length)
@@ -62,20 +70,34 @@ std::vector<std::vector<std::string>> build_enqueue_transaction(
   commands.reserve(requests.size() + 1);
   std::vector<std::string> eval = {"EVAL", enqueue_script().text(),
                                    std::to_string(1 + 2 * requests.size()), keys.jobs_stream()};
-  eval.reserve(4 + 3 * requests.size() + 2);
+  eval.reserve(4 + 4 * requests.size() + 3);
   for (auto& r : requests) {
     std::string record = keys.job_record(r.job_id);
     std::string received = std::to_string(r.received_at_ms);
-    commands.push_back({"HSET", record, "payload", encode_payload(r.payload), "target",
-                        std::move(r.target), "item_id", std::move(r.item_id), "delivery_id",
-                        std::move(r.delivery_id), "received_at", received, "status",
-                        std::string(status::queued), "attempts", "0", "updated_at", received});
+    std::vector<std::string> hset = {
+        "HSET",        record,
+        "payload",     encode_payload(r.payload),
+        "target",      std::move(r.target),
+        "item_id",     std::move(r.item_id),
+        "delivery_id", std::move(r.delivery_id),
+        "received_at", received,
+        "status",      std::string(r.skip_reason.empty() ? status::queued : status::skipped),
+        "attempts",    "0",
+        "updated_at",  received};
+    if (!r.skip_reason.empty()) {
+      hset.insert(hset.end(), {"note", r.skip_reason, "finished_at", received});
+    }
+    commands.push_back(std::move(hset));
     eval.push_back(keys.dedup(r.dedup_hash));
     eval.push_back(std::move(record));
   }
   eval.push_back(std::to_string(policy.max_queue));
   eval.push_back(std::to_string(policy.dedup_ttl.count()));
-  for (auto& r : requests) eval.push_back(r.job_id);
+  eval.push_back(std::to_string(policy.skipped_ttl.count()));
+  for (auto& r : requests) {
+    eval.push_back(r.job_id);
+    eval.push_back(r.skip_reason.empty() ? "queue" : "skip");
+  }
   commands.push_back(std::move(eval));
   return commands;
 }
@@ -106,6 +128,9 @@ std::vector<EnqueueOutcome> parse_enqueue_transaction_reply(const redis::RedisVa
       o.reason = "unexpected reply from the enqueue script";
     } else if (status.str == "queued") {
       o.status = EnqueueStatus::queued;
+      o.job_id = value.str;
+    } else if (status.str == "skipped") {
+      o.status = EnqueueStatus::skipped;
       o.job_id = value.str;
     } else if (status.str == "duplicate") {
       o.status = EnqueueStatus::duplicate;

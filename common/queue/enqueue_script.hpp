@@ -6,7 +6,9 @@
 //   EVAL <enqueue script> (one call for the whole batch)
 //   EXEC
 // The script then decides each job in order: a delivery seen within the dedup window answers
-// with its original job id; a queue at its length limit answers "full"; in both cases the
+// with its original job id; a job to skip (a delivery patchq cannot cut) keeps its record
+// (status skipped, with the reason as `note`, the done TTL) and the dedup key, but gets no
+// stream entry; a queue at its length limit answers "full"; for duplicates and "full" the
 // record written just before is deleted again. Otherwise it adds the stream entry and
 // remembers the delivery for 24 h. This is the one place a job record is
 // written; JobQueue::enqueue (patchqctl, tests) runs it too. Record fields and keys:
@@ -49,16 +51,22 @@ struct EnqueueRequest {
   std::string delivery_id;  // the webhook-id header when sent, else the delivery hash
   std::string dedup_hash;   // names the dedup key; equal for repeated deliveries
   std::int64_t received_at_ms = 0;
+  // Set for a delivery patchq cannot cut (no image slot): the record is written with status
+  // "skipped" and this as its note, and no stream entry (nothing for a worker to do).
+  std::string skip_reason;
 };
 
 // Applies to every job of a batch.
 struct EnqueuePolicy {
   std::uint64_t max_queue = 0;  // "full" while XLEN(jobs) >= this; 0 = no limit
   std::chrono::seconds dedup_ttl{24 * 3600};
+  // Lifetime of a skipped job's record (like a done one's); 0 = no expiry.
+  std::chrono::milliseconds skipped_ttl{7LL * 24 * 3600 * 1000};
 };
 
 enum class EnqueueStatus {
   queued,       // written; job_id is the new job
+  skipped,      // recorded as skipped (with its note), not queued; job_id is the new job
   duplicate,    // seen within the dedup window; job_id is the original job, nothing written
   full,         // the queue is at max_queue; nothing written
   unavailable,  // no reply from Redis (not connected, connection lost); may or may not be written

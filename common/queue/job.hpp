@@ -48,14 +48,18 @@ struct JobOutcome {
   std::int64_t tiles = 0;
   std::string error;
   std::optional<std::chrono::milliseconds> retry_after;
+  // done only: what the record should say beside the count (e.g. why there are 0 tiles).
+  std::string note;
 
-  static JobOutcome done(std::int64_t tiles) { return {Kind::done, tiles, {}, std::nullopt}; }
+  static JobOutcome done(std::int64_t tiles, std::string note = {}) {
+    return {Kind::done, tiles, {}, std::nullopt, std::move(note)};
+  }
   static JobOutcome retry(std::string error,
                           std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
-    return {Kind::retry, 0, std::move(error), retry_after};
+    return {Kind::retry, 0, std::move(error), retry_after, {}};
   }
   static JobOutcome dead(std::string error) {
-    return {Kind::dead, 0, std::move(error), std::nullopt};
+    return {Kind::dead, 0, std::move(error), std::nullopt, {}};
   }
 };
 

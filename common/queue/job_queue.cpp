@@ -212,7 +212,8 @@ bool JobQueue::release_lease(const Job& job, const std::string& consumer) {
 }
 
 // KEYS[1] jobs stream, KEYS[2] job record, KEYS[3] done counter
-// ARGV[1] group, [2] consumer, [3] entry id, [4] tiles, [5] record TTL (ms; 0 = none)
+// ARGV[1] group, [2] consumer, [3] entry id, [4] tiles, [5] record TTL (ms; 0 = none),
+// [6] note ('' = none)
 // Returns 1, or 0 when the consumer does not own the entry.
 const LuaScript kCompleteScript = script(R"lua(
 if not owns(KEYS[1], ARGV[1], ARGV[3], ARGV[2]) then return 0 end
@@ -220,6 +221,11 @@ local now = ms(now_ms())
 redis.call('HSET', KEYS[2], 'status', 'done', 'tiles', ARGV[4], 'finished_at', now,
            'updated_at', now)
 redis.call('HDEL', KEYS[2], 'next_attempt_at', 'dead_id')
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[2], 'note', ARGV[6])
+else
+  redis.call('HDEL', KEYS[2], 'note')
+end
 if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 redis.call('INCR', KEYS[3])
 drop_entry(KEYS[1], ARGV[1], ARGV[3])
@@ -227,10 +233,10 @@ return 1
 )lua");
 
 bool JobQueue::complete(const Job& job, const std::string& consumer, std::int64_t tiles,
-                        std::chrono::milliseconds done_ttl) {
+                        std::chrono::milliseconds done_ttl, const std::string& note) {
   return run(kCompleteScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.done_counter()},
              {std::string(kConsumerGroup), consumer, job.stream_entry_id, std::to_string(tiles),
-              ms_text(done_ttl)})
+              ms_text(done_ttl), note})
              .integer == 1;
 }
 

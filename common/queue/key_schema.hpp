@@ -7,14 +7,17 @@
 //   <p>job:<job_id>    hash, the job record and the one copy of the webhook payload:
 //                      payload (a zstd frame of the JSON body, payload_codec.hpp; plain
 //                      JSON is accepted too), target, item_id, delivery_id, received_at (ms),
-//                      status (queued|running|retrying|done|dead), attempts, tiles, error,
-//                      worker, updated_at (ms). No TTL while the job can still run; set to
-//                      the done-TTL on done; dead records stay until `patchqctl dead purge`.
-//                      Written by the worker as the job moves:
-//                      started_at, finished_at (ms), next_attempt_at (ms, while retrying),
-//                      dead_id (its entry in <p>dead, while dead).
-//                      Enqueue writes exactly: payload, target, item_id, delivery_id,
-//                      received_at, status=queued, attempts=0, updated_at, all in
+//                      status (queued|running|retrying|done|dead|skipped), attempts,
+//                      tiles, error, note, worker, updated_at (ms). `note`: for skipped, why
+//                      patchq cannot cut the item; for done, a summary of the patch
+//                      annotations it skipped (counts per reason, first examples). No TTL while the
+//                      job can still run; set to the done-TTL on done; dead records stay until
+//                      `patchqctl dead purge`. Written by the worker as the job moves: started_at,
+//                      finished_at (ms), next_attempt_at (ms, while retrying), dead_id (its entry
+//                      in <p>dead, while dead). Enqueue writes exactly: payload, target, item_id,
+//                      delivery_id, received_at, status=queued, attempts=0, updated_at (a skipped
+//                      delivery: status=skipped plus note and finished_at, with the done
+//                      TTL and no stream entry), all in
 //                      build_enqueue_transaction (enqueue_script.hpp), the one writer.
 //                      "attempts" counts attempts started: a run of stream attempt a sets it
 //                      to a+1; the retry forwarder re-adds the job with attempt = attempts.
@@ -56,6 +59,8 @@ inline constexpr std::string_view running = "running";
 inline constexpr std::string_view retrying = "retrying";
 inline constexpr std::string_view done = "done";
 inline constexpr std::string_view dead = "dead";
+// Recorded by the receiver for a delivery patchq cannot cut (no image slot), never queued.
+inline constexpr std::string_view skipped = "skipped";
 }  // namespace status
 
 class KeySchema {

@@ -192,6 +192,17 @@ V7Result<std::string> V7Api::sign(net::HttpClient& http, std::string_view team,
   return parsed_or_error(parse_sign_response(r->body), "sign upload");
 }
 
+V7Result<std::string> V7Api::item_annotations(net::HttpClient& http, std::string_view team,
+                                              std::string_view item_id,
+                                              std::uint64_t max_bytes) const {
+  auto r = exchange(
+      http, {.url = team_path(team, "/items/" + net::encode_path_segment(item_id) + "/annotations"),
+             .max_response_bytes = max_bytes,
+             .what = "item annotations"});
+  if (!r) return r.error();
+  return std::move(r->body);
+}
+
 V7Status V7Api::put_to_storage(net::HttpClient& http, std::string_view upload_url,
                                std::string_view bytes) const {
   // Presigned URLs carry their own authorisation: no API key, even on the API's own origin.

@@ -74,6 +74,10 @@ class V7Api {
   // JSON 2.0 import body (common/annotations/darwin_json.hpp: import_body). One call per item.
   V7Status import_annotations(net::HttpClient& http, std::string_view team,
                               std::string_view item_id, std::string_view body) const;
+  // GET /api/v2/teams/{team}/items/{item_id}/annotations: the item's annotations as V7 sends
+  // them (JSON, at most `max_bytes`), for a stage that sends none (include_annotations off).
+  V7Result<std::string> item_annotations(net::HttpClient& http, std::string_view team,
+                                         std::string_view item_id, std::uint64_t max_bytes) const;
 
   // GET an image (or any file) by URL: credential only to the API origin, size-capped.
   V7Result<std::string> fetch(net::HttpClient& http, std::string_view url,

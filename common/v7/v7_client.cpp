@@ -27,6 +27,11 @@ V7Result<std::string> V7Client::fetch_image(std::string_view url) {
   return api_.fetch(http_, url, config_.max_image_bytes);
 }
 
+V7Result<std::string> V7Client::item_annotations(std::string_view team, std::string_view item_id,
+                                                 std::uint64_t max_bytes) {
+  return api_.item_annotations(http_, team, item_id, max_bytes);
+}
+
 bool V7Client::remember(std::string_view team, const std::vector<DatasetRef>& datasets) {
   for (const auto& d : datasets) {
     known_datasets_[std::string(team) + "/" + d.slug] = d.slug;

@@ -47,6 +47,9 @@ class V7Client {
   V7Result<std::string> team_slug(std::string_view from_payload);
   // The image bytes (at most --max-image-bytes).
   V7Result<std::string> fetch_image(std::string_view url);
+  // The item's annotations (V7's JSON answer, at most `max_bytes`): one API call.
+  V7Result<std::string> item_annotations(std::string_view team, std::string_view item_id,
+                                         std::uint64_t max_bytes);
   // The slug to upload to. Unknown dataset: permanent error, unless --create-target.
   V7Result<std::string> ensure_target(std::string_view team, std::string_view dataset);
 

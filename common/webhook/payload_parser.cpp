@@ -7,10 +7,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,6 +109,9 @@ class Reader {
   const std::string& error() const { return error_; }
 
   bool parse_root(od::document& doc, Item& item);
+  // V7's answer to GET .../items/{id}/annotations: a list of annotations, or an object with
+  // an "annotations" list.
+  bool parse_annotations_reply(od::document& doc, Item& item);
 
  private:
   // ---- failure helpers: each returns false so callers can `return fail(...)`.
@@ -117,6 +122,7 @@ class Reader {
     return false;
   }
   bool fail_json(const FieldPath& at, simdjson::error_code code) {
+    json_broken_ = true;
     return fail(at, std::string("invalid JSON (") + simdjson::error_message(code) + ")");
   }
   bool missing(const FieldPath& at, std::string_view name) {
@@ -236,11 +242,13 @@ class Reader {
   // ---- the payload's pieces.
   bool parse_box(od::value& v, const FieldPath& at, BoundingBox& box);
   bool parse_keypoint(od::value& v, const FieldPath& at, Keypoint& point);
+  bool parse_polygon(od::value& v, const FieldPath& at, BoundingBox& box);
+  bool parse_slot_names(od::value& v, const FieldPath& at, std::string& slot_name);
   bool parse_annotation(od::value& v, const FieldPath& at, std::int64_t index, Nesting nesting,
                         Annotation& out);
   bool parse_annotation_list(od::value& v, const FieldPath& at, Nesting nesting, Item& item);
   bool parse_annotations(od::value& v, const FieldPath& at, Item& item);
-  bool parse_slot(od::value& v, const FieldPath& at, ImageSlot& slot);
+  bool parse_slot(od::value& v, const FieldPath& at, ImageSlot& slot, std::string& type);
   bool parse_v2_item(od::value& v, const FieldPath& at, Item& item);
   bool parse_legacy_files(od::value& v, const FieldPath& at, Item& item);
   bool parse_slug(od::value& v, const FieldPath& at, std::string& slug);
@@ -248,6 +256,7 @@ class Reader {
   const ParseOptions& options_;
   std::string error_;
   Nesting nesting_ = Nesting::unknown;
+  bool json_broken_ = false;  // set by fail_json: the document cannot be walked any further
 };
 
 bool Reader::parse_box(od::value& v, const FieldPath& at, BoundingBox& box) {
@@ -292,40 +301,124 @@ bool Reader::parse_keypoint(od::value& v, const FieldPath& at, Keypoint& point) 
   return true;
 }
 
-bool Reader::parse_annotation(od::value& v, const FieldPath& at, std::int64_t index,
-                              Nesting nesting, Annotation& out) {
+bool Reader::parse_polygon(od::value& v, const FieldPath& at, BoundingBox& box) {
+  double min_x = kMaxCoordinate, min_y = kMaxCoordinate;
+  double max_x = -kMaxCoordinate, max_y = -kMaxCoordinate;
+  bool any_point = false;
+  const auto read_path = [&](od::value& path, const FieldPath& at_path) {
+    return each_element(path, at_path,
+                        [&](std::int64_t, od::value& value, const FieldPath& at_point) {
+                          Keypoint point;
+                          if (!parse_keypoint(value, at_point, point)) return false;
+                          min_x = std::min(min_x, point.x);
+                          min_y = std::min(min_y, point.y);
+                          max_x = std::max(max_x, point.x);
+                          max_y = std::max(max_y, point.y);
+                          any_point = true;
+                          return true;
+                        });
+  };
   unsigned seen = 0;
-  std::optional<BoundingBox> box;
-  std::optional<Keypoint> point;
   const bool ok = each_field(v, at, [&](std::string_view key, od::value& value) {
     const FieldPath here = at.member(key);
-    if (key == "id") return first_time(seen, 1, here) && read_string(value, here, out.id, true);
+    // Darwin JSON 2.0 writes "paths" (outline, then holes or other parts); 1.0 wrote "path".
+    if (key == "paths") {
+      return first_time(seen, 1, here) &&
+             each_element(value, here,
+                          [&](std::int64_t, od::value& path, const FieldPath& at_path) {
+                            return read_path(path, at_path);
+                          });
+    }
+    if (key == "path") return first_time(seen, 2, here) && read_path(value, here);
+    return true;
+  });
+  if (!ok) return false;
+  if (seen == 0) return missing(at, "paths");
+  if (!any_point) return fail(at.member("paths"), "the polygon has no points");
+  if (max_x - min_x > kMaxCoordinate || max_y - min_y > kMaxCoordinate) {
+    return fail(at.member("paths"), "the polygon is larger than " + format_number(kMaxCoordinate));
+  }
+  box = BoundingBox{min_x, min_y, max_x - min_x, max_y - min_y};
+  return true;
+}
+
+bool Reader::parse_slot_names(od::value& v, const FieldPath& at, std::string& slot_name) {
+  return each_element(v, at, [&](std::int64_t index, od::value& value, const FieldPath& here) {
+    if (index > 0) return true;  // an annotation is cut from its first slot
+    return read_string(value, here, slot_name, false);
+  });
+}
+
+bool Reader::parse_annotation(od::value& v, const FieldPath& at, std::int64_t index,
+                              Nesting nesting, Annotation& out) {
+  od::json_type type{};
+  if (!type_of(v, at, type)) return false;
+  if (type != od::json_type::object) {
+    out.problem = render(at) + ": expected an annotation object, got " + type_name(type);
+    return true;
+  }
+  // One field's reader, leniently: a value problem is noted (the first one wins) and the walk
+  // goes on with the next field; only broken JSON stops the payload.
+  const auto lenient = [&](bool read_ok) {
+    if (read_ok || json_broken_) return read_ok;
+    if (out.problem.empty()) out.problem = std::move(error_);
+    error_.clear();
+    return true;
+  };
+  unsigned seen = 0;
+  std::optional<BoundingBox> box;
+  std::optional<BoundingBox> polygon_box;
+  std::optional<Keypoint> point;
+  // Reads an optional shape: null means absent, a failed read leaves it absent.
+  const auto shape = [&](unsigned bit, const FieldPath& here, od::value& value, auto& slot,
+                         auto&& read) {
+    bool null = false;
+    if (!first_time(seen, bit, here) || !is_null(value, here, null)) return lenient(false);
+    if (null) return true;
+    if (read(value, here, slot.emplace())) return true;
+    slot.reset();
+    return lenient(false);
+  };
+  const bool ok = each_field(v, at, [&](std::string_view key, od::value& value) {
+    const FieldPath here = at.member(key);
+    if (key == "id")
+      return lenient(first_time(seen, 1, here) && read_string(value, here, out.id, true));
     if (key == "name")
-      return first_time(seen, 2, here) && read_string(value, here, out.name, false);
+      return lenient(first_time(seen, 2, here) && read_string(value, here, out.name, false));
     if (key == "bounding_box") {
-      bool null = false;
-      if (!first_time(seen, 4, here) || !is_null(value, here, null)) return false;
-      if (null) return true;
-      return parse_box(value, here, box.emplace());
+      return shape(4, here, value, box, [&](od::value& x, const FieldPath& p, BoundingBox& b) {
+        return parse_box(x, p, b);
+      });
     }
     if (key == "keypoint") {
-      bool null = false;
-      if (!first_time(seen, 8, here) || !is_null(value, here, null)) return false;
-      if (null) return true;
-      return parse_keypoint(value, here, point.emplace());
+      return shape(8, here, value, point, [&](od::value& x, const FieldPath& p, Keypoint& k) {
+        return parse_keypoint(x, p, k);
+      });
+    }
+    if (key == "polygon") {
+      return shape(
+          16, here, value, polygon_box,
+          [&](od::value& x, const FieldPath& p, BoundingBox& b) { return parse_polygon(x, p, b); });
+    }
+    if (key == "slot_names") {
+      return lenient(first_time(seen, 32, here) && parse_slot_names(value, here, out.slot_name));
     }
     return true;
   });
   if (!ok) return false;
   if ((seen & 1) == 0) {
     // Legacy annotations may lack ids; their position in the list is stable per payload.
-    if (nesting != Nesting::per_file) return missing(at, "id");
-    out.id = "ann" + std::to_string(index);
+    if (nesting == Nesting::per_file) {
+      out.id = "ann" + std::to_string(index);
+    } else if (out.problem.empty()) {
+      out.problem = render(at.member("id")) + ": missing";
+    }
   }
-  if ((seen & 2) == 0) return missing(at, "name");
-  // A polygon carries its bounding_box, which wins over a keypoint if a shape had both.
+  // A shape's own bounding_box wins over its polygon's points, and both over a keypoint.
   if (box) {
     out.geometry = *box;
+  } else if (polygon_box) {
+    out.geometry = *polygon_box;
   } else if (point) {
     out.geometry = *point;
   }
@@ -370,23 +463,39 @@ bool Reader::parse_annotations(od::value& v, const FieldPath& at, Item& item) {
       // Legacy: annotations[i] belongs to files[i]; patchq reads files[0] only.
       return index == 0 ? parse_annotation_list(value, here, Nesting::per_file, item) : true;
     }
-    return fail(here, std::string("expected an annotation object, got ") + type_name(type));
+    // Neither an annotation nor a list of them: nothing patchq could act on.
+    if (nesting_ == Nesting::per_file) return true;
+    if (item.annotations.size() >= options_.max_annotations) {
+      return fail(at, "more than " + std::to_string(options_.max_annotations) + " annotations");
+    }
+    return parse_annotation(value, here, index, Nesting::flat, item.annotations.emplace_back());
   });
 }
 
-bool Reader::parse_slot(od::value& v, const FieldPath& at, ImageSlot& slot) {
+// An image slot is read strictly (its file is what the worker downloads); a slot of any other
+// type is only named: whatever else it holds is not patchq's business.
+bool Reader::parse_slot(od::value& v, const FieldPath& at, ImageSlot& slot, std::string& type) {
   unsigned seen = 0;
-  std::string type = "image";  // tolerated when absent: V7 single-image items are images
+  type = "image";  // tolerated when absent: V7 single-image items are images
+  std::string first_problem;
+  const auto lenient = [&](bool read_ok) {
+    if (read_ok || json_broken_) return read_ok;
+    if (first_problem.empty()) first_problem = std::move(error_);
+    error_.clear();
+    return true;
+  };
   const bool ok = each_field(v, at, [&](std::string_view key, od::value& value) {
     const FieldPath here = at.member(key);
     if (key == "type") return first_time(seen, 1, here) && read_string(value, here, type, false);
     if (key == "slot_name")
-      return first_time(seen, 2, here) && read_string(value, here, slot.slot_name, false);
-    if (key == "width") return first_time(seen, 4, here) && read_side(value, here, slot.width);
-    if (key == "height") return first_time(seen, 8, here) && read_side(value, here, slot.height);
+      return lenient(first_time(seen, 2, here) && read_string(value, here, slot.slot_name, false));
+    if (key == "width")
+      return lenient(first_time(seen, 4, here) && read_side(value, here, slot.width));
+    if (key == "height")
+      return lenient(first_time(seen, 8, here) && read_side(value, here, slot.height));
     if (key == "source_files") {
-      if (!first_time(seen, 16, here)) return false;
-      return each_element(
+      if (!first_time(seen, 16, here)) return lenient(false);
+      return lenient(each_element(
           value, here, [&](std::int64_t index, od::value& file, const FieldPath& at_file) {
             if (index > 0) return true;  // an image slot has one file; extra ones are not read
             unsigned file_seen = 0;
@@ -405,14 +514,15 @@ bool Reader::parse_slot(od::value& v, const FieldPath& at, ImageSlot& slot) {
             if ((file_seen & 2) == 0) return missing(at_file, "url");
             seen |= 32;  // at least one file read
             return true;
-          });
+          }));
     }
     return true;
   });
   if (!ok) return false;
-  if (type != "image") {
-    return fail(at.member("type"),
-                quote(type) + " slots are not supported; patchq tiles \"image\" slots only");
+  if (type != "image") return true;
+  if (!first_problem.empty()) {
+    error_ = std::move(first_problem);
+    return false;
   }
   if ((seen & 16) == 0) return missing(at, "source_files");
   if ((seen & 32) == 0)
@@ -423,6 +533,7 @@ bool Reader::parse_slot(od::value& v, const FieldPath& at, ImageSlot& slot) {
 bool Reader::parse_v2_item(od::value& v, const FieldPath& at, Item& item) {
   unsigned seen = 0;
   std::int64_t slots = 0;
+  std::vector<std::string> other_types;
   const bool ok = each_field(v, at, [&](std::string_view key, od::value& value) {
     const FieldPath here = at.member(key);
     if (key == "name")
@@ -455,9 +566,23 @@ bool Reader::parse_v2_item(od::value& v, const FieldPath& at, Item& item) {
     if (key == "slots") {
       if (!first_time(seen, 8, here)) return false;
       return each_element(value, here,
-                          [&](std::int64_t index, od::value& slot, const FieldPath& at_slot) {
+                          [&](std::int64_t, od::value& slot, const FieldPath& at_slot) {
                             ++slots;
-                            return index == 0 ? parse_slot(slot, at_slot, item.slot) : true;
+                            ImageSlot read;
+                            std::string type;
+                            if (!parse_slot(slot, at_slot, read, type)) return false;
+                            if (type != "image") {
+                              other_types.push_back(std::move(type));
+                              return true;
+                            }
+                            for (const ImageSlot& earlier : item.image_slots) {
+                              if (earlier.slot_name == read.slot_name) {
+                                return fail(at_slot.member("slot_name"),
+                                            "two image slots are named " + quote(read.slot_name));
+                              }
+                            }
+                            item.image_slots.push_back(std::move(read));
+                            return true;
                           });
     }
     return true;
@@ -466,10 +591,19 @@ bool Reader::parse_v2_item(od::value& v, const FieldPath& at, Item& item) {
   if ((seen & 1) == 0) return missing(at, "name");
   if ((seen & 4) == 0) return missing(at, "source_info");
   if ((seen & 8) == 0) return missing(at, "slots");
-  if (slots == 0) return fail(at.member("slots"), "expected one image slot, got none");
-  if (slots > 1) {
-    return fail(at.member("slots"), "multi-slot items are not supported (" + std::to_string(slots) +
-                                        " slots); patchq needs exactly one");
+  if (item.image_slots.empty()) {
+    // Valid input patchq has nothing to cut from (a video, DICOM or PDF item): not a refusal.
+    std::string types;
+    for (const std::string& type : other_types) {
+      if (types.find(quote(type)) != std::string::npos) continue;
+      types += types.empty() ? "" : ", ";
+      types += quote(type);
+    }
+    item.unsupported_reason = slots == 0 ? "the item has no slots; patchq cuts image slots only"
+                                         : "the item has no image slot (slot types: " + types +
+                                               "); patchq cuts image slots only";
+  } else {
+    item.slot = item.image_slots.front();
   }
   if (item.path.empty()) item.path = "/";
   return true;
@@ -529,7 +663,8 @@ bool Reader::parse_root(od::document& doc, Item& item) {
     kAnnotations = 4,
     kFiles = 8,
     kTeam = 16,
-    kDataset = 32
+    kDataset = 32,
+    kEventType = 64
   };
   unsigned seen = 0;
   std::string version;
@@ -553,6 +688,7 @@ bool Reader::parse_root(od::document& doc, Item& item) {
       return first_time(seen, kTeam, here) && parse_slug(value, here, item.team_slug);
     if (key == "dataset_info")
       return first_time(seen, kDataset, here) && parse_slug(value, here, item.dataset_slug);
+    if (key == "event_type") seen |= kEventType;
     return true;
   });
   if (!ok) return false;
@@ -585,10 +721,52 @@ bool Reader::parse_root(od::document& doc, Item& item) {
     if ((seen & kDataset) == 0) return missing(root, "dataset_info");
     item.path = "/";
     item.slot.file_name = item.name;
+    item.image_slots = {item.slot};
     item.item_id = legacy_item_id(item.slot.file_url);
     return true;
   }
+  if ((seen & kEventType) != 0) {
+    return fail(root,
+                "a V7 dataset-event webhook (\"event_type\"); patchq takes workflow webhook-stage "
+                "deliveries only (see patchq's docs/RECEIVER.md)");
+  }
   return fail(root, "neither Darwin JSON 2.0 (\"item\") nor legacy (\"files\") shape");
+}
+
+bool Reader::parse_annotations_reply(od::document& doc, Item& item) {
+  const FieldPath root{};
+  od::value value;
+  if (auto code = doc.get_value().get(value)) return fail_json(root, code);
+  od::json_type type{};
+  if (!type_of(value, root, type)) return false;
+  bool found = false;
+  if (type == od::json_type::array) {
+    found = true;
+    if (!parse_annotations(value, root.member("annotations"), item)) return false;
+  } else if (type == od::json_type::object) {
+    od::object object;
+    if (auto code = value.get_object().get(object)) return fail_json(root, code);
+    unsigned seen = 0;
+    const bool ok = each_field_of(object, root, [&](std::string_view key, od::value& field) {
+      const FieldPath here = root.member(key);
+      if (key != "annotations") return true;
+      found = true;
+      return first_time(seen, 1, here) && parse_annotations(field, here, item);
+    });
+    if (!ok) return false;
+  } else {
+    return fail(root, std::string("expected a list of annotations, got ") + type_name(type));
+  }
+  if (!found) return missing(root, "annotations");
+  if (nesting_ == Nesting::per_file) {
+    return fail(root.member("annotations").element(0),
+                "expected an annotation object (Darwin JSON 2.0), got an array");
+  }
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    return fail(root, "unexpected content after the JSON value");
+  }
+  return true;
 }
 
 }  // namespace
@@ -618,6 +796,26 @@ ParseResult PayloadParser::parse_padded(std::string_view json) {
   Reader reader(state_->options);
   if (!reader.parse_root(doc, item)) return fail(reader.error());
   return item;
+}
+
+Result<std::vector<Annotation>> PayloadParser::parse_annotations_reply(std::string_view json) {
+  if (nesting_exceeds(json, state_->options.max_depth)) {
+    return fail("annotations: nesting deeper than " + std::to_string(state_->options.max_depth) +
+                " levels");
+  }
+  std::string& copy = state_->copy;
+  copy.reserve(json.size() + kPayloadPadding);
+  copy.assign(json);
+  od::document doc;
+  const simdjson::padded_string_view padded(copy.data(), copy.size(),
+                                            copy.size() + kPayloadPadding);
+  if (auto code = state_->parser.iterate(padded).get(doc)) {
+    return fail(std::string("annotations: invalid JSON (") + simdjson::error_message(code) + ")");
+  }
+  Item item;
+  Reader reader(state_->options);
+  if (!reader.parse_annotations_reply(doc, item)) return fail(reader.error());
+  return std::move(item.annotations);
 }
 
 ParseResult PayloadParser::parse_in_place(std::string& body) {

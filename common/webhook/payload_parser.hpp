@@ -1,6 +1,11 @@
 // PayloadParser: V7 webhook JSON (Darwin JSON 2.0 or the legacy 2022 shape) -> Item, with
 // simdjson On-Demand. Runs on the receiver's hot path, so it reads only the fields patchq needs
 // and validates each one it reads; values it does not read are skipped by structure.
+// Leniency: the item's own fields and its image slots are checked strictly (a refusal names
+// the field); an annotation's unusable values only mark that annotation (Annotation::problem),
+// since only patch annotations matter and only the planner knows which names are patches; a
+// slot of another type (video, pdf, dicom) is named and otherwise ignored; an item without an
+// image slot parses with Item::unsupported_reason set. Broken JSON always refuses the payload.
 //
 // Padding contract: simdjson reads up to kPayloadPadding bytes past the end of the JSON text
 // (their content does not matter, they must only be readable). Whoever owns the buffer pads:
@@ -16,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/webhook/parse_result.hpp"
 
@@ -27,8 +33,9 @@ struct ParseOptions {
   // Deepest array/object nesting accepted anywhere in the payload (V7's deepest is ~7: a polygon
   // path inside an annotation). Deeper input is refused before simdjson sees it.
   std::size_t max_depth = 64;
-  // More annotations than this in one item are refused (a 4 MiB body holds ~40k small ones).
-  std::size_t max_annotations = 50'000;
+  // More annotations than this in one item are refused: a bound on the worker's memory (~200 B
+  // an annotation), above what the receiver's 32 MiB body holds of V7's (~270 B each or more).
+  std::size_t max_annotations = 200'000;
 };
 
 class PayloadParser {
@@ -44,6 +51,9 @@ class PayloadParser {
   ParseResult parse_in_place(std::string& body);
   // Copies `json` into an internal padded buffer first; any string_view is fine.
   ParseResult parse_copy(std::string_view json);
+  // The annotations of V7's GET /api/v2/teams/{team}/items/{id}/annotations answer (a list,
+  // or an object with an "annotations" list), read as leniently as a payload's. Copies.
+  Result<std::vector<Annotation>> parse_annotations_reply(std::string_view json);
 
  private:
   struct State;

@@ -51,6 +51,7 @@ int run(receiver::ReceiverConfig& config) {
   writer_options.client.reconnects = &metrics.redis_reconnects();
   writer_options.keys = queue::KeySchema(config.prefix);
   writer_options.batching.policy.max_queue = static_cast<std::uint64_t>(config.max_queue);
+  writer_options.batching.policy.skipped_ttl = config.skipped_ttl;
   writer_options.batching.max_jobs = static_cast<std::size_t>(config.batch_jobs);
   writer_options.batching.max_in_flight = static_cast<std::size_t>(config.batches_in_flight);
   receiver::JobWriter writer(server.loops(), writer_options);

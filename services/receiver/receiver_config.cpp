@@ -27,7 +27,8 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
                   "Shared token V7 sends as Authorization (\"Bearer <token>\" or the bare token)",
                   true)
       .add_string("webhook-secret", &c.webhook_secret, "PATCHQ_WEBHOOK_SECRET",
-                  "Standard Webhooks signing secret (whsec_...); when set, signatures are required",
+                  "Standard Webhooks signing secret (whsec_...) for senders other than V7 (V7 "
+                  "signs no stage delivery); when set, signatures are required",
                   true)
       .add_bool("insecure-no-auth", &c.insecure_no_auth, "PATCHQ_INSECURE_NO_AUTH",
                 "Accept webhooks without any authentication (local trials only)")
@@ -52,6 +53,8 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
       .add_int("batches-in-flight", &c.batches_in_flight, "PATCHQ_BATCHES_IN_FLIGHT",
                "Transactions awaiting Redis per connection before new jobs wait to be batched", 1,
                1024)
+      .add_duration("skipped-ttl", &c.skipped_ttl, "PATCHQ_SKIPPED_TTL",
+                    "How long the record of a skipped delivery (an item patchq cannot cut) is kept")
       .add_duration("shutdown-grace", &c.shutdown_grace, "PATCHQ_SHUTDOWN_GRACE",
                     "On SIGTERM, time allowed for in-flight requests to finish")
       .add_choice("log-level", &c.log_level, "PATCHQ_LOG_LEVEL", "debug, info, warn or error",
@@ -90,6 +93,7 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
         "--webhook-secret, or pass --insecure-no-auth for a local trial");
   }
   if (c.max_body == 0) return fail("--max-body must be above 0");
+  if (c.skipped_ttl < std::chrono::seconds(1)) return fail("--skipped-ttl must be at least 1s");
   return result;
 }
 

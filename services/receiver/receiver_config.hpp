@@ -24,7 +24,7 @@ struct ReceiverConfig {
   std::string prefix = "patchq:";
   std::string webhook_token;
   std::string webhook_secret;
-  std::uint64_t max_body = 4 << 20;
+  std::uint64_t max_body = 32 << 20;  // docs/RECEIVER.md "Body limit"
   std::int64_t max_queue = 1'000'000;
   bool insecure_no_auth = false;
   std::chrono::milliseconds header_timeout{10'000};
@@ -32,6 +32,7 @@ struct ReceiverConfig {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds redis_timeout{3'000};
   std::chrono::milliseconds shutdown_grace{25'000};
+  std::chrono::milliseconds skipped_ttl{7LL * 24 * 3600 * 1000};  // the workers' --done-ttl
   std::int64_t max_connections = 10'000;
   std::uint64_t max_pending = 256u << 20;
   std::int64_t batch_jobs = 64;

@@ -61,6 +61,8 @@ ReceiverMetrics::ReceiverMetrics() {
   }
   dedup_hits_ = &registry_.counter("patchq_receiver_dedup_hits_total",
                                    "Repeated deliveries answered with their original job.");
+  skipped_ = &registry_.counter("patchq_receiver_skipped_total",
+                                "Deliveries recorded as skipped: items patchq cannot cut.");
   redis_reconnects_ = &registry_.counter("patchq_receiver_redis_reconnects_total",
                                          "Redis connections re-established after a loss.");
   enqueue_seconds_ = &registry_.histogram("patchq_receiver_enqueue_seconds",

@@ -8,6 +8,7 @@
 //   patchq_receiver_in_flight                       webhooks waiting for Redis
 //   patchq_receiver_redis_reconnects_total          connections re-established after a loss
 //   patchq_receiver_dedup_hits_total                repeated deliveries answered from dedup
+//   patchq_receiver_skipped_total                   items patchq cannot cut, recorded as skipped
 //   patchq_receiver_rejected_total{reason}          webhooks not enqueued, by reason; the HTTP
 //                                                  layer's refusals too (body_too_large,
 //                                                  header_too_large, malformed_request,
@@ -51,6 +52,7 @@ class ReceiverMetrics {
   // A request the HTTP layer refused before routing; `route` from its target when known.
   void count_refusal(Route route, const http::Refusal& refusal);
   void count_dedup_hit() { dedup_hits_->inc(); }
+  void count_skipped() { skipped_->inc(); }
   void observe_enqueue_seconds(double seconds) { enqueue_seconds_->observe(seconds); }
   void webhook_started() { in_flight_->add(1); }
   void webhook_finished() { in_flight_->add(-1); }
@@ -74,6 +76,7 @@ class ReceiverMetrics {
   std::array<obs::Counter*, static_cast<int>(Rejection::count_)> rejected_{};
   std::array<obs::Counter*, http::kRefusalReasons> refused_{};  // by http::Refusal::Reason
   obs::Counter* dedup_hits_;
+  obs::Counter* skipped_;
   obs::Counter* redis_reconnects_;
   obs::Histogram* enqueue_seconds_;
   obs::Gauge* in_flight_;

@@ -15,9 +15,12 @@ namespace {
 namespace bhttp = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
-std::string job_body(std::string_view job_id, std::string_view status) {
+std::string job_body(std::string_view job_id, std::string_view status,
+                     std::string_view reason = {}) {
   json::JsonWriter w;
-  w.begin_object().field("job_id", job_id).field("status", status).end_object();
+  w.begin_object().field("job_id", job_id).field("status", status);
+  if (!reason.empty()) w.field("reason", reason);
+  w.end_object();
   return w.take();
 }
 
@@ -125,6 +128,9 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   const std::string webhook_id(request["webhook-id"]);
   queue::EnqueueRequest job =
       queue::delivery_job(item.item_id, std::move(*target), std::move(request.body()), webhook_id);
+  // An item patchq cannot cut is valid input: recorded as skipped, answered 2xx (V7 would
+  // retry a 4xx five times and then fail the item in its workflow).
+  job.skip_reason = item.unsupported_reason;
 
   const std::uint64_t body_bytes = job.payload.size();
   // One body is always let through, however large (the server already bounds each one).
@@ -139,7 +145,9 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   }
   metrics_.webhook_started();
   const auto started = Clock::now();
+  std::string reason = job.skip_reason;
   writer_.enqueue(std::move(job), [this, header = header_of(request), started, body_bytes,
+                                   reason = std::move(reason),
                                    respond = std::move(respond)](queue::EnqueueOutcome outcome) {
     pending_bytes_.fetch_sub(body_bytes);
     metrics_.webhook_finished();
@@ -148,6 +156,12 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
       case queue::EnqueueStatus::queued:
         respond(http::make_response(header, bhttp::status::accepted,
                                     job_body(outcome.job_id, "queued")));
+        return;
+      case queue::EnqueueStatus::skipped:
+        metrics_.count_skipped();
+        obs::log_info("webhook_skipped").field("job_id", outcome.job_id).field("reason", reason);
+        respond(http::make_response(header, bhttp::status::ok,
+                                    job_body(outcome.job_id, "skipped", reason)));
         return;
       case queue::EnqueueStatus::duplicate:
         metrics_.count_dedup_hit();

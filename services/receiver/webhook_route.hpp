@@ -2,9 +2,11 @@
 // Checks, in order (the first failing one answers): token (401), signature when configured
 // (401), JSON media type (415), target slug (400), payload (400 with the parser's reason, so
 // V7's stage shows why), room among the bodies waiting for Redis (503). Then the enqueue: 202
-// {"job_id","status":"queued"} only once Redis confirmed the XADD; 200 with the original job for a
-// delivery seen within the dedup window; 503 + Retry-After when the queue is full or Redis is
-// unreachable or refuses. (413 is the HTTP server's: it never hands an oversize body to a route.)
+// {"job_id","status":"queued"} only once Redis confirmed the XADD; 200 {"job_id","status":
+// "skipped","reason"} for an item patchq cannot cut (no image slot), once its record is stored;
+// 200 with the original job for a delivery seen within the dedup window; 503 + Retry-After when the
+// queue is full or Redis is unreachable or refuses. (413 is the HTTP server's: it never hands an
+// oversize body to a route.)
 //
 // Invariant: every request gets exactly one answer, and a 202 is sent only after the job's
 // record and stream entry are in Redis.

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   std::string out_dir;
   patchq::patch::TileFlags tile_flags;
   std::uint64_t max_image_bytes = 256ull << 20;
-  std::uint64_t max_payload_bytes = 4ull << 20;
+  std::uint64_t max_payload_bytes = 32ull << 20;  // the receiver's --max-body
 
   FlagSet flags("patchq-tile",
                 "Cuts the patches a V7 webhook payload asks for out of an image and writes them "

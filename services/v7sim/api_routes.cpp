@@ -114,6 +114,12 @@ std::optional<RoutedCall> ApiRoutes::match(bhttp::verb method, const std::vector
     return call("item",
                 for_team([this, id](const Request& r, const Target&) { return get_item(r, id); }));
   }
+  if (s.size() == 7 && s[6] == "annotations" && get) {
+    const std::string id = s[5];
+    return call("annotations", for_team([this, id](const Request& r, const Target&) {
+                  return item_annotations(r, id);
+                }));
+  }
   if (s.size() == 8 && s[5] == "uploads" && s[7] == "sign" && get) {
     const std::string id = s[6];
     return call("sign",
@@ -163,6 +169,15 @@ Response ApiRoutes::create_dataset(const Request& req) {
   w.begin_object().field("id", created->id).field("name", created->name);
   w.field("slug", created->slug).end_object();
   return json_ok(req, w.take());
+}
+
+// Guess (V7 documents the endpoint, not its answer): {"annotations": [Darwin JSON 2.0
+// annotations]}; a seeded answer is served verbatim so tests can model other shapes.
+Response ApiRoutes::item_annotations(const Request& req, const std::string& item_id) const {
+  if (!store_.item(item_id))
+    return v7_error(req, bhttp::status::not_found, "NOT_FOUND", "item not found");
+  auto seeded = store_.annotations(item_id);
+  return json_ok(req, seeded ? std::move(*seeded) : std::string(R"({"annotations":[]})"));
 }
 
 Response ApiRoutes::get_item(const Request& req, const std::string& item_id) const {

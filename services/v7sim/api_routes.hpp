@@ -53,6 +53,7 @@ class ApiRoutes {
   http::Response list_datasets(const http::Request& req) const;
   http::Response create_dataset(const http::Request& req);
   http::Response get_item(const http::Request& req, const std::string& item_id) const;
+  http::Response item_annotations(const http::Request& req, const std::string& item_id) const;
   http::Response download(const http::Request& req, const std::string& upload_id) const;
   http::Response register_upload(const http::Request& req);
   http::Response sign(const http::Request& req, const std::string& upload_id) const;

@@ -47,6 +47,8 @@ Response ControlRoutes::handle(const Request& req, const Target& target,
       return item_file(req, target, slug, s[4]);
   }
   if (n == 4 && s[1] == "items" && s[3] == "payload" && get) return item_payload(req, s[2]);
+  if (n == 4 && s[1] == "items" && s[3] == "annotations" && req.method() == bhttp::verb::put)
+    return seed_annotations(req, s[2]);
   if (n == 2 && s[1] == "faults" && get)
     return http::make_response(req, bhttp::status::ok, faults_.to_json());
   if (n == 2 && s[1] == "faults" && post) return set_faults(req);
@@ -117,6 +119,12 @@ Response ControlRoutes::item_payload(const Request& req, const std::string& item
   if (!dataset) return http::json_error(req, bhttp::status::not_found, "no such dataset");
   return http::make_response(req, bhttp::status::ok,
                              darwin_payload(*item, *dataset, urls_, team_name_));
+}
+
+Response ControlRoutes::seed_annotations(const Request& req, const std::string& item_id) {
+  if (!store_.item(item_id)) return http::json_error(req, bhttp::status::not_found, "no such item");
+  store_.set_annotations(item_id, req.body());
+  return http::make_response(req, bhttp::status::no_content, "");
 }
 
 Response ControlRoutes::set_faults(const Request& req) {

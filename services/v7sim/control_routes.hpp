@@ -6,6 +6,7 @@
 //   GET  /_sim/datasets/{slug}/items                    confirmed items (name, path, size, sha256)
 //   GET  /_sim/datasets/{slug}/items/{name}/file?path=  the stored bytes
 //   GET  /_sim/items/{item_id}/payload                  the webhook payload of an item again
+//   PUT  /_sim/items/{item_id}/annotations              JSON the annotations endpoint answers
 //   GET  /_sim/faults        POST /_sim/faults          fault rules (see faults.hpp)
 //   GET  /_sim/stats         POST /_sim/stats/reset     counters (see sim_stats.hpp)
 //   POST /_sim/stage         GET  /_sim/stage/attempts[?stage_id=]   webhook stage (stage.hpp)
@@ -39,6 +40,7 @@ class ControlRoutes {
   http::Response item_file(const http::Request& req, const http::Target& target,
                            const std::string& slug, const std::string& name) const;
   http::Response item_payload(const http::Request& req, const std::string& item_id) const;
+  http::Response seed_annotations(const http::Request& req, const std::string& item_id);
   http::Response set_faults(const http::Request& req);
   http::Response start_stage(const http::Request& req);
   http::Response stage_attempts(const http::Request& req, const http::Target& target) const;

@@ -415,4 +415,16 @@ std::optional<std::string> SimStore::file_bytes(std::string_view upload_id) cons
   return read_whole_file(dir_ / "files" / std::string(upload_id));
 }
 
+void SimStore::set_annotations(std::string_view item_id, std::string json) {
+  const std::lock_guard lock(mu_);
+  annotations_.insert_or_assign(std::string(item_id), std::move(json));
+}
+
+std::optional<std::string> SimStore::annotations(std::string_view item_id) const {
+  const std::lock_guard lock(mu_);
+  const auto it = annotations_.find(item_id);
+  if (it == annotations_.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace patchq::v7sim

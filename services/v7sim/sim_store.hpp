@@ -92,6 +92,11 @@ class SimStore {
   std::vector<Item> confirmed_items(std::string_view slug) const;
   std::optional<std::string> file_bytes(std::string_view upload_id) const;
 
+  // The answer GET .../items/{id}/annotations gives for an item, as seeded through the control
+  // API (JSON text, served verbatim). Kept in memory only: a restart forgets them.
+  void set_annotations(std::string_view item_id, std::string json);
+  std::optional<std::string> annotations(std::string_view item_id) const;
+
  private:
   void load();
   void save_dataset(const Dataset& d) const;
@@ -109,10 +114,11 @@ class SimStore {
   bool durable_;
   std::string signing_key_;
   mutable std::mutex mu_;
-  std::map<std::string, Dataset, std::less<>> datasets_;       // by slug
-  std::map<std::string, Item, std::less<>> items_;             // by item id
-  std::map<std::string, std::string, std::less<>> by_upload_;  // upload_id -> item id
-  std::map<std::string, std::string, std::less<>> by_name_;    // name_key() -> item id
+  std::map<std::string, Dataset, std::less<>> datasets_;         // by slug
+  std::map<std::string, Item, std::less<>> items_;               // by item id
+  std::map<std::string, std::string, std::less<>> by_upload_;    // upload_id -> item id
+  std::map<std::string, std::string, std::less<>> by_name_;      // name_key() -> item id
+  std::map<std::string, std::string, std::less<>> annotations_;  // item id -> seeded answer
   std::int64_t next_dataset_id_ = 1;
   std::uint64_t next_seq_ = 1;
 };

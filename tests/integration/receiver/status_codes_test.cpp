@@ -101,6 +101,45 @@ TEST_F(ReceiverStatus, APayloadTheParserRefusesIs400WithTheReason) {
   EXPECT_NE(r.body.find("files"), std::string::npos) << r.body;
 }
 
+TEST_F(ReceiverStatus, AVideoItemIs200SkippedWithItsReasonAndRecordedNotQueued) {
+  ReceiverProcess receiver(redis);
+  ASSERT_TRUE(wait_until([&] { return http_get(receiver.port(), "/readyz").status == 200; }));
+  std::string video = unique_payload(7);
+  const auto type = video.find(R"("type": "image")");
+  ASSERT_NE(type, std::string::npos);
+  video.replace(type, 15, R"("type": "video")");
+  const auto r = post_webhook(receiver.port(), video, "?target=crops");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string id = job_id_of(r.body);
+  const std::string reason =
+      "the item has no image slot (slot types: \"video\"); patchq cuts image slots only";
+  EXPECT_EQ(r.body, R"({"job_id":")" + id +
+                        R"(","status":"skipped","reason":"the item has no image slot (slot )"
+                        R"(types: \"video\"); patchq cuts image slots only"})");
+  EXPECT_EQ(redis.command({"HGET", "patchq:job:" + id, "status"}).str, "skipped");
+  EXPECT_EQ(redis.command({"HGET", "patchq:job:" + id, "note"}).str, reason);
+  EXPECT_GT(redis.command({"PTTL", "patchq:job:" + id}).integer, 0);
+  EXPECT_EQ(redis.command({"XLEN", "patchq:jobs"}).integer, 0);
+  // V7 retrying the same delivery gets the same answer's job, still nothing queued.
+  const auto again = post_webhook(receiver.port(), video, "?target=crops");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(job_id_of(again.body), id);
+  EXPECT_EQ(redis.command({"XLEN", "patchq:jobs"}).integer, 0);
+  EXPECT_NE(http_get(receiver.port(), "/metrics").body.find("patchq_receiver_skipped_total 1"),
+            std::string::npos);
+}
+
+TEST_F(ReceiverStatus, AMalformedNonPatchAnnotationIsStill202) {
+  ReceiverProcess receiver(redis);
+  ASSERT_TRUE(wait_until([&] { return http_get(receiver.port(), "/readyz").status == 200; }));
+  std::string payload = unique_payload(8);
+  const auto car = payload.find(R"("name": "car")");
+  ASSERT_NE(car, std::string::npos);
+  payload.insert(car, R"("keypoint": {"x": null}, )");
+  const auto r = post_webhook(receiver.port(), payload, "?target=crops");
+  EXPECT_EQ(r.status, 202) << r.body;
+}
+
 TEST_F(ReceiverStatus, AnInvalidTargetIs400) {
   ReceiverProcess receiver(redis);
   const auto r = post_webhook(receiver.port(), unique_payload(1), "?target=a%20b");

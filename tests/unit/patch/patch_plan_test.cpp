@@ -48,6 +48,63 @@ TEST(PlanPatches, V2SampleGivesTheDocumentedPatches) {
   EXPECT_EQ(plan.tile_count, 24 + 1 + 1);
 }
 
+TEST(PlanPatches, PatchWithAnUnusableValueIsSkippedWithTheParsersReason) {
+  webhook::Annotation broken = box("p2", "patch", 0, 0, 10, 10);
+  broken.problem = "annotations[1].bounding_box.w: expected a number, got null";
+  webhook::Annotation car = box("c", "car", 0, 0, 10, 10);
+  car.problem = "annotations[2].bounding_box.y: missing";
+  const PatchPlan plan = plan_patches(item_with({box("p1", "patch", 0, 0, 10, 10), broken, car}),
+                                      ImageSize{64, 64}, {});
+  ASSERT_EQ(plan.patches.size(), 1u);
+  EXPECT_EQ(plan.patches[0].annotation_id, "p1");
+  ASSERT_EQ(plan.skipped.size(), 1u);  // the car's problem is nobody's business
+  EXPECT_EQ(plan.skipped[0].annotation_id, "p2");
+  EXPECT_EQ(plan.skipped[0].reason, broken.problem);
+}
+
+TEST(PlanPatches, MalformedCarBoxInAPayloadNeverSinksThePatches) {
+  auto parsed = webhook::parse_payload(R"({"version": "2.0", "item": {"name": "a.png",
+      "source_info": {"item_id": "i", "team": {"slug": "t"}, "dataset": {"slug": "d"}},
+      "slots": [{"type": "image", "source_files": [{"url": "https://h/a.png"}]}]},
+      "annotations": [{"id": "c", "name": "car", "bounding_box": {"x": null, "w": "wide"}},
+                      {"id": "p", "name": "patch", "polygon": {"paths": [[{"x": 2, "y": 3},
+                          {"x": 12, "y": 3}, {"x": 12, "y": 9}]]}}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
+  const PatchPlan plan = plan_patches(*parsed, ImageSize{64, 64}, {});
+  ASSERT_EQ(plan.patches.size(), 1u);
+  EXPECT_EQ(plan.patches[0].box, (PixelRect{2, 3, 10, 6}));
+  EXPECT_TRUE(plan.skipped.empty());
+}
+
+TEST(SummariseSkips, CountsPerReasonMostFrequentFirstWithTheFirstExamples) {
+  std::vector<SkippedAnnotation> skipped;
+  for (int i = 0; i < 50'000; ++i) {
+    skipped.push_back({"id-" + std::to_string(i), "patch",
+                       i % 10 == 0 ? "box lies entirely outside the 64x64 image"
+                                   : "annotations[0].bounding_box.w: missing"});
+  }
+  const std::string summary = summarise_skips(skipped);
+  EXPECT_EQ(summary,
+            "50000 patch annotations skipped: 45000 x annotations[0].bounding_box.w: missing; "
+            "5000 x box lies entirely outside the 64x64 image; e.g. id-0 \"patch\": box lies "
+            "entirely outside the 64x64 image, id-1 \"patch\": annotations[0].bounding_box.w: "
+            "missing, id-2 \"patch\": annotations[0].bounding_box.w: missing");
+  EXPECT_EQ(summarise_skips({}), "");
+  EXPECT_EQ(summarise_skips({{"a", "patch (0x1)", "malformed grid"}}),
+            "1 patch annotation skipped: 1 x malformed grid; e.g. a \"patch (0x1)\"");
+}
+
+TEST(SummariseSkips, StaysBoundedWhateverTheReasons) {
+  std::vector<SkippedAnnotation> skipped;
+  for (int i = 0; i < 1000; ++i) {
+    skipped.push_back({std::string(500, 'i'), std::string(500, 'n'),
+                       "reason " + std::to_string(i) + std::string(500, 'r')});
+  }
+  const std::string summary = summarise_skips(skipped);
+  EXPECT_LT(summary.size(), 2000u);
+  EXPECT_NE(summary.find("; and 995 more reasons"), std::string::npos) << summary;
+}
+
 TEST(PlanPatches, V2SampleGridTilesAreExact) {
   const PatchPlan plan =
       plan_patches(load("tests/data/v7/webhook_v2.json"), ImageSize{4000, 3000}, {});

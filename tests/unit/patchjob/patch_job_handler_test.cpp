@@ -36,5 +36,21 @@ TEST(PatchJobHandler, APayloadThatIsNotAV7ItemIsDeadWithTheParsersReason) {
   EXPECT_EQ(outcome.error.rfind("payload refused: ", 0), 0u) << outcome.error;
 }
 
+TEST(PatchJobHandler, AnItemWithoutAnImageSlotIsDoneWithItsReasonBeforeAnyCall) {
+  auto handler = handler_without_v7();
+  queue::Job job;
+  job.id = "j-3";
+  job.payload = R"({"version": "2.0", "item": {"name": "v.mp4", "source_info": {"item_id": "i",
+      "team": {"slug": "t"}, "dataset": {"slug": "d"}},
+      "slots": [{"type": "video", "source_files": [{"url": "https://h/v.mp4"}]}]},
+      "annotations": [{"id": "a", "name": "patch", "keypoint": {"x": 1, "y": 2}}]})";
+  queue::JobContext ctx;
+  const auto outcome = handler.handle(job, ctx);
+  EXPECT_EQ(outcome.kind, queue::JobOutcome::Kind::done);
+  EXPECT_EQ(outcome.tiles, 0);
+  EXPECT_EQ(outcome.note,
+            "the item has no image slot (slot types: \"video\"); patchq cuts image slots only");
+}
+
 }  // namespace
 }  // namespace patchq::patchjob

@@ -117,6 +117,15 @@ TEST_F(JobQueueTest, CompleteAcksDeletesTheEntryAndSetsTheDoneTtl) {
   EXPECT_EQ(server_.command({"GET", "t:stats:done"}).str, "1");
 }
 
+TEST_F(JobQueueTest, CompleteKeepsTheOutcomesNoteInTheRecord) {
+  const std::string id = enqueue();
+  const Job job = take("w1");
+  EXPECT_TRUE(queue_.complete(job, "w1", 0, 60s, "2 patch annotations skipped: 2 x reason"));
+  EXPECT_EQ(hget(id, "status"), "done");
+  EXPECT_EQ(hget(id, "tiles"), "0");
+  EXPECT_EQ(hget(id, "note"), "2 patch annotations skipped: 2 x reason");
+}
+
 TEST_F(JobQueueTest, AnOutcomeFromAConsumerThatLostTheLeaseIsRefused) {
   const std::string id = enqueue();
   const Job job = take("w1");

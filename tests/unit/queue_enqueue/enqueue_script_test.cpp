@@ -103,7 +103,7 @@ TEST(EnqueueTransaction, WritesOneRecordPerJobThenOneScriptCallWithTheKeysInOrde
   record[3] = hset[3];
   EXPECT_EQ(record, hset);
   const auto& eval = commands[2];
-  ASSERT_EQ(eval.size(), 3u + 5u + 2u + 2u);
+  ASSERT_EQ(eval.size(), 3u + 5u + 3u + 4u);
   EXPECT_EQ(eval[0], "EVAL");
   std::vector<EnqueueRequest> other;
   other.push_back(request("job-3", "h3"));
@@ -111,9 +111,9 @@ TEST(EnqueueTransaction, WritesOneRecordPerJobThenOneScriptCallWithTheKeysInOrde
   EXPECT_NE(eval[1].find("XADD"), std::string::npos);
   EXPECT_EQ(eval[2], "5");
   const std::vector<std::string> rest(eval.begin() + 3, eval.end());
-  const std::vector<std::string> expected = {"p:jobs",     "p:dedup:h1",  "p:job:job-1",
-                                             "p:dedup:h2", "p:job:job-2", "500",
-                                             "60",         "job-1",       "job-2"};
+  const std::vector<std::string> expected = {
+      "p:jobs", "p:dedup:h1", "p:job:job-1", "p:dedup:h2", "p:job:job-2", "500",
+      "60",     "604800000",  "job-1",       "queue",      "job-2",       "queue"};
   EXPECT_EQ(rest, expected);
 }
 
@@ -231,6 +231,34 @@ TEST(EnqueueScript, ADuplicateIsAnsweredEvenWhenTheQueueIsFull) {
   enqueue_sync(client, keys, request("job-1", "h"), policy);
   EXPECT_EQ(enqueue_sync(client, keys, request("job-2", "h"), policy).status,
             EnqueueStatus::duplicate);
+}
+
+TEST(EnqueueScript, ASkippedDeliveryIsRecordedWithItsReasonAndNeverQueued) {
+  RedisServer server;
+  redis::SyncClient client({server.endpoint()});
+  const KeySchema keys;
+  EnqueueRequest skipped = request("job-1", "h");
+  skipped.skip_reason = "the item has no image slot (slot types: \"video\")";
+  const EnqueuePolicy policy{1, 24h, 90s};
+  const EnqueueOutcome outcome = enqueue_sync(client, keys, skipped, policy);
+  EXPECT_EQ(outcome.status, EnqueueStatus::skipped);
+  EXPECT_EQ(outcome.job_id, "job-1");
+  EXPECT_EQ(server.command({"XLEN", keys.jobs_stream()}).integer, 0);
+  EXPECT_EQ(server.command({"HGET", keys.job_record("job-1"), "status"}).str, "skipped");
+  EXPECT_EQ(server.command({"HGET", keys.job_record("job-1"), "note"}).str, skipped.skip_reason);
+  EXPECT_EQ(server.command({"HGET", keys.job_record("job-1"), "finished_at"}).str, "1700000000123");
+  const long long ttl = server.command({"PTTL", keys.job_record("job-1")}).integer;
+  EXPECT_GT(ttl, 80'000);
+  EXPECT_LE(ttl, 90'000);
+  // Remembered like any delivery, and it took no queue room.
+  EXPECT_EQ(enqueue_sync(client, keys, request("job-2", "h"), policy).status,
+            EnqueueStatus::duplicate);
+  EXPECT_EQ(enqueue_sync(client, keys, request("job-3", "h3"), policy).status,
+            EnqueueStatus::queued);
+  skipped.job_id = "job-4";
+  skipped.dedup_hash = "h4";
+  EXPECT_EQ(enqueue_sync(client, keys, skipped, policy).status,
+            EnqueueStatus::skipped);  // a full queue does not refuse a skip
 }
 
 TEST(EnqueueBatch, DecidesEachJobInOrderWithinOneTransaction) {

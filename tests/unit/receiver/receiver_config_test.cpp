@@ -21,7 +21,7 @@ TEST(ReceiverConfig, StartsWithATokenAndUsesTheDocumentedDefaults) {
   EXPECT_EQ(r.config.port, 8080);
   EXPECT_EQ(r.config.redis.port, 6379);
   EXPECT_EQ(r.config.prefix, "patchq:");
-  EXPECT_EQ(r.config.max_body, 4u << 20);
+  EXPECT_EQ(r.config.max_body, 32u << 20);
   EXPECT_GE(r.config.threads, 1);
   ASSERT_TRUE(r.config.token.has_value());
   EXPECT_TRUE(r.config.token->accepts("Bearer t"));

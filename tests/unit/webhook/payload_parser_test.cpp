@@ -37,6 +37,14 @@ std::string box_annotation(const std::string& id, const std::string& box) {
   return R"({"id": ")" + id + R"(", "name": "patch", "bounding_box": )" + box + "}";
 }
 
+// The problem the parser noted on annotation `index` ("" when none; fails when refused).
+std::string problem_of(const std::string& json, std::size_t index = 0) {
+  const ParseResult result = parse_payload(json);
+  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().reason);
+  if (!result.ok() || result.value().annotations.size() <= index) return "<no annotation>";
+  return result.value().annotations[index].problem;
+}
+
 std::string error_of(const std::string& json) {
   const ParseResult result = parse_payload(json);
   EXPECT_FALSE(result.ok()) << "expected a refusal for: " << json;
@@ -186,93 +194,230 @@ TEST(PayloadParser, NullSlotSizeMeansUnknown) {
 
 // ---- refusals: each names the field path and what was wrong.
 
-TEST(PayloadParserRefuses, NegativeBoxWidthNamingTheAnnotation) {
+// ---- leniency: an annotation's unusable values mark that annotation only.
+
+TEST(PayloadParserLenient, MalformedCarBoxDoesNotSinkThePayload) {
+  const std::string annotations =
+      "[" + box_annotation("p", R"({"x": 1, "y": 1, "w": 2, "h": 2})") +
+      R"(, {"id": "c", "name": "car", "bounding_box": {"x": 1, "y": null, "w": -3}}])";
+  const ParseResult result = parse_payload(v2_payload(annotations));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  ASSERT_EQ(result.value().annotations.size(), 2u);
+  EXPECT_EQ(result.value().annotations[0].problem, "");
+  EXPECT_TRUE(std::holds_alternative<BoundingBox>(result.value().annotations[0].geometry));
+  EXPECT_EQ(result.value().annotations[1].name, "car");
+  EXPECT_EQ(result.value().annotations[1].problem,
+            "annotations[1].bounding_box.y: expected a number, got null");
+  EXPECT_TRUE(std::holds_alternative<NoGeometry>(result.value().annotations[1].geometry));
+}
+
+TEST(PayloadParserLenient, NegativeBoxWidthNamesTheAnnotation) {
   const std::string annotations = "[" + box_annotation("a", R"({"x": 1, "y": 1, "w": 2, "h": 2})") +
                                   "," + box_annotation("b", R"({"x": 1, "y": 1, "w": 2, "h": 2})") +
                                   "," +
                                   box_annotation("c", R"({"x": 1, "y": 1, "w": -3, "h": 2})") + "]";
-  EXPECT_EQ(error_of(v2_payload(annotations)),
+  EXPECT_EQ(problem_of(v2_payload(annotations), 2),
             "annotations[2].bounding_box.w: expected a finite number in [0, 1000000000], got -3");
 }
 
-TEST(PayloadParserRefuses, HugeCoordinates) {
-  EXPECT_EQ(error_of(v2_payload(
+TEST(PayloadParserLenient, HugeCoordinates) {
+  EXPECT_EQ(problem_of(v2_payload(
                 "[" + box_annotation("a", R"({"x": 1e300, "y": 1, "w": 2, "h": 2})") + "]")),
             "annotations[0].bounding_box.x: expected a finite number in [-1000000000, 1000000000], "
             "got 1e+300");
 }
 
-TEST(PayloadParserRefuses, NumbersOutsideDoubleRange) {
-  EXPECT_EQ(error_of(v2_payload(
+TEST(PayloadParserLenient, NumbersOutsideDoubleRange) {
+  EXPECT_EQ(problem_of(v2_payload(
                 "[" + box_annotation("a", R"({"x": 1, "y": -1e999, "w": 2, "h": 2})") + "]")),
             "annotations[0].bounding_box.y: expected a finite number in [-1000000000, 1000000000], "
             "got a number out of double range");
 }
 
-TEST(PayloadParserRefuses, NanAndInfinityLiterals) {
+TEST(PayloadParserLenient, NanAndInfinityLiterals) {
   for (const char* literal : {"NaN", "Infinity", "-Infinity", "nan"}) {
     const std::string box = std::string(R"({"x": )") + literal + R"(, "y": 1, "w": 2, "h": 2})";
-    EXPECT_EQ(error_of(v2_payload("[" + box_annotation("a", box) + "]")),
+    EXPECT_EQ(problem_of(v2_payload("[" + box_annotation("a", box) + "]")),
               std::string("annotations[0].bounding_box.x: expected a finite number in "
                           "[-1000000000, 1000000000], got ") +
                   literal + " (not valid JSON)");
   }
 }
 
-TEST(PayloadParserRefuses, WrongTypes) {
-  EXPECT_EQ(error_of(v2_payload("[" + box_annotation("a", R"({"x": "1", "y": 1, "w": 2, "h": 2})") +
-                                "]")),
+TEST(PayloadParserLenient, WrongTypesInsideAnAnnotation) {
+  EXPECT_EQ(problem_of(v2_payload(
+                "[" + box_annotation("a", R"({"x": "1", "y": 1, "w": 2, "h": 2})") + "]")),
             "annotations[0].bounding_box.x: expected a number, got a string");
-  EXPECT_EQ(error_of(v2_payload(R"([{"id": 7, "name": "patch"}])")),
+  EXPECT_EQ(problem_of(v2_payload(R"([{"id": 7, "name": "patch"}])")),
             "annotations[0].id: expected a string, got a number");
+  EXPECT_EQ(problem_of(v2_payload("[true]")),
+            "annotations[0]: expected an annotation object, got a boolean");
   EXPECT_EQ(error_of(v2_payload(R"({"id": "a"})")),
             "annotations: expected an array, got an object");
-  EXPECT_EQ(error_of(v2_payload("[true]")),
-            "annotations[0]: expected an annotation object, got a boolean");
 }
 
-TEST(PayloadParserRefuses, MissingFields) {
-  EXPECT_EQ(error_of(v2_payload(
+TEST(PayloadParserLenient, MissingAnnotationFields) {
+  EXPECT_EQ(problem_of(v2_payload(
                 R"([{"id": "a", "name": "patch", "bounding_box": {"x": 1, "y": 1, "w": 2}}])")),
             "annotations[0].bounding_box.h: missing");
-  EXPECT_EQ(error_of(v2_payload(R"([{"name": "patch"}])")), "annotations[0].id: missing");
-  EXPECT_EQ(error_of(v2_payload(R"([{"id": "a"}])")), "annotations[0].name: missing");
-  std::string no_item_id = v2_payload("[]");
-  no_item_id.replace(no_item_id.find(R"("item_id": "id-1", )"), 19, "");
-  EXPECT_EQ(error_of(no_item_id), "item.source_info.item_id: missing");
+  EXPECT_EQ(problem_of(v2_payload(R"([{"name": "patch"}])")), "annotations[0].id: missing");
+  // No name: never a patch, nothing to complain about.
+  EXPECT_EQ(problem_of(v2_payload(R"([{"id": "a"}])")), "");
+}
+
+TEST(PayloadParserLenient, AFieldAfterTheProblemIsStillRead) {
+  const ParseResult result = parse_payload(v2_payload(
+      R"([{"id": "a", "keypoint": {"x": "bad"}, "name": "patch", "slot_names": ["s1"]}])"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().annotations[0].name, "patch");
+  EXPECT_EQ(result.value().annotations[0].slot_name, "s1");
+  EXPECT_EQ(result.value().annotations[0].problem,
+            "annotations[0].keypoint.x: expected a number, got a string");
+}
+
+TEST(PayloadParserLenient, UnknownShapesHaveNoGeometry) {
+  const ParseResult result = parse_payload(v2_payload(
+      R"([{"id": "a", "name": "car", "ellipse": {"center": {"x": 1, "y": 2}, "radius": 3}},
+          {"id": "b", "name": "tag", "tag": {}}])"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_TRUE(std::holds_alternative<NoGeometry>(result.value().annotations[0].geometry));
+  EXPECT_EQ(result.value().annotations[0].problem, "");
+}
+
+TEST(PayloadParserLenient, DuplicateKeysInsideAnAnnotation) {
+  EXPECT_EQ(problem_of(v2_payload(R"([{"id": "a", "name": "patch", "name": "crop"}])")),
+            "annotations[0].name: duplicate key");
+}
+
+// ---- polygons and slots.
+
+TEST(PayloadParser, PolygonWithoutBoundingBoxGetsTheBoxOfAllItsPaths) {
+  const ParseResult result = parse_payload(v2_payload(R"([{"id": "a", "name": "patch",
+      "polygon": {"paths": [[{"x": 10, "y": 20}, {"x": 30, "y": 25}, {"x": 12, "y": 40}],
+                            [], [{"x": 50.5, "y": 22}]]}}])"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  const auto* box = std::get_if<BoundingBox>(&result.value().annotations[0].geometry);
+  ASSERT_NE(box, nullptr) << result.value().annotations[0].problem;
+  EXPECT_DOUBLE_EQ(box->x, 10);
+  EXPECT_DOUBLE_EQ(box->y, 20);
+  EXPECT_DOUBLE_EQ(box->w, 40.5);
+  EXPECT_DOUBLE_EQ(box->h, 20);
+}
+
+TEST(PayloadParser, PolygonsOwnBoundingBoxWinsOverItsPoints) {
+  const ParseResult result = parse_payload(v2_payload(R"([{"id": "a", "name": "patch",
+      "polygon": {"paths": [[{"x": 10, "y": 20}, {"x": 30, "y": 25}]]},
+      "bounding_box": {"x": 1, "y": 2, "w": 3, "h": 4}}])"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  const auto* box = std::get_if<BoundingBox>(&result.value().annotations[0].geometry);
+  ASSERT_NE(box, nullptr);
+  EXPECT_DOUBLE_EQ(box->w, 3);
+}
+
+TEST(PayloadParser, PolygonWithoutPointsIsAProblem) {
+  EXPECT_EQ(
+      problem_of(v2_payload(R"([{"id": "a", "name": "patch", "polygon": {"paths": [[], []]}}])")),
+      "annotations[0].polygon.paths: the polygon has no points");
+  EXPECT_EQ(problem_of(v2_payload(R"([{"id": "a", "name": "patch", "polygon": {}}])")),
+            "annotations[0].polygon.paths: missing");
+}
+
+TEST(PayloadParser, VideoItemsParseAsUnsupported) {
+  const ParseResult result =
+      parse_payload(v2_payload("[]", R"([{"type": "video", "frame_urls": null, "width": "?",
+                           "source_files": [{"url": "https://h/v.mp4"}]}])"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_TRUE(result.value().image_slots.empty());
+  EXPECT_EQ(result.value().unsupported_reason,
+            "the item has no image slot (slot types: \"video\"); patchq cuts image slots only");
+}
+
+TEST(PayloadParser, DicomAndPdfItemsParseAsUnsupported) {
+  const ParseResult result = parse_payload(
+      v2_payload("[]", R"([{"type": "dicom", "source_files": [{"url": "https://h/s.dcm"}]},
+                           {"type": "pdf", "source_files": []}, {"type": "dicom"}])"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().unsupported_reason,
+            "the item has no image slot (slot types: \"dicom\", \"pdf\"); patchq cuts image "
+            "slots only");
+}
+
+TEST(PayloadParser, ItemsWithoutSlotsParseAsUnsupported) {
+  const ParseResult result = parse_payload(v2_payload("[]", "[]"));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  EXPECT_EQ(result.value().unsupported_reason,
+            "the item has no slots; patchq cuts image slots only");
+}
+
+TEST(PayloadParser, MultiSlotItemsKeepEveryImageSlotInOrder) {
+  const std::string slots = R"([
+      {"type": "image", "slot_name": "left", "width": 10, "height": 20,
+       "source_files": [{"file_name": "l.jpg", "url": "https://h/l.jpg"}]},
+      {"type": "video", "slot_name": "clip", "source_files": [{"url": "https://h/c.mp4"}]},
+      {"type": "image", "slot_name": "right",
+       "source_files": [{"file_name": "r.jpg", "url": "https://h/r.jpg"}]}])";
+  const ParseResult result = parse_payload(
+      v2_payload(R"([{"id": "a", "name": "patch", "slot_names": ["right"]}])", slots));
+  ASSERT_TRUE(result.ok()) << result.error().reason;
+  const Item& item = result.value();
+  ASSERT_EQ(item.image_slots.size(), 2u);
+  EXPECT_EQ(item.image_slots[0].slot_name, "left");
+  EXPECT_EQ(item.image_slots[0].width, 10u);
+  EXPECT_EQ(item.image_slots[1].slot_name, "right");
+  EXPECT_EQ(item.image_slots[1].file_url, "https://h/r.jpg");
+  EXPECT_EQ(item.slot.slot_name, "left");
+  EXPECT_EQ(item.unsupported_reason, "");
+  EXPECT_EQ(item.annotations[0].slot_name, "right");
+}
+
+TEST(PayloadParserRefuses, TwoImageSlotsWithOneName) {
+  const std::string slot = R"({"type": "image", "source_files": [{"url": "https://h/a.jpg"}]})";
+  EXPECT_EQ(error_of(v2_payload("[]", "[" + slot + "," + slot + "]")),
+            "item.slots[1].slot_name: two image slots are named \"\"");
+}
+
+TEST(PayloadParserRefuses, ImageSlotWithoutAFileUrl) {
   EXPECT_EQ(
       error_of(v2_payload("[]", R"([{"type": "image", "source_files": [{"file_name": "a"}]}])")),
       "item.slots[0].source_files[0].url: missing");
+}
+
+TEST(PayloadParserRefuses, MissingItemFields) {
+  std::string no_item_id = v2_payload("[]");
+  no_item_id.replace(no_item_id.find(R"("item_id": "id-1", )"), 19, "");
+  EXPECT_EQ(error_of(no_item_id), "item.source_info.item_id: missing");
+}
+
+TEST(PayloadParserRefuses, DatasetEventWebhooksWithTheirReason) {
+  EXPECT_EQ(error_of(R"({"event_type": "workflow_complete", "payload": {"dataset_id": 1}})"),
+            "payload: a V7 dataset-event webhook (\"event_type\"); patchq takes workflow "
+            "webhook-stage deliveries only (see patchq's docs/RECEIVER.md)");
+}
+
+TEST(AnnotationsReply, ReadsAListOrAnObjectWithAnnotations) {
+  PayloadParser parser;
+  const std::string list = "[" + box_annotation("a", R"({"x": 1, "y": 2, "w": 3, "h": 4})") + "]";
+  auto from_list = parser.parse_annotations_reply(list);
+  ASSERT_TRUE(from_list.ok()) << from_list.error().reason;
+  ASSERT_EQ(from_list->size(), 1u);
+  EXPECT_EQ((*from_list)[0].id, "a");
+  auto from_object = parser.parse_annotations_reply(R"({"annotations": )" + list + "}");
+  ASSERT_TRUE(from_object.ok()) << from_object.error().reason;
+  EXPECT_EQ(from_object->size(), 1u);
+  auto empty = parser.parse_annotations_reply("[]");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+  EXPECT_EQ(parser.parse_annotations_reply(R"({"items": []})").error().reason,
+            "annotations: missing");
+  const auto broken = parser.parse_annotations_reply("[{\"id\": ");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().reason.rfind("annotations", 0), 0u) << broken.error().reason;
 }
 
 TEST(PayloadParserRefuses, EmptyRequiredStrings) {
   std::string json = v2_payload("[]");
   json.replace(json.find(R"("slug": "t")"), 11, R"("slug": "")");
   EXPECT_EQ(error_of(json), "item.source_info.team.slug: expected a non-empty string");
-}
-
-TEST(PayloadParserRefuses, VideoSlots) {
-  EXPECT_EQ(
-      error_of(
-          v2_payload("[]", R"([{"type": "video", "source_files": [{"url": "https://h/v.mp4"}]}])")),
-      "item.slots[0].type: \"video\" slots are not supported; patchq tiles \"image\" slots only");
-}
-
-TEST(PayloadParserRefuses, DicomSlots) {
-  EXPECT_EQ(
-      error_of(
-          v2_payload("[]", R"([{"type": "dicom", "source_files": [{"url": "https://h/s.dcm"}]}])")),
-      "item.slots[0].type: \"dicom\" slots are not supported; patchq tiles \"image\" slots only");
-}
-
-TEST(PayloadParserRefuses, MultiSlotItems) {
-  const std::string slot = R"({"type": "image", "source_files": [{"url": "https://h/a.jpg"}]})";
-  EXPECT_EQ(error_of(v2_payload("[]", "[" + slot + "," + slot + "]")),
-            "item.slots: multi-slot items are not supported (2 slots); patchq needs exactly one");
-}
-
-TEST(PayloadParserRefuses, ItemsWithoutSlots) {
-  EXPECT_EQ(error_of(v2_payload("[]", "[]")), "item.slots: expected one image slot, got none");
 }
 
 TEST(PayloadParserRefuses, SlotSizesThatAreNotWholePositivePixels) {
@@ -344,11 +489,6 @@ TEST(PayloadParserRefuses, EmptyInputAndNonObjects) {
 TEST(PayloadParserRefuses, TrailingContent) {
   EXPECT_EQ(error_of(v2_payload("[]") + R"({"again": 1})"),
             "payload: unexpected content after the JSON object");
-}
-
-TEST(PayloadParserRefuses, DuplicateKeys) {
-  EXPECT_EQ(error_of(v2_payload(R"([{"id": "a", "name": "patch", "name": "crop"}])")),
-            "annotations[0].name: duplicate key");
 }
 
 TEST(PayloadParserRefuses, UnknownShapes) {
