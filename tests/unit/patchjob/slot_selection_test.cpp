@@ -73,8 +73,8 @@ TEST(TileStem, CarriesTheSlotNameOnlyWhenTheItemHasSeveralImageSlots) {
   const SlotSelection selection = select_slots(item, {});
   ASSERT_EQ(selection.views.size(), 1u);
   EXPECT_EQ(patch::tile_stem(selection.views[0]), "scan_right");
-  EXPECT_EQ(patch::tile_name(patch::tile_stem(selection.views[0]), "a", 0, 1, "png"),
-            "scan_right_a_r0c1.png");
+  EXPECT_EQ(patch::tile_name(patch::tile_stem(selection.views[0]), "a", "k", 0, 1, "png"),
+            "scan_right_a_k_r0c1.png");
   webhook::Item odd = selection.views[0];
   odd.slot.slot_name = "a/b\x01" + std::string(40, 'x');
   EXPECT_EQ(patch::tile_stem(odd), "scan_a_b_" + std::string(28, 'x'));  // 32 bytes of slot
