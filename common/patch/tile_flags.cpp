@@ -40,7 +40,10 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
       .add_int("max-tiles", &v.max_tiles, "PATCHQ_MAX_TILES", "most tiles cut from one item", 1,
                1'000'000)
       .add_bool("exif-orientation", &v.exif_orientation, "PATCHQ_EXIF_ORIENTATION",
-                "undo EXIF orientation (JPEG/TIFF) before tiling");
+                "undo EXIF orientation (JPEG/TIFF) before tiling")
+      .add_bool("partial-decode", &v.partial_decode, "PATCHQ_PARTIAL_DECODE",
+                "for sparse patches on a baseline JPEG, decode only the rows and columns they "
+                "need");
 }
 
 Result<TileOptions> to_tile_options(const TileFlags& v) {
@@ -58,6 +61,7 @@ Result<TileOptions> to_tile_options(const TileFlags& v) {
   if (v.max_decoded_bytes == 0) return fail("--max-decoded-bytes must be at least 1");
   options.max_decoded_bytes = v.max_decoded_bytes;
   options.apply_exif_orientation = v.exif_orientation;
+  options.partial_decode = v.partial_decode;
   options.jobs = static_cast<int>(v.jobs);
   return options;
 }
