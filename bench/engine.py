@@ -219,15 +219,17 @@ def main():
             big = payload(20000, 20000, [grid("a-grid", 2, 2, 8000, 8000, 4000, 4000), grid("a-one", 1, 1, 1000, 15000, 2000, 2000),
                                          keypoint("a-key", 17000, 3000)])
             sparse = payload(20000, 20000, [keypoint("k%d" % i, 1000 + (i * 7919) % 18000, 1000 + i * 1990) for i in range(10)])
-            for title, pay, which in (
+            for title, kind, pay, which in (
                     ("noisy 400 Mpx JPEG (20000x20000), a 2x2 grid of a 4000 px box and two more patches, PNG tiles",
-                     big, ["cv2", "sharp1", "j1", "j2"]),
+                     "noisy", big, ["cv2", "sharp1", "j1", "j2"]),
                     ("sparse: 10 keypoint patches (500x500) on the noisy 400 Mpx JPEG, PNG tiles",
-                     sparse, ["cv2", "j1", "full"])):
+                     "noisy", sparse, ["cv2", "j1", "full"]),
+                    ("sparse: 10 keypoint patches (500x500) on the smooth 400 Mpx JPEG, PNG tiles",
+                     "smooth", sparse, ["cv2", "j1", "full"])):
                 if bench.over_budget():
                     skipped.append(title + " (time budget)")
                     continue
-                bench.scenario(title, image(args.cache, "noisy", 20000, 20000), pay, "png", which, 20000 * 20000 * 3)
+                bench.scenario(title, image(args.cache, kind, 20000, 20000), pay, "png", which, 20000 * 20000 * 3)
         print("## Engine: patchq-tile against the Python cv2 loop and sharp/libvips")
         print()
         print("Written by `scripts/bench engine` (bench/engine.py) on %s, %d cores; Python cv2 %s (Debian), sharp %s." % (

@@ -356,7 +356,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
       region_decoded = partial.decoded;
     }
   }
-  const auto encode_start = Clock::now();
+  auto encode_start = Clock::now();
   if (region_decoded) {
     result.timings.decode_ms = check_ms + ms_since(region_start);
     result.decoded_regions = static_cast<int>(regions.size());
@@ -395,7 +395,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
       return result;
     }
     phase.decoded(image, nullptr);
-    if (options.jobs <= 1) phase.start_helpers();
+    if (options.jobs <= 1) encode_start = Clock::now();  // nothing was encoded during the decode
   }
 
   result.skipped = std::move(plan.skipped);
