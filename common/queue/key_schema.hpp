@@ -23,6 +23,10 @@
 //                      reason: permanent | attempts_exhausted | poison
 //   <p>dedup:<hash>    string job_id, EX 24 h: a delivery seen again answers with its job
 //   <p>stats:done      integer, jobs completed since the queue was created (INCR on done)
+//   <p>backfill:<id>   hash, the resumable cursor of `patchqctl enqueue-export` for one
+//                      export and target (backfill_cursor.hpp): cursor, counts, times; TTL
+//                      30 days, renewed on every step
+//   <p>backfill:<id>:unresolved  set of export entries left for lack of an image URL
 //
 // Why the worker-written fields exist: `patchqctl dead retry <id>` finds a job's dead letter
 // without scanning the dead stream inside a Lua script (dead_id); `patchqctl stats` reports
@@ -71,6 +75,12 @@ class KeySchema {
     return prefix_ + "dedup:" + std::string(delivery_hash);
   }
   std::string done_counter() const { return prefix_ + "stats:done"; }
+  std::string backfill(std::string_view run_id) const {
+    return prefix_ + "backfill:" + std::string(run_id);
+  }
+  std::string backfill_unresolved(std::string_view run_id) const {
+    return backfill(run_id) + ":unresolved";
+  }
 
  private:
   std::string prefix_;

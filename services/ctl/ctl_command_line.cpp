@@ -20,8 +20,12 @@ constexpr const char* kSummary =
     "  dead retry <id> | --all        send dead jobs back to the queue (fresh attempts)\n"
     "  dead purge                     delete all dead letters and their job records\n"
     "  enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]\n"
-    "                                 enqueue a webhook payload by hand; prints the job id\n\n"
-    "Exit codes: 0 ok, 1 not found or refused, 2 usage error, 3 Redis unreachable or failing.";
+    "                                 enqueue a webhook payload by hand; prints the job id\n"
+    "  enqueue-export <folder|zip> --target SLUG [--dry-run] [--rate N] [--resolve-urls]\n"
+    "                                 backfill: every item of a Darwin JSON 2.0 export as a\n"
+    "                                 job; resumable (cursor in Redis); see docs/OPERATIONS.md\n\n"
+    "Exit codes: 0 ok, 1 not found or refused (enqueue-export: some files bad or without a\n"
+    "usable image URL), 2 usage error, 3 Redis unreachable or failing, 130 interrupted.";
 
 struct CommandSpec {
   Command command;
@@ -40,6 +44,7 @@ const std::vector<CommandSpec>& command_specs() {
       {Command::dead_retry, "dead retry", {"all"}, 0, 1},
       {Command::dead_purge, "dead purge", {}, 0, 0},
       {Command::enqueue, "enqueue", {"payload", "target", "item-id", "delivery-id"}, 0, 0},
+      {Command::enqueue_export, "enqueue-export", {"target", "export"}, 1, 1},
   };
   return specs;
 }
@@ -65,6 +70,7 @@ config::FlagSet make_flags(CtlOptions& o, const std::vector<const char*>* only) 
   if (wanted("delivery-id")) {
     flags.add_string("delivery-id", &o.delivery_id, "", "Delivery id (default: manual-<job id>)");
   }
+  if (wanted("export")) add_enqueue_export_flags(flags, o.export_options);
   return flags;
 }
 
@@ -141,10 +147,16 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     out.message = "patchqctl " + std::string(spec->words) + ": " + why + " (see --help)";
     return out;
   };
-  if (out.args.size() < spec->min_args) return usage_error("needs a job id");
+  if (out.args.size() < spec->min_args) {
+    return usage_error(spec->command == Command::enqueue_export ? "needs the export folder or zip"
+                                                                : "needs a job id");
+  }
   if (out.args.size() > spec->max_args) return usage_error("unexpected '" + out.args.back() + "'");
   if (spec->command == Command::dead_retry && out.args.empty() == !out.options.all) {
     return usage_error("give a job id or --all (not both)");
+  }
+  if (spec->command == Command::enqueue_export && out.options.target.empty()) {
+    return usage_error("--target SLUG is required");
   }
   if (spec->command == Command::enqueue) {
     if (out.options.payload_file.empty()) return usage_error("--payload FILE is required");

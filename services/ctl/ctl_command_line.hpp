@@ -6,6 +6,7 @@
 //   patchqctl dead retry <id> | --all
 //   patchqctl dead purge
 //   patchqctl enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]
+//   patchqctl enqueue-export <folder|zip> --target SLUG [flags in enqueue_export_flags.hpp]
 // Each command accepts only its own flags (plus --redis and --prefix, with PATCHQ_REDIS_URL
 // and PATCHQ_PREFIX fallbacks); anything else is a usage error naming the flag.
 #pragma once
@@ -14,9 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "services/ctl/enqueue_export_flags.hpp"
+
 namespace patchq::ctl {
 
-enum class Command { stats, job, payload, dead_list, dead_retry, dead_purge, enqueue };
+enum class Command {
+  stats,
+  job,
+  payload,
+  dead_list,
+  dead_retry,
+  dead_purge,
+  enqueue,
+  enqueue_export
+};
 
 struct CtlOptions {
   std::string redis_url = "redis://127.0.0.1:6379/0";
@@ -28,6 +40,7 @@ struct CtlOptions {
   std::string target;
   std::string item_id;
   std::string delivery_id;
+  EnqueueExportOptions export_options;
 };
 
 struct CommandLine {
