@@ -76,20 +76,26 @@ cv::Mat apply_orientation(const cv::Mat& pixels, int orientation) {
   }
 }
 
-DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options) {
+CheckResult check_image(std::string_view bytes, const DecodeOptions& options) {
+  CheckResult out;
+  const auto refuse = [&out](DecodeError error, std::string reason) {
+    out.error = error;
+    out.reason = std::move(reason);
+    return out;
+  };
   const HeaderResult header = read_image_header(bytes);
   if (!header.header) {
-    return failure(
+    return refuse(
         header.unsupported_format ? DecodeError::unsupported_format : DecodeError::bad_header,
         header.error);
   }
   const ImageHeader& h = *header.header;
   const std::int64_t pixels = h.width * h.height;  // each side < 2^32, so no overflow
   if (pixels > options.max_pixels) {
-    return failure(DecodeError::too_many_pixels,
-                   std::string(format_name(h.format)) + " image is " + std::to_string(h.width) +
-                       "x" + std::to_string(h.height) + " = " + std::to_string(pixels) +
-                       " pixels, over the limit of " + std::to_string(options.max_pixels));
+    return refuse(DecodeError::too_many_pixels,
+                  std::string(format_name(h.format)) + " image is " + std::to_string(h.width) +
+                      "x" + std::to_string(h.height) + " = " + std::to_string(pixels) +
+                      " pixels, over the limit of " + std::to_string(options.max_pixels));
   }
 
   const bool orient = should_orient(h, options);
@@ -100,19 +106,59 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options) 
     if (orient) reason += ", " + std::to_string(peak) + " with the copy its EXIF rotation needs";
     reason += ", over the limit of " + std::to_string(options.max_decoded_bytes) +
               " (--max-decoded-bytes)";
-    return failure(DecodeError::too_many_bytes, std::move(reason));
+    return refuse(DecodeError::too_many_bytes, std::move(reason));
   }
 
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
-    return failure(DecodeError::too_many_pixels, "image file is larger than 2 GiB");
+    return refuse(DecodeError::too_many_pixels, "image file is larger than 2 GiB");
   }
+  out.image.header = h;
+  out.image.orient = orient;
+  out.image.upright = orient && swaps_axes(h.orientation) ? ImageSize{h.height, h.width}
+                                                          : ImageSize{h.width, h.height};
+  return out;
+}
+
+RegionDecodeResult decode_image_regions(std::string_view bytes, const DecodeOptions& options,
+                                        std::vector<JpegRegion>& regions) {
+  RegionDecodeResult out;
+  const CheckResult checked = check_image(bytes, options);
+  if (!checked.ok()) {
+    out.error = checked.error;
+    out.reason = checked.reason;
+    return out;
+  }
+  const ImageHeader& h = checked.image.header;
+  if (h.format != ImageFormat::jpeg || checked.image.orient) return out;
+  const std::uint64_t working_memory =
+      std::max<std::uint64_t>(options.max_decoded_bytes - decoded_bytes(h), 1);
+  Result<bool, JpegError> jpeg = decode_jpeg_regions(bytes, working_memory, regions);
+  if (!jpeg) {
+    out.error =
+        jpeg.error().over_memory_limit ? DecodeError::too_many_bytes : DecodeError::decode_failed;
+    out.reason = jpeg.error().reason;
+    return out;
+  }
+  out.decoded = *jpeg;
+  return out;
+}
+
+DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options,
+                          const JpegRowsDone& rows_done) {
+  const CheckResult checked = check_image(bytes, options);
+  if (!checked.ok()) return failure(checked.error, checked.reason);
+  const ImageHeader& h = checked.image.header;
+  const bool orient = checked.image.orient;
+  const std::uint64_t decoded = decoded_bytes(h);
   DecodeResult out;
   out.image.header = h;
   if (h.format == ImageFormat::jpeg) {
     // Not OpenCV: its JPEG decoder accepts truncated and corrupt files (see jpeg_decode.hpp).
     const std::uint64_t working_memory =
         std::max<std::uint64_t>(options.max_decoded_bytes - decoded, 1);
-    Result<cv::Mat, JpegError> jpeg = decode_jpeg(bytes, working_memory);
+    // Rows are reported only when they are final: an EXIF rotation moves them all afterwards.
+    static const JpegRowsDone none;
+    Result<cv::Mat, JpegError> jpeg = decode_jpeg(bytes, working_memory, orient ? none : rows_done);
     if (!jpeg && jpeg.error().over_memory_limit) {
       return failure(DecodeError::too_many_bytes,
                      jpeg.error().reason + " (what --max-decoded-bytes " +

@@ -22,8 +22,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/patch/image_header.hpp"
+#include "common/patch/jpeg_decode.hpp"
 #include "common/patch/pixel_rect.hpp"
 
 namespace patchq::patch {
@@ -63,7 +65,40 @@ struct DecodeResult {
   bool ok() const { return error == DecodeError::none; }
 };
 
-DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options);
+// The header checks decode_image starts with, on their own, so that patches can be planned
+// before any pixel is decoded: the header, whether the orientation will be applied, and the size
+// of the decoded (upright) image.
+struct CheckedImage {
+  ImageHeader header;
+  bool orient = false;
+  ImageSize upright;
+};
+struct CheckResult {
+  DecodeError error = DecodeError::none;
+  std::string reason;
+  CheckedImage image;
+  bool ok() const { return error == DecodeError::none; }
+};
+CheckResult check_image(std::string_view bytes, const DecodeOptions& options);
+
+// `rows_done` is passed to the JPEG decoder when the rows it reports are the final ones (a JPEG
+// whose EXIF orientation is not applied); otherwise it is never called.
+DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options,
+                          const JpegRowsDone& rows_done = {});
+
+// Sparse patches: decodes only `regions` (jpeg_decode.hpp's preconditions) when the image
+// allows it: a baseline JPEG whose orientation is not applied. `decoded` is false, with no
+// error and nothing decoded, when it does not (other formats, an EXIF rotation, which needs the
+// whole image, a progressive JPEG). The header checks are decode_image's: --max-decoded-bytes
+// bounds the whole image, so which images are accepted does not depend on the patches.
+struct RegionDecodeResult {
+  DecodeError error = DecodeError::none;
+  std::string reason;
+  bool decoded = false;
+  bool ok() const { return error == DecodeError::none; }
+};
+RegionDecodeResult decode_image_regions(std::string_view bytes, const DecodeOptions& options,
+                                        std::vector<JpegRegion>& regions);
 
 // Rotates/flips `pixels` (stored grid) into the upright view that EXIF `orientation` describes.
 cv::Mat apply_orientation(const cv::Mat& pixels, int orientation);

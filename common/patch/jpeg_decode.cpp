@@ -11,6 +11,7 @@
 #include <csetjmp>
 #include <cstddef>
 #include <cstdio>  // jpeglib.h needs FILE and size_t first
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -26,6 +27,10 @@ namespace {
 
 // Rows handed to one jpeg_read_scanlines call; only changes call overhead, never pixels.
 constexpr int kRowsPerRead = 16;
+// A region decode starts this many rows above and columns left and right of what it needs (then
+// libjpeg widens columns to whole iMCUs): fancy upsampling reads one chroma sample beyond each
+// side, and at the edge of a crop it would replicate instead.
+constexpr std::int64_t kRegionMargin = 16;
 
 struct RefusingErrorManager {
   jpeg_error_mgr pub;  // first: libjpeg only knows this part and hands it back to the callbacks
@@ -46,6 +51,15 @@ struct JpegSession {
   unsigned char* out = nullptr;
   std::size_t out_step = 0;
   unsigned char* cmyk_rows = nullptr;
+  const JpegRowsDone* rows_done = nullptr;
+  const cv::Mat* image = nullptr;  // handed to rows_done
+  // Region decode: the regions, a scratch of kRowsPerRead full-width rows, the crop hull.
+  std::vector<JpegRegion>* regions = nullptr;
+  unsigned char* scratch = nullptr;
+  JDIMENSION crop_x = 0;
+  JDIMENSION crop_w = 0;
+  bool stop_if_progressive = false;
+  bool progressive = false;  // set instead of starting when stop_if_progressive
 
   JpegSession() = default;
   JpegSession(const JpegSession&) = delete;
@@ -99,6 +113,10 @@ void start_step(JpegSession& s) {
   }
   jpeg_mem_src(&s.cinfo, s.input, s.input_size);
   jpeg_read_header(&s.cinfo, TRUE);
+  if (s.stop_if_progressive && jpeg_has_multiple_scans(&s.cinfo)) {
+    s.progressive = true;
+    return;
+  }
   if (s.cinfo.num_components == 1) {
     s.cinfo.out_color_space = JCS_GRAYSCALE;
   } else if (s.cinfo.num_components == 4) {
@@ -138,9 +156,79 @@ void read_rows_step(JpegSession& s) {
         cmyk_row_to_bgr(rows[i], s.out + (first + i) * s.out_step, c.output_width);
       }
     }
+    if (s.rows_done != nullptr && *s.rows_done) {
+      (*s.rows_done)(*s.image, static_cast<int>(c.output_scanline));
+    }
   }
   // Reads to the end-of-image marker: damage after the last row (extraneous bytes, a missing
   // EOI) is reported here.
+  jpeg_finish_decompress(&c);
+}
+
+int output_components(const jpeg_decompress_struct& c) {
+  return c.out_color_space == JCS_CMYK ? 4 : c.out_color_space == JCS_GRAYSCALE ? 1 : 3;
+}
+
+// Copies the region's columns of one decoded scratch row (crop coordinates) into its pixels.
+void copy_region_row(const JpegSession& s, const JpegRegion& r, const unsigned char* row,
+                     JDIMENSION y) {
+  const jpeg_decompress_struct& c = s.cinfo;
+  const std::size_t in_px = static_cast<std::size_t>(output_components(c));
+  const unsigned char* from =
+      row + (static_cast<std::size_t>(r.rect.x) - s.crop_x) * in_px;  // x >= crop_x
+  unsigned char* to = const_cast<unsigned char*>(
+      r.pixels.ptr<unsigned char>(static_cast<int>(static_cast<std::int64_t>(y) - r.rect.y)));
+  if (c.out_color_space == JCS_CMYK) {
+    cmyk_row_to_bgr(from, to, static_cast<JDIMENSION>(r.rect.w));
+  } else {
+    std::memcpy(to, from, static_cast<std::size_t>(r.rect.w) * in_px);
+  }
+}
+
+// Reads rows up to `end` (exclusive) into the scratch, handing each to the regions it belongs to.
+void read_until(JpegSession& s, JDIMENSION end, std::size_t* next_region) {
+  jpeg_decompress_struct& c = s.cinfo;
+  const std::size_t step =
+      std::size_t{c.output_width} * static_cast<std::size_t>(output_components(c));
+  std::vector<JpegRegion>& regions = *s.regions;
+  while (c.output_scanline < end) {
+    const JDIMENSION first = c.output_scanline;
+    const int wanted = static_cast<int>(std::min<JDIMENSION>(kRowsPerRead, end - first));
+    JSAMPROW rows[kRowsPerRead];
+    for (int i = 0; i < wanted; ++i) rows[i] = s.scratch + static_cast<std::size_t>(i) * step;
+    const JDIMENSION got = jpeg_read_scanlines(&c, rows, static_cast<JDIMENSION>(wanted));
+    if (got == 0) ERREXIT(&c, JERR_INPUT_EOF);  // cannot happen with a memory source
+    for (JDIMENSION i = 0; i < got; ++i) {
+      const JDIMENSION y = first + i;
+      while (*next_region < regions.size() && regions[*next_region].rect.bottom() <= y) {
+        ++*next_region;
+      }
+      // Row ranges are disjoint and sorted: only the current region can hold row y.
+      if (*next_region < regions.size() && regions[*next_region].rect.y <= y) {
+        copy_region_row(s, regions[*next_region], rows[i], y);
+      }
+    }
+  }
+}
+
+void read_regions_step(JpegSession& s) {
+  jpeg_decompress_struct& c = s.cinfo;
+  JDIMENSION crop_x = s.crop_x;
+  JDIMENSION crop_w = s.crop_w;
+  if (crop_w < c.output_width) jpeg_crop_scanline(&c, &crop_x, &crop_w);  // widens to iMCUs
+  s.crop_x = crop_x;
+  std::size_t next = 0;
+  for (const JpegRegion& r : *s.regions) {
+    const auto start = static_cast<JDIMENSION>(std::max<std::int64_t>(r.rect.y - kRegionMargin, 0));
+    if (start > c.output_scanline) jpeg_skip_scanlines(&c, start - c.output_scanline);
+    read_until(s, static_cast<JDIMENSION>(r.rect.bottom()), &next);
+  }
+  // The rest of the entropy-coded data is still read (skipping to the very end would not), so
+  // damage below the last region refuses the file too; then the end-of-image marker.
+  if (c.output_scanline + 1 < c.output_height) {
+    jpeg_skip_scanlines(&c, c.output_height - 1 - c.output_scanline);
+  }
+  read_until(s, c.output_height, &next);
   jpeg_finish_decompress(&c);
 }
 
@@ -181,7 +269,8 @@ JpegError refusal(const JpegSession& s) {
 
 }  // namespace
 
-Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit) {
+Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit,
+                                       const JpegRowsDone& rows_done) {
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   try {
     JpegSession s;
@@ -200,10 +289,70 @@ Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t wor
     }
     s.out = image.data;
     s.out_step = image.step[0];
+    s.rows_done = &rows_done;
+    s.image = &image;
     if (!run_guarded(s, read_rows_step)) return refusal(s);
     return image;
   } catch (const std::bad_alloc&) {
     return JpegError{false, "JPEG: out of memory for the decoded image"};
+  } catch (const std::exception& e) {
+    return JpegError{false, std::string("JPEG: ") + e.what()};
+  }
+}
+
+}  // namespace patchq::patch
+
+namespace patchq::patch {
+
+Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
+                                            std::uint64_t working_memory_limit,
+                                            std::vector<JpegRegion>& regions) {
+  if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
+  try {
+    JpegSession s;
+    s.input = reinterpret_cast<const unsigned char*>(bytes.data());
+    s.input_size = static_cast<unsigned long>(bytes.size());
+    s.working_memory_limit = working_memory_limit;
+    s.stop_if_progressive = true;
+    if (!run_guarded(s, start_step)) return refusal(s);
+    if (s.progressive) return false;
+
+    const jpeg_decompress_struct& c = s.cinfo;
+    std::int64_t previous_bottom = 0;
+    for (const JpegRegion& r : regions) {
+      if (r.rect.x < 0 || r.rect.w <= 0 || r.rect.right() > c.output_width || r.rect.y < 0 ||
+          r.rect.h <= 0 || r.rect.bottom() > c.output_height || r.rect.y < previous_bottom) {
+        return JpegError{false, "JPEG: regions must lie inside the " +
+                                    std::to_string(c.output_width) + "x" +
+                                    std::to_string(c.output_height) +
+                                    " image, sorted by row, their rows disjoint"};
+      }
+      previous_bottom = r.rect.bottom();
+    }
+    const int channels = c.num_components == 1 ? 1 : 3;
+    std::int64_t left = c.output_width;
+    std::int64_t right = 0;
+    for (JpegRegion& r : regions) {
+      r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w),
+                      CV_MAKETYPE(CV_8U, channels));
+      left = std::min(left, r.rect.x);
+      right = std::max(right, r.rect.right());
+    }
+    left = std::max<std::int64_t>(left - kRegionMargin, 0);
+    right = std::min<std::int64_t>(right + kRegionMargin, c.output_width);
+    if (right <= left) right = std::min<std::int64_t>(left + 1, c.output_width);
+    s.crop_x = static_cast<JDIMENSION>(left);
+    s.crop_w = static_cast<JDIMENSION>(right - left);
+    // Full width: the crop can only narrow it, and the scratch is allocated before it is known.
+    std::vector<unsigned char> scratch(std::size_t{c.output_width} *
+                                       static_cast<std::size_t>(output_components(c)) *
+                                       kRowsPerRead);
+    s.scratch = scratch.data();
+    s.regions = &regions;
+    if (!run_guarded(s, read_regions_step)) return refusal(s);
+    return true;
+  } catch (const std::bad_alloc&) {
+    return JpegError{false, "JPEG: out of memory for the decoded regions"};
   } catch (const std::exception& e) {
     return JpegError{false, std::string("JPEG: ") + e.what()};
   }

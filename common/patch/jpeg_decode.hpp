@@ -9,14 +9,18 @@
 //     1-component file gives 1 channel (gray), a 3-component file 3 channels in BGR order, a
 //     4-component (CMYK/YCCK) file 3 channels BGR through OpenCV's CMYK formula;
 //   - EXIF orientation is not applied here (image_decode does it afterwards);
+//   - a region decode (decode_jpeg_regions) gives exactly the pixels a full decode has there;
 //   - no exception escapes and no libjpeg state leaks, whatever the input.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <opencv2/core/mat.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/patch/pixel_rect.hpp"
 #include "common/result/result.hpp"
 
 namespace patchq::patch {
@@ -28,7 +32,28 @@ struct JpegError {
 
 // `working_memory_limit` caps what libjpeg allocates for itself (a progressive file keeps every
 // DCT coefficient of the image, 2 bytes each); 0 means no cap. The decoded image is not counted.
+// `rows_done`, when set, is called from the decoding thread after each batch of rows: rows
+// [0, rows) of `image` (the Mat being returned, allocated before the first call) are final. It
+// lets tiles be encoded while the rest decodes; it must not throw. A decode refused later (damage
+// further down, a missing end marker) still returns the refusal.
+using JpegRowsDone = std::function<void(const cv::Mat& image, int rows)>;
 Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
-                                       std::uint64_t working_memory_limit = 0);
+                                       std::uint64_t working_memory_limit = 0,
+                                       const JpegRowsDone& rows_done = {});
+
+// Region decode: only the rows and columns the regions cover go through libjpeg's IDCT and
+// colour conversion (jpeg_crop_scanline to the regions' column hull, jpeg_skip_scanlines between
+// them); the rest of the file is still entropy-decoded, so damage anywhere refuses the file as a
+// full decode does. Each region's `pixels` gets rect.h x rect.w pixels of the same type a full
+// decode gives. Preconditions: rects inside the image, sorted by y, their row ranges disjoint.
+// Returns false, decoding nothing, for a progressive file (its coefficients are buffered
+// whole anyway, and libjpeg smooths blocks across the rows a skip leaves out).
+struct JpegRegion {
+  PixelRect rect;
+  cv::Mat pixels;
+};
+Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
+                                            std::uint64_t working_memory_limit,
+                                            std::vector<JpegRegion>& regions);
 
 }  // namespace patchq::patch

@@ -7,6 +7,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/patch/png_encode.hpp"
+
 namespace patchq::patch {
 
 std::optional<TileFormat> parse_tile_format(std::string_view text) {
@@ -32,9 +34,7 @@ std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
                         std::vector<unsigned char>& out) {
   try {
     if (options.format == TileFormat::png) {
-      // No parameters on purpose: OpenCV then picks its fastest PNG settings.
-      if (!cv::imencode(".png", tile, out)) return "PNG encoder refused the tile";
-      return {};
+      return encode_png(tile, out);
     }
     cv::Mat pixels = tile;
     if (pixels.depth() == CV_16U) pixels.convertTo(pixels, CV_8U, 1.0 / 257.0);

@@ -1,6 +1,6 @@
 // Tile encoding: one ROI view of the decoded image -> file bytes.
-//   PNG (default): written with no compression parameters, OpenCV's fastest setting (zlib
-//     best-speed with the RLE strategy); keeps 1/3/4 channels and 8 or 16-bit samples as is.
+//   PNG (default): png_encode.hpp (libdeflate); keeps 1/3/4 channels and 8 or 16-bit samples
+//     as is.
 //   JPEG: quality 1..100; 16-bit samples are scaled to 8-bit (v / 257), alpha is dropped.
 //   WebP: quality 1..100 lossy, above 100 lossless (OpenCV's convention); 16-bit samples are
 //     scaled to 8-bit, alpha is kept.

@@ -32,8 +32,12 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
                  "sample, twice that when an EXIF rotation is applied; checked on the header "
                  "before decoding)");
   add_patch_rule_flags(flags, v);
-  flags.add_bool("exif-orientation", &v.exif_orientation, "PATCHQ_EXIF_ORIENTATION",
-                 "undo EXIF orientation (JPEG/TIFF) before tiling");
+  flags
+      .add_bool("exif-orientation", &v.exif_orientation, "PATCHQ_EXIF_ORIENTATION",
+                "undo EXIF orientation (JPEG/TIFF) before tiling")
+      .add_bool("partial-decode", &v.partial_decode, "PATCHQ_PARTIAL_DECODE",
+                "for sparse patches on a baseline JPEG, decode only the rows and columns they "
+                "need");
 }
 
 void add_patch_rule_flags(config::FlagSet& flags, TileFlags& v) {
@@ -71,6 +75,7 @@ Result<TileOptions> to_tile_options(const TileFlags& v) {
   if (v.max_decoded_bytes == 0) return fail("--max-decoded-bytes must be at least 1");
   options.max_decoded_bytes = v.max_decoded_bytes;
   options.apply_exif_orientation = v.exif_orientation;
+  options.partial_decode = v.partial_decode;
   options.jobs = static_cast<int>(v.jobs);
   return options;
 }

@@ -23,6 +23,7 @@ struct TileFlags {
   std::int64_t keypoint_size = 500;
   std::int64_t max_tiles = 10'000;
   bool exif_orientation = true;
+  bool partial_decode = true;
 };
 
 // --format, --quality, --jobs, --max-pixels, --max-decoded-bytes, --keywords, --max-grid,

@@ -1,10 +1,13 @@
 // See tiler.hpp. Work is a flat list of (patch, row, col) jobs; encoding threads pull the next
-// job index from an atomic counter, so the split needs no queue and each tile is encoded once.
+// job from an atomic counter over an order (by last row while the image decodes, else largest
+// first), so the split needs no queue and each tile is encoded once.
 #include "common/patch/tiler.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <opencv2/core.hpp>
@@ -56,32 +59,91 @@ struct TileJob {
   int col;
   PixelRect rect;
   std::string name;
+  std::size_t region = 0;  // index into the decoded regions (region decode only)
 };
 
-// Encodes every job, on up to options.jobs threads.
+// Encodes every job on up to options.jobs threads, possibly while the image is still decoding:
+// a job waits until the decoder has reported the rows under it. Tiles finished before the decode
+// has succeeded are held back and handed to the sink only once it has (a refused image delivers
+// none).
 class EncodePhase {
  public:
-  EncodePhase(const cv::Mat& image, const std::vector<TileJob>& jobs, const TileOptions& options,
-              const TileSink* sink, TileResult& result)
-      : image_(image), jobs_(jobs), options_(options), sink_(sink), result_(result) {
+  EncodePhase(const std::vector<TileJob>& jobs, const TileOptions& options, const TileSink* sink,
+              TileResult& result)
+      : jobs_(jobs), options_(options), sink_(sink), result_(result) {
     if (sink_ == nullptr) result_.tiles.resize(jobs_.size());
   }
+  EncodePhase(const EncodePhase&) = delete;
+  EncodePhase& operator=(const EncodePhase&) = delete;
+  ~EncodePhase() { join(); }
 
-  void run() {
+  // Jobs by the last row they need while the image decodes (the first ready go first), else
+  // largest first, so that no big tile is left alone at the end.
+  void order(bool by_bottom_row) {
+    order_.resize(jobs_.size());
+    for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    const auto area = [this](std::size_t i) { return jobs_[i].rect.w * jobs_[i].rect.h; };
+    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+      return by_bottom_row ? jobs_[a].rect.bottom() < jobs_[b].rect.bottom() : area(a) > area(b);
+    });
+  }
+
+  // Starts the helper threads (options.jobs - 1); they encode as rows become ready.
+  void start_helpers() {
     const std::size_t wanted =
         std::clamp<std::size_t>(static_cast<std::size_t>(std::max(options_.jobs, 1)), 1,
                                 std::max<std::size_t>(jobs_.size(), 1));
-    std::vector<std::thread> helpers;
     for (std::size_t i = 1; i < wanted; ++i) {
       try {
-        helpers.emplace_back([this] { work(); });
+        helpers_.emplace_back([this] { work(); });
       } catch (const std::system_error&) {
         break;  // fewer threads than asked: still correct, just slower
       }
     }
-    work();
-    for (std::thread& t : helpers) t.join();
+  }
 
+  // Decoder side: rows [0, rows) of `image` are final.
+  void rows_ready(const cv::Mat& image, int rows) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (image_.data != image.data) image_ = image;
+      rows_ready_ = rows;
+    }
+    ready_.notify_all();
+  }
+  // The whole image (or the regions) decoded and checked: everything is ready; held tiles go
+  // to the sink.
+  void decoded(const cv::Mat& image, const std::vector<JpegRegion>* regions) {
+    {
+      const std::lock_guard lock(mutex_);
+      image_ = image;
+      regions_ = regions;
+      rows_ready_ = INT64_MAX;
+      decoded_ = true;
+      for (Tile& tile : held_) {
+        if (stop_.load(std::memory_order_relaxed)) break;
+        if (!deliver(std::move(tile))) break;
+      }
+      held_.clear();
+    }
+    ready_.notify_all();
+  }
+  // The decode was refused: stop, drop what was encoded.
+  void abandon() {
+    {
+      const std::lock_guard lock(mutex_);
+      stop_.store(true, std::memory_order_relaxed);
+      held_.clear();
+    }
+    ready_.notify_all();
+    join();
+    result_.tiles.clear();
+  }
+
+  // The caller's thread encodes too, then waits for the helpers.
+  void finish() {
+    work();
+    join();
     if (!error_.empty()) {
       result_.status = error_status_;
       result_.error = error_;
@@ -95,15 +157,39 @@ class EncodePhase {
   }
 
  private:
+  void join() {
+    for (std::thread& t : helpers_) {
+      if (t.joinable()) t.join();
+    }
+    helpers_.clear();
+  }
+
+  // Waits until the job's rows are decoded; returns its view, or an empty Mat when stopping.
+  cv::Mat wait_for(const TileJob& job) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] {
+      return stop_.load(std::memory_order_relaxed) || rows_ready_ >= job.rect.bottom();
+    });
+    if (stop_.load(std::memory_order_relaxed)) return {};
+    if (regions_ != nullptr) {
+      const JpegRegion& region = (*regions_)[job.region];
+      return region.pixels(cv::Rect(static_cast<int>(job.rect.x - region.rect.x),
+                                    static_cast<int>(job.rect.y - region.rect.y),
+                                    static_cast<int>(job.rect.w), static_cast<int>(job.rect.h)));
+    }
+    return image_(cv::Rect(static_cast<int>(job.rect.x), static_cast<int>(job.rect.y),
+                           static_cast<int>(job.rect.w), static_cast<int>(job.rect.h)));
+  }
+
   void work() {
     try {
       while (!stop_.load(std::memory_order_relaxed)) {
-        const std::size_t index = next_.fetch_add(1, std::memory_order_relaxed);
-        if (index >= jobs_.size()) return;
+        const std::size_t next = next_.fetch_add(1, std::memory_order_relaxed);
+        if (next >= order_.size()) return;
+        const std::size_t index = order_[next];
         const TileJob& job = jobs_[index];
-        const cv::Mat view =
-            image_(cv::Rect(static_cast<int>(job.rect.x), static_cast<int>(job.rect.y),
-                            static_cast<int>(job.rect.w), static_cast<int>(job.rect.h)));
+        const cv::Mat view = wait_for(job);
+        if (view.empty()) return;
         Tile tile{job.name, {}, job.patch->annotation_id, job.row, job.col, job.rect, {}};
         const std::string why = encode_tile(view, options_.encode, tile.bytes);
         if (!why.empty()) return fail(TileStatus::encode_failed, "tile " + job.name + ": " + why);
@@ -120,14 +206,11 @@ class EncodePhase {
         }
         const std::lock_guard lock(mutex_);
         if (stop_.load(std::memory_order_relaxed)) return;
-        const std::size_t size = tile.bytes.size();
-        if (!(*sink_)(std::move(tile))) {
-          record(TileStatus::cancelled, "the tile sink stopped the work after " +
-                                            std::to_string(result_.tile_count) + " tiles");
-          return;
+        if (!decoded_) {
+          held_.push_back(std::move(tile));
+          continue;
         }
-        result_.tile_count += 1;
-        result_.tile_bytes += size;
+        if (!deliver(std::move(tile))) return;
       }
     } catch (const std::exception& e) {
       fail(TileStatus::encode_failed, std::string("tile encoding failed: ") + e.what());
@@ -136,9 +219,25 @@ class EncodePhase {
     }
   }
 
+  // Precondition: mutex_ held. Returns false when the sink stopped the work.
+  bool deliver(Tile&& tile) {
+    const std::size_t size = tile.bytes.size();
+    if (!(*sink_)(std::move(tile))) {
+      record(TileStatus::cancelled, "the tile sink stopped the work after " +
+                                        std::to_string(result_.tile_count) + " tiles");
+      return false;
+    }
+    result_.tile_count += 1;
+    result_.tile_bytes += size;
+    return true;
+  }
+
   void fail(TileStatus status, std::string reason) {
-    const std::lock_guard lock(mutex_);
-    record(status, std::move(reason));
+    {
+      const std::lock_guard lock(mutex_);
+      record(status, std::move(reason));
+    }
+    ready_.notify_all();
   }
   // Precondition: mutex_ held. The first failure wins.
   void record(TileStatus status, std::string reason) {
@@ -148,17 +247,54 @@ class EncodePhase {
     error_ = std::move(reason);
   }
 
-  const cv::Mat& image_;
   const std::vector<TileJob>& jobs_;
   const TileOptions& options_;
   const TileSink* sink_;
   TileResult& result_;
+  std::vector<std::size_t> order_;
+  std::vector<std::thread> helpers_;
   std::atomic<std::size_t> next_{0};
   std::atomic<bool> stop_{false};
-  std::mutex mutex_;  // serializes sink calls and guards error_ and the streaming counters
+  // Guards the fields below, error_ and the streaming counters, and serializes sink calls.
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  cv::Mat image_;
+  const std::vector<JpegRegion>* regions_ = nullptr;
+  std::int64_t rows_ready_ = 0;
+  bool decoded_ = false;
+  std::vector<Tile> held_;
   TileStatus error_status_ = TileStatus::ok;
   std::string error_;
 };
+
+// Rows a region decode of `jobs` would take, as disjoint bands sorted by row: rects whose rows
+// overlap share a band, as wide as their columns together. Sets each job's region index.
+std::vector<JpegRegion> plan_regions(std::vector<TileJob>& jobs) {
+  std::vector<std::size_t> by_top(jobs.size());
+  for (std::size_t i = 0; i < by_top.size(); ++i) by_top[i] = i;
+  std::stable_sort(by_top.begin(), by_top.end(),
+                   [&](std::size_t a, std::size_t b) { return jobs[a].rect.y < jobs[b].rect.y; });
+  std::vector<JpegRegion> regions;
+  for (const std::size_t i : by_top) {
+    const PixelRect& r = jobs[i].rect;
+    if (!regions.empty() && r.y < regions.back().rect.bottom()) {
+      PixelRect& band = regions.back().rect;
+      const std::int64_t left = std::min(band.x, r.x);
+      const std::int64_t right = std::max(band.right(), r.right());
+      band = PixelRect{left, band.y, right - left, std::max(band.bottom(), r.bottom()) - band.y};
+    } else {
+      regions.push_back(JpegRegion{r, {}});
+    }
+    jobs[i].region = regions.size() - 1;
+  }
+  return regions;
+}
+
+std::uint64_t region_bytes(const std::vector<JpegRegion>& regions, const ImageHeader& header) {
+  std::uint64_t pixels = 0;
+  for (const JpegRegion& r : regions) pixels += static_cast<std::uint64_t>(r.rect.w * r.rect.h);
+  return pixels * static_cast<std::uint64_t>(header.channels) * header.bytes_per_sample;
+}
 
 TileResult run(const webhook::Item& item, std::string_view image_bytes, const TileOptions& options,
                const TileSink* sink) {
@@ -169,19 +305,101 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   decode_options.max_decoded_bytes = options.max_decoded_bytes;
   decode_options.apply_exif_orientation = options.apply_exif_orientation;
   decode_options.slot_size = slot_size(item);
-  DecodeResult decoded = decode_image(image_bytes, decode_options);
-  result.timings.decode_ms = ms_since(decode_start);
   result.source_format = sniff_format(image_bytes);
-  if (!decoded.ok()) {
-    result.status = to_status(decoded.error);
-    result.error = std::move(decoded.reason);
+  // The header is checked, and the patches planned on its size, before any pixel is decoded.
+  const CheckResult checked = check_image(image_bytes, decode_options);
+  const double check_ms = ms_since(decode_start);
+  if (!checked.ok()) {
+    result.status = to_status(checked.error);
+    result.error = checked.reason;
+    result.timings.decode_ms = check_ms;
     return result;
   }
-  const cv::Mat& image = decoded.image.pixels;
-  result.image_size = ImageSize{image.cols, image.rows};
-  result.channels = image.channels();
-  result.bit_depth = image.depth() == CV_16U ? 16 : 8;
-  result.orientation_applied = decoded.image.orientation_applied;
+  const ImageHeader& header = checked.image.header;
+  result.image_size = checked.image.upright;
+
+  const auto tile_start = Clock::now();
+  PatchPlan plan = plan_patches(item, result.image_size, options.patches);
+  const std::string stem = tile_stem(item);
+  const std::string_view extension = tile_extension(options.encode.format);
+  std::vector<TileJob> jobs;
+  jobs.reserve(static_cast<std::size_t>(plan.tile_count));
+  for (const PatchSpec& patch : plan.patches) {
+    const TileGrid grid(patch.box, patch.grid);
+    const std::string key = box_key(patch.box, patch.grid);
+    for (int row = 0; row < grid.rows(); ++row) {
+      for (int col = 0; col < grid.cols(); ++col) {
+        jobs.push_back(TileJob{&patch, row, col, grid.tile(row, col),
+                               tile_name(stem, patch.annotation_id, key, row, col, extension), 0});
+      }
+    }
+  }
+  result.timings.tile_ms = ms_since(tile_start);
+
+  EncodePhase phase(jobs, options, sink, result);
+  // Sparse patches of a JPEG: decode only their rows and columns when that is at most half
+  // the image (a full decode then costs little more, and it overlaps with encoding).
+  std::vector<JpegRegion> regions;
+  bool region_decoded = false;
+  const auto region_start = Clock::now();
+  if (options.partial_decode && header.format == ImageFormat::jpeg && !checked.image.orient &&
+      !jobs.empty()) {
+    regions = plan_regions(jobs);
+    if (2 * region_bytes(regions, header) <= decoded_bytes(header)) {
+      const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
+      if (!partial.ok()) {
+        phase.abandon();
+        result.status = to_status(partial.error);
+        result.error = partial.reason;
+        result.timings.decode_ms = check_ms + ms_since(region_start);
+        return result;
+      }
+      region_decoded = partial.decoded;
+    }
+  }
+  auto encode_start = Clock::now();
+  if (region_decoded) {
+    result.timings.decode_ms = check_ms + ms_since(region_start);
+    result.decoded_regions = static_cast<int>(regions.size());
+    result.channels = regions.front().pixels.channels();
+    result.bit_depth = 8;
+    phase.order(false);
+    phase.decoded(cv::Mat(), &regions);
+    phase.start_helpers();
+  } else {
+    // Full decode; with helper threads, encoding starts on the rows already decoded.
+    phase.order(options.jobs > 1);
+    if (options.jobs > 1) phase.start_helpers();
+    const auto full_start = Clock::now();
+    DecodeResult decoded =
+        decode_image(image_bytes, decode_options,
+                     [&phase](const cv::Mat& image, int rows) { phase.rows_ready(image, rows); });
+    result.timings.decode_ms = check_ms + ms_since(full_start);
+    if (!decoded.ok()) {
+      phase.abandon();
+      result.status = to_status(decoded.error);
+      result.error = std::move(decoded.reason);
+      return result;
+    }
+    const cv::Mat& image = decoded.image.pixels;
+    result.image_size = ImageSize{image.cols, image.rows};
+    result.channels = image.channels();
+    result.bit_depth = image.depth() == CV_16U ? 16 : 8;
+    result.orientation_applied = decoded.image.orientation_applied;
+    if (result.image_size != checked.image.upright) {  // the header and the data disagreed
+      phase.abandon();
+      result.status = TileStatus::decode_failed;
+      result.error = "decoded image is " + std::to_string(image.cols) + "x" +
+                     std::to_string(image.rows) + ", its header said " +
+                     std::to_string(checked.image.upright.width) + "x" +
+                     std::to_string(checked.image.upright.height);
+      return result;
+    }
+    phase.decoded(image, nullptr);
+    if (options.jobs <= 1) encode_start = Clock::now();  // nothing was encoded during the decode
+  }
+
+  result.skipped = std::move(plan.skipped);
   if (const auto expected = slot_size(item); expected && *expected != result.image_size) {
     obs::log_warn("image_size_mismatch")
         .field("item_id", item.item_id)
@@ -190,10 +408,6 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
         .field("image_width", result.image_size.width)
         .field("image_height", result.image_size.height);
   }
-
-  const auto tile_start = Clock::now();
-  PatchPlan plan = plan_patches(item, result.image_size, options.patches);
-  result.skipped = std::move(plan.skipped);
   if (options.log_skips && !result.skipped.empty()) {
     // Bounded whatever the payload holds: the first few in full, then one summary line.
     for (std::size_t i = 0; i < result.skipped.size() && i < kLoggedSkips; ++i) {
@@ -211,24 +425,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
           .field("summary", summarise_skips(result.skipped));
     }
   }
-  const std::string stem = tile_stem(item);
-  const std::string_view extension = tile_extension(options.encode.format);
-  std::vector<TileJob> jobs;
-  jobs.reserve(static_cast<std::size_t>(plan.tile_count));
-  for (const PatchSpec& patch : plan.patches) {
-    const TileGrid grid(patch.box, patch.grid);
-    const std::string key = box_key(patch.box, patch.grid);
-    for (int row = 0; row < grid.rows(); ++row) {
-      for (int col = 0; col < grid.cols(); ++col) {
-        jobs.push_back(TileJob{&patch, row, col, grid.tile(row, col),
-                               tile_name(stem, patch.annotation_id, key, row, col, extension)});
-      }
-    }
-  }
-  result.timings.tile_ms = ms_since(tile_start);
-
-  const auto encode_start = Clock::now();
-  EncodePhase(image, jobs, options, sink, result).run();
+  phase.finish();
   result.timings.encode_ms = ms_since(encode_start);
   return result;
 }

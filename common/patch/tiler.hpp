@@ -1,6 +1,7 @@
 // Tiler: the patch engine's top level, called by the worker and by patchq-tile.
-//   image bytes --decode once--> cv::Mat --plan (patch names, boxes, grids)--> ROI views
-//   --encode (optionally on `jobs` threads)--> tiles
+//   image header --plan (patch names, boxes, grids)--> image bytes --decode once (the whole
+//   image, or for sparse patches on a JPEG only their rows and columns)--> ROI views
+//   --encode (optionally on `jobs` threads, starting while a JPEG still decodes)--> tiles
 // Two ways to receive tiles:
 //   - all at once: cut_tiles(item, bytes, options) returns every tile in plan order
 //     (annotation order, then row-major);
@@ -8,9 +9,10 @@
 //     is encoded, so uploads can overlap encoding. The sink is called one tile at a time
 //     (calls are serialized), in completion order, from the encoding threads; returning false
 //     stops the remaining work (status `cancelled`).
-// Invariants: no exception escapes; tiles are ROI views of the single decoded image until
-// encoded; a skipped annotation never fails the others; an image-level problem (format, size
-// limit, decode) fails the whole call with a reason and no tiles.
+// Invariants: no exception escapes; tiles are ROI views of the single decoded image (or
+// regions) until encoded; no tile reaches the sink before the whole decode has succeeded; a skipped
+// annotation never fails the others; an image-level problem (format, size limit, decode) fails the
+// whole call with a reason and no tiles.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,9 @@ struct TileOptions {
   std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
   bool apply_exif_orientation = true;
   int jobs = 1;  // encoding threads; 1 encodes in the caller's thread
+  // Sparse patches on a baseline JPEG: decode only the rows and columns they need (see
+  // docs/ENGINE.md); false always decodes the whole image.
+  bool partial_decode = true;
   // Log skipped patch annotations (stderr, JSON): the first kLoggedSkips one line each, then
   // one "patches_skipped" line summarising all of them.
   bool log_skips = true;
@@ -56,7 +61,7 @@ struct Tile {
 };
 
 struct TileTimings {
-  double decode_ms = 0;  // header check + decode + orientation
+  double decode_ms = 0;  // header check + decode + orientation (overlaps encode_ms with jobs > 1)
   double tile_ms = 0;    // planning and cutting the ROI views
   double encode_ms = 0;  // wall time of the encoding phase (sink calls included when streaming)
 };
@@ -82,6 +87,7 @@ struct TileResult {
   int channels = 0;
   int bit_depth = 0;  // 8 or 16
   int orientation_applied = 1;
+  int decoded_regions = 0;  // > 0: only these bands of the image were decoded; 0: all of it
   std::vector<Tile> tiles;  // all-at-once mode only
   std::vector<SkippedAnnotation> skipped;
   std::int64_t tile_count = 0;   // tiles encoded (and accepted by the sink when streaming)

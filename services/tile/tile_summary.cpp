@@ -26,6 +26,7 @@ std::string summary_json(const webhook::Item& item, const patch::TileResult& res
   w.field("channels", result.channels);
   w.field("bit_depth", result.bit_depth);
   w.field("orientation_applied", result.orientation_applied);
+  w.field("decoded_regions", result.decoded_regions);
   w.end_object();
   w.field("format", tile_format);
   w.field("tiles", result.tile_count);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <opencv2/imgcodecs.hpp>
 
 #include "tests/support/temp_dir.hpp"
@@ -78,6 +79,116 @@ TEST(DecodeJpeg, PixelsMatchOpenCvForEveryLayout) {
   expect_same_as_opencv(encode(photo(1, 1), ".jpg"), "1x1");
   expect_same_as_opencv(encode(photo(17, 2000), ".jpg"), "17x2000");
   expect_same_as_opencv(with_orientation(encode(color, ".jpg"), 6), "EXIF segment (not applied)");
+}
+
+// Region decode: every region equals the full decode's pixels under it, whatever its position
+// relative to MCU boundaries (odd offsets, touching the edges, one pixel, whole rows).
+void expect_regions_match_full_decode(const std::string& jpeg, const std::string& label) {
+  const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
+  ASSERT_TRUE(full.ok()) << label << ": " << full.error().reason;
+  const std::int64_t w = full->cols;
+  const std::int64_t h = full->rows;
+  const std::vector<std::vector<PixelRect>> layouts = {
+      {{0, 0, w, h}},
+      {{0, 0, 1, 1}},
+      {{w - 1, h - 1, 1, 1}},
+      {{37, 5, 41, 23}, {3, 29, 7, 1}, {w - 50, 30, 50, 40}, {11, h - 13, 60, 13}},
+      {{17, 17, 1, 63}, {90, 81, 33, 9}},
+      {{0, 40, w, 30}},
+  };
+  for (std::size_t i = 0; i < layouts.size(); ++i) {
+    std::vector<JpegRegion> regions;
+    for (const PixelRect& r : layouts[i]) {
+      if (r.x >= 0 && r.y >= 0 && r.right() <= w && r.bottom() <= h) {
+        regions.push_back(JpegRegion{r, {}});
+      }
+    }
+    if (regions.empty()) continue;  // the layout is for a larger image
+    const Result<bool, JpegError> done = decode_jpeg_regions(jpeg, 0, regions);
+    ASSERT_TRUE(done.ok()) << label << " layout " << i << ": " << done.error().reason;
+    ASSERT_TRUE(*done) << label << " layout " << i;
+    for (const JpegRegion& r : regions) {
+      const cv::Mat expected =
+          (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                           static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+      ASSERT_EQ(r.pixels.type(), expected.type()) << label << " layout " << i;
+      ASSERT_EQ(r.pixels.size(), expected.size()) << label << " layout " << i;
+      EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+          << label << " layout " << i << " region at " << r.rect.x << "," << r.rect.y;
+    }
+  }
+}
+
+TEST(DecodeJpegRegions, PixelsMatchTheFullDecodeForEveryLayout) {
+  const cv::Mat color = photo();
+  const cv::Mat gray = photo(203, 131, CV_8UC1);
+  expect_regions_match_full_decode(encode(color, ".jpg"), "OpenCV baseline 4:2:0");
+  expect_regions_match_full_decode(encode(color, ".jpg", {cv::IMWRITE_JPEG_OPTIMIZE, 1}),
+                                   "optimized");
+  expect_regions_match_full_decode(encode(color, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 3}),
+                                   "restart markers");
+  expect_regions_match_full_decode(encode(gray, ".jpg"), "grayscale");
+  expect_regions_match_full_decode(write_jpeg(color, {.luma_h = 1, .luma_v = 1}), "4:4:4");
+  expect_regions_match_full_decode(write_jpeg(color, {.luma_h = 2, .luma_v = 1}), "4:2:2");
+  expect_regions_match_full_decode(write_jpeg(color, {.luma_h = 1, .luma_v = 2}), "4:4:0");
+  expect_regions_match_full_decode(write_jpeg(color, {.restart_rows = 1}), "restart every MCU row");
+  expect_regions_match_full_decode(
+      patchq::testing::read_file(patchq::testing::source_path("tests/data/patch/cmyk_32x16.jpg")),
+      "CMYK");
+  expect_regions_match_full_decode(encode(photo(600, 400), ".jpg"), "600x400 4:2:0");
+}
+
+TEST(DecodeJpegRegions, RefusesRegionsOutsideTheImageOrOutOfOrder) {
+  const std::string jpeg = encode(photo(), ".jpg");  // 203x131
+  for (const std::vector<PixelRect>& bad :
+       {std::vector<PixelRect>{{200, 0, 4, 4}}, std::vector<PixelRect>{{0, 130, 4, 2}},
+        std::vector<PixelRect>{{-1, 0, 4, 4}}, std::vector<PixelRect>{{0, 0, 0, 4}},
+        std::vector<PixelRect>{{0, 50, 4, 4}, {0, 10, 4, 4}},
+        std::vector<PixelRect>{{0, 10, 4, 4}, {10, 12, 4, 4}}}) {
+    std::vector<JpegRegion> regions;
+    for (const PixelRect& r : bad) regions.push_back(JpegRegion{r, {}});
+    EXPECT_FALSE(decode_jpeg_regions(jpeg, 0, regions).ok());
+  }
+}
+
+TEST(DecodeJpegRegions, LeavesProgressiveFilesToTheFullDecode) {
+  std::vector<JpegRegion> regions{{PixelRect{0, 0, 10, 10}, {}}};
+  const Result<bool, JpegError> done =
+      decode_jpeg_regions(encode(photo(), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}), 0, regions);
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE(*done);
+}
+
+TEST(DecodeJpegRegions, RefusesDamageBelowTheLastRegionLikeAFullDecode) {
+  const std::string jpeg = encode(photo(256, 256), ".jpg");
+  std::vector<JpegRegion> regions{{PixelRect{0, 0, 16, 16}, {}}};
+  const Result<bool, JpegError> truncated =
+      decode_jpeg_regions(jpeg.substr(0, jpeg.size() * 3 / 4), 0, regions);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().reason.rfind("JPEG: premature end of data", 0), 0u)
+      << truncated.error().reason;
+  std::string corrupt = jpeg;
+  for (std::size_t i = jpeg.size() * 3 / 4; i < jpeg.size() * 3 / 4 + 64; ++i) corrupt[i] ^= 0x5A;
+  EXPECT_FALSE(decode_jpeg_regions(corrupt, 0, regions).ok());
+  EXPECT_FALSE(decode_jpeg_regions(jpeg.substr(0, jpeg.size() - 2), 0, regions).ok())
+      << "a missing end-of-image marker";
+}
+
+TEST(DecodeJpeg, ReportsRowsAsTheyAreDecoded) {
+  const std::string jpeg = encode(photo(64, 256), ".jpg");
+  std::vector<int> reported;
+  const cv::Mat* seen = nullptr;
+  const Result<cv::Mat, JpegError> decoded =
+      decode_jpeg(jpeg, 0, [&](const cv::Mat& image, int rows) {
+        seen = &image;
+        reported.push_back(rows);
+      });
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_FALSE(reported.empty());
+  EXPECT_EQ(reported.back(), 256);
+  EXPECT_TRUE(std::is_sorted(reported.begin(), reported.end()));
+  EXPECT_GT(reported.size(), 4u);  // in batches, not once at the end
+  EXPECT_NE(seen, nullptr);
 }
 
 TEST(DecodeJpeg, CmykMatchesOpenCv) {

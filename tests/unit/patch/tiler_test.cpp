@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <map>
+#include <opencv2/imgproc.hpp>
 
 #include "common/patch/tile_name.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -45,6 +46,10 @@ void expect_exact(const Tile& tile, const cv::Mat& source) {
   ASSERT_EQ(decoded.type(), expected.type()) << tile.name;
   ASSERT_EQ(decoded.size(), expected.size()) << tile.name;
   EXPECT_EQ(cv::norm(decoded, expected, cv::NORM_INF), 0.0) << tile.name;
+}
+
+cv::Mat opencv_like_decode(const std::string& bytes) {
+  return cv::imdecode(std::vector<unsigned char>(bytes.begin(), bytes.end()), cv::IMREAD_UNCHANGED);
 }
 
 TEST(CutTiles, ThumbnailsAreSmallJpegsOfTheirTileWhenAskedFor) {
@@ -444,6 +449,109 @@ TEST(CutTiles, ParallelEncodingGivesTheSameTilesInTheSameOrder) {
     EXPECT_EQ(parallel.tiles[i].bytes, serial.tiles[i].bytes);
   }
   EXPECT_EQ(parallel.tile_bytes, serial.tile_bytes);
+}
+
+// Photo-like enough for JPEG and large enough for several MCU rows and columns between patches.
+std::string sparse_jpeg(int width = 1200, int height = 900) {
+  cv::Mat image = noise(width, height, CV_8UC3, 3);
+  cv::GaussianBlur(image, image, cv::Size(9, 9), 0);
+  return encode(image, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
+}
+
+webhook::Annotation point(std::string id, double x, double y) {
+  return webhook::Annotation{std::move(id), "patch", webhook::Keypoint{x, y}};
+}
+
+TEST(CutTiles, SparsePatchesOnAJpegDecodeOnlyTheirRegionsWithTheSameTiles) {
+  const std::string jpeg = sparse_jpeg();
+  const auto item = item_with({point("a", 103, 77), point("b", 1111, 850), point("c", 600, 120),
+                               box("d", "patch (2x3)", 301, 455, 157, 99)});
+  TileOptions partial = quiet();
+  partial.patches.boxes.keypoint_size = 100;
+  TileOptions full = partial;
+  full.partial_decode = false;
+  const cv::Mat source = opencv_like_decode(jpeg);
+  for (const int jobs : {1, 2}) {
+    partial.jobs = full.jobs = jobs;
+    const TileResult ours = cut_tiles(item, jpeg, partial);
+    const TileResult whole = cut_tiles(item, jpeg, full);
+    ASSERT_TRUE(ours.ok()) << ours.error;
+    ASSERT_TRUE(whole.ok()) << whole.error;
+    // a and c share rows; each row of d and b have their own.
+    EXPECT_EQ(ours.decoded_regions, 4);
+    EXPECT_EQ(whole.decoded_regions, 0);
+    EXPECT_EQ(ours.image_size, (ImageSize{1200, 900}));
+    EXPECT_EQ(ours.channels, 3);
+    ASSERT_EQ(ours.tiles.size(), 9u);
+    ASSERT_EQ(whole.tiles.size(), ours.tiles.size());
+    for (std::size_t i = 0; i < ours.tiles.size(); ++i) {
+      EXPECT_EQ(ours.tiles[i].name, whole.tiles[i].name);
+      EXPECT_EQ(ours.tiles[i].bytes, whole.tiles[i].bytes) << ours.tiles[i].name;
+      expect_exact(ours.tiles[i], source);
+    }
+  }
+}
+
+TEST(CutTiles, DensePatchesRotatedOrProgressiveJpegsAreDecodedWhole) {
+  const std::string jpeg = sparse_jpeg();
+  const TileResult dense =
+      cut_tiles(item_with({box("big", "patch (2x2)", 0, 0, 1200, 700)}), jpeg, quiet());
+  ASSERT_TRUE(dense.ok()) << dense.error;
+  EXPECT_EQ(dense.decoded_regions, 0) << "most of the image: the full decode overlaps encoding";
+  const auto sparse = item_with({point("a", 300, 300)});
+  const TileResult rotated = cut_tiles(sparse, with_orientation(jpeg, 6), quiet());
+  ASSERT_TRUE(rotated.ok()) << rotated.error;
+  EXPECT_EQ(rotated.decoded_regions, 0);
+  EXPECT_EQ(rotated.orientation_applied, 6);
+  const TileResult progressive = cut_tiles(
+      sparse, encode(opencv_like_decode(jpeg), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}), quiet());
+  ASSERT_TRUE(progressive.ok()) << progressive.error;
+  EXPECT_EQ(progressive.decoded_regions, 0);
+  const TileResult png = cut_tiles(sparse, encode(opencv_like_decode(jpeg), ".png"), quiet());
+  ASSERT_TRUE(png.ok()) << png.error;
+  EXPECT_EQ(png.decoded_regions, 0);
+}
+
+TEST(CutTiles, ARefusedJpegDeliversNoTileEvenWhenEncodingStartedDuringTheDecode) {
+  // Tiles at the top are ready long before the decode reaches the damage near the end.
+  std::string jpeg = sparse_jpeg(600, 2000);
+  jpeg.resize(jpeg.size() - jpeg.size() / 20);
+  const auto item = item_with({box("top", "patch (4x4)", 0, 0, 600, 400)});
+  for (const int jobs : {1, 2, 3}) {
+    TileOptions options = quiet();
+    options.jobs = jobs;
+    int delivered = 0;
+    const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&&) {
+      ++delivered;
+      return true;
+    });
+    EXPECT_EQ(result.status, TileStatus::decode_failed) << jobs;
+    EXPECT_EQ(result.error.rfind("JPEG: premature end of data", 0), 0u) << result.error;
+    EXPECT_EQ(delivered, 0) << jobs << " threads";
+    EXPECT_EQ(result.tile_count, 0);
+    const TileResult all = cut_tiles(item, jpeg, options);
+    EXPECT_EQ(all.status, TileStatus::decode_failed);
+    EXPECT_TRUE(all.tiles.empty());
+  }
+}
+
+TEST(CutTiles, JpegTilesAreTheSameWhenEncodingOverlapsTheDecode) {
+  const std::string jpeg = sparse_jpeg(800, 1600);
+  const auto item = item_with({box("g", "patch (6x2)", 0, 0, 800, 1600)});
+  const TileResult serial = cut_tiles(item, jpeg, quiet());
+  ASSERT_TRUE(serial.ok()) << serial.error;
+  for (const int jobs : {2, 3}) {
+    TileOptions options = quiet();
+    options.jobs = jobs;
+    std::map<std::string, std::vector<unsigned char>> streamed;
+    const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&& tile) {
+      streamed.emplace(tile.name, std::move(tile.bytes));
+      return true;
+    });
+    ASSERT_TRUE(result.ok()) << result.error;
+    ASSERT_EQ(streamed.size(), serial.tiles.size());
+    for (const Tile& t : serial.tiles) EXPECT_EQ(streamed.at(t.name), t.bytes) << t.name;
+  }
 }
 
 TEST(CutTiles, StreamingDeliversEveryTileOnceAndSerializesTheSink) {
