@@ -82,7 +82,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& entry : entries) require(!entry.empty());
   const patchq::net::HostRules rules(entries, allow_private);
   for (const auto& entry : entries) {
-    if (entry.front() != '.') require(rules.allows_host(entry));
+    // An entry written the way a URL host is ("a.com", not "a.com." or "[::1]") allows that host.
+    if (entry.front() != '.' && entry.front() != '[' && entry.back() != '.') {
+      require(rules.allows_host(entry));
+    }
   }
 
   // Raw socket addresses: the input's first bytes as an IPv4 and as an IPv6 address.
