@@ -40,6 +40,12 @@ function(patchq_test name)
   if(ARG_NEEDS)
     add_dependencies(${name} ${ARG_NEEDS})
   endif()
+  # The suites that handle outside input also carry the label outside_input and belong to the
+  # target outside_input_suites (the sanitizer stage's smaller scope, see scripts/test).
+  if(name IN_LIST PATCHQ_OUTSIDE_INPUT_SUITES)
+    list(APPEND ARG_LABELS outside_input)
+    add_dependencies(outside_input_suites ${name})
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")

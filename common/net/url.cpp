@@ -36,6 +36,9 @@ Result<Url> from_handle(CURLU* h, auto make) {
   auto full = get_part(h, CURLUPART_URL);
   auto path = get_part(h, CURLUPART_PATH);
   if (!port || !full) return fail("URL could not be normalised");
+  // libcurl takes ":0", which no server listens on.
+  const int port_number = std::stoi(*port);
+  if (port_number < 1 || port_number > 65535) return fail("URL port " + *port + " is out of range");
   std::string bare = *host;
   if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
     bare = bare.substr(1, bare.size() - 2);
@@ -45,7 +48,7 @@ Result<Url> from_handle(CURLU* h, auto make) {
   while (!bare.empty() && bare.back() == '.') bare.pop_back();  // "host." is "host"
   if (bare.empty()) return fail("URL has no host");
   return make(std::move(*full), std::move(*scheme), std::move(bare), path.value_or("/"),
-              std::stoi(*port));
+              port_number);
 }
 
 }  // namespace

@@ -33,6 +33,17 @@ TEST(Url, RefusesUserInfoInTheUrl) {
   EXPECT_FALSE(Url::parse("https://user:secret@a.com/x"));
 }
 
+// Found by fuzz_url_host: port 0 passed as a server's port, and a redirect could name it.
+TEST(Url, RefusesPortZeroInTheUrlAndInARedirect) {
+  const auto direct = Url::parse("http://203.0.113.9:0/");
+  ASSERT_FALSE(direct);
+  EXPECT_NE(direct.error().reason.find("port"), std::string::npos) << direct.error().reason;
+  const auto base = Url::parse("https://198.51.100.7:65535/");
+  ASSERT_TRUE(base);
+  EXPECT_EQ(base->port(), 65535);
+  EXPECT_FALSE(base->resolve("http://203.0.113.9:0/"));
+}
+
 TEST(Url, KeepsIpv6HostsWithoutBrackets) {
   auto url = Url::parse("http://[::1]:8080/x");
   ASSERT_TRUE(url);
