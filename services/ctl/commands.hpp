@@ -38,5 +38,7 @@ CommandResult run_dead_list(const CommandInput& in);
 CommandResult run_dead_retry(const CommandInput& in);
 CommandResult run_dead_purge(const CommandInput& in);
 CommandResult run_enqueue(const CommandInput& in);
+// Live view; prints its frames itself and returns once interrupted (or after one with --once).
+CommandResult run_watch(const CommandInput& in);
 
 }  // namespace patchq::ctl

@@ -5,18 +5,20 @@
 //   patchqctl dead list [--limit N] [--json]
 //   patchqctl dead retry <id> | --all
 //   patchqctl dead purge
+//   patchqctl watch [--once] [--interval D] [--json]
 //   patchqctl enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]
 // Each command accepts only its own flags (plus --redis and --prefix, with PATCHQ_REDIS_URL
 // and PATCHQ_PREFIX fallbacks); anything else is a usage error naming the flag.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace patchq::ctl {
 
-enum class Command { stats, job, payload, dead_list, dead_retry, dead_purge, enqueue };
+enum class Command { stats, job, payload, dead_list, dead_retry, dead_purge, enqueue, watch };
 
 struct CtlOptions {
   std::string redis_url = "redis://127.0.0.1:6379/0";
@@ -28,6 +30,8 @@ struct CtlOptions {
   std::string target;
   std::string item_id;
   std::string delivery_id;
+  bool once = false;
+  std::chrono::milliseconds interval{2000};
 };
 
 struct CommandLine {

@@ -29,6 +29,10 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
       .add_string("webhook-secret", &c.webhook_secret, "PATCHQ_WEBHOOK_SECRET",
                   "Standard Webhooks signing secret (whsec_...); when set, signatures are required",
                   true)
+      .add_string("admin-token", &c.admin_token, "PATCHQ_ADMIN_TOKEN",
+                  "Token for the status page and admin API (/status, /api/...), at least 16 "
+                  "characters; unset: those routes are off",
+                  true)
       .add_bool("insecure-no-auth", &c.insecure_no_auth, "PATCHQ_INSECURE_NO_AUTH",
                 "Accept webhooks without any authentication (local trials only)")
       .add_bytes("max-body", &c.max_body, "PATCHQ_MAX_BODY",
@@ -90,6 +94,12 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
         "--webhook-secret, or pass --insecure-no-auth for a local trial");
   }
   if (c.max_body == 0) return fail("--max-body must be above 0");
+  if (!c.admin_token.empty()) {
+    if (c.admin_token.size() < 16) return fail("--admin-token must be at least 16 characters");
+    if (c.admin_token == c.webhook_token) {
+      return fail("--admin-token must differ from --webhook-token");
+    }
+  }
   return result;
 }
 
