@@ -80,8 +80,8 @@ std::string bar_chart(std::string_view id, std::string_view title,
                       const std::vector<std::int64_t>& values, std::string_view colour,
                       std::string_view unit) {
   constexpr int kWidth = 300, kHeight = 60, kGap = 2;
-  const std::int64_t top = std::max<std::int64_t>(1, *std::max_element(values.begin(),
-                                                                        values.end()));
+  const std::int64_t highest = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  const std::int64_t top = std::max<std::int64_t>(1, highest);
   const int n = static_cast<int>(values.size());
   const int bar = std::max(1, (kWidth - kGap * n) / std::max(1, n));
   std::string out = "<div class=\"chart\"><div>" + std::string(title) +
@@ -98,7 +98,7 @@ std::string bar_chart(std::string_view id, std::string_view title,
   }
   out += "<line x1=\"0\" y1=\"" + number(kHeight - 1) + "\" x2=\"" + number(kWidth) + "\" y2=\"" +
          number(kHeight - 1) + "\" stroke=\"#c4c9d2\"/></svg><div class=\"muted\">max " +
-         number(top) + " " + std::string(unit) + " a minute</div></div>";
+         number(highest) + " " + std::string(unit) + " a minute</div></div>";
   return out;
 }
 
