@@ -257,10 +257,10 @@ return due
 std::optional<std::int64_t> JobQueue::schedule_retry(const Job& job, const std::string& consumer,
                                                      std::chrono::milliseconds delay,
                                                      const std::string& error) {
-  const RedisValue reply = run(
-      kScheduleRetryScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.retry_set()},
-      {std::string(kConsumerGroup), consumer, job.stream_entry_id, job.id, ms_text(delay), error,
-       keys_.minute_counters_prefix()});
+  const RedisValue reply =
+      run(kScheduleRetryScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.retry_set()},
+          {std::string(kConsumerGroup), consumer, job.stream_entry_id, job.id, ms_text(delay),
+           error, keys_.minute_counters_prefix()});
   if (reply.is_nil()) return std::nullopt;
   return parse_int(reply.str);
 }

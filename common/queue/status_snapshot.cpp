@@ -217,8 +217,8 @@ StatusSnapshot parse_status_snapshot(const RedisValue& reply) {
 
 StatusSnapshot read_status_snapshot(redis::SyncClient& client, const KeySchema& keys,
                                     const SnapshotLimits& limits) {
-  const RedisValue reply = client.eval(kSnapshotScript, status_snapshot_keys(keys),
-                                       status_snapshot_args(keys, limits));
+  const RedisValue reply =
+      client.eval(kSnapshotScript, status_snapshot_keys(keys), status_snapshot_args(keys, limits));
   if (reply.is_error()) throw QueueError("status snapshot script failed: " + reply.str);
   return parse_status_snapshot(reply);
 }
@@ -267,9 +267,8 @@ std::string status_snapshot_json(const StatusSnapshot& s) {
       .begin_object()
       .field("done_per_minute", s.done_per_minute())
       .field("failure_rate", s.failure_rate())
-      .field("backlog_eta_seconds", s.backlog_eta_ms() < 0
-                                        ? -1.0
-                                        : static_cast<double>(s.backlog_eta_ms()) / 1000.0)
+      .field("backlog_eta_seconds",
+             s.backlog_eta_ms() < 0 ? -1.0 : static_cast<double>(s.backlog_eta_ms()) / 1000.0)
       .end_object();
   w.key("running").begin_array();
   for (const auto& r : s.running) {

@@ -22,9 +22,9 @@
 namespace patchq::queue {
 
 struct SnapshotLimits {
-  std::size_t running = 50;     // pending entries shown as running jobs
-  std::size_t dead = 10;        // newest dead letters
-  std::size_t minutes = 15;     // minutes of counters, the current one included
+  std::size_t running = 50;       // pending entries shown as running jobs
+  std::size_t dead = 10;          // newest dead letters
+  std::size_t minutes = 15;       // minutes of counters, the current one included
   std::int64_t seen_ms = 120000;  // a worker whose last contact is older is not listed
 };
 
@@ -35,8 +35,8 @@ struct RunningJob {
   std::string job_id;
   std::string item_id;
   std::string target;
-  std::int64_t since_ms = 0;     // started_at of the record (0 when unknown)
-  std::int64_t idle_ms = 0;      // since the lease was last renewed
+  std::int64_t since_ms = 0;  // started_at of the record (0 when unknown)
+  std::int64_t idle_ms = 0;   // since the lease was last renewed
   std::int64_t deliveries = 0;
 };
 
@@ -60,7 +60,7 @@ struct MinuteCounts {
 };
 
 struct V7Bucket {
-  std::string key;  // "<prefix>v7rate:<key hash>" (never the API key)
+  std::string key;    // "<prefix>v7rate:<key hash>" (never the API key)
   double tokens = 0;  // available now (negative: callers are waiting their turn)
   std::int64_t rate_per_minute = 0;
   std::int64_t burst = 0;
@@ -71,9 +71,9 @@ struct StatusSnapshot {
   std::int64_t now_ms = 0;
   QueueStats queue;
   std::vector<RunningJob> running;
-  std::vector<WorkerSeen> workers;   // seen within limits.seen_ms, most recent first
-  std::vector<MinuteCounts> minutes;  // oldest first; the last is the current (partial) minute
-  std::vector<V7Bucket> v7_buckets;  // used within the last 2 minutes
+  std::vector<WorkerSeen> workers;      // seen within limits.seen_ms, most recent first
+  std::vector<MinuteCounts> minutes;    // oldest first; the last is the current (partial) minute
+  std::vector<V7Bucket> v7_buckets;     // used within the last 2 minutes
   std::vector<DeadLetter> recent_dead;  // newest first
 
   // Jobs finished (done) per minute over the last complete minutes (up to 5), for ETAs.

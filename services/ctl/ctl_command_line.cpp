@@ -153,9 +153,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (spec->command == Command::dead_retry && out.args.empty() == !out.options.all) {
     return usage_error("give a job id or --all (not both)");
   }
-  if (spec->command == Command::watch &&
-      (out.options.interval < std::chrono::milliseconds(200) ||
-       out.options.interval > std::chrono::hours(1))) {
+  if (spec->command == Command::watch && (out.options.interval < std::chrono::milliseconds(200) ||
+                                          out.options.interval > std::chrono::hours(1))) {
     return usage_error("--interval must be between 200ms and 1h");
   }
   if (spec->command == Command::enqueue) {

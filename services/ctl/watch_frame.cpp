@@ -77,15 +77,13 @@ std::string render_watch_screen(const queue::StatusSnapshot& s, const FrameStyle
   const auto& q = s.queue;
   lines.push_back("patchq watch  " + iso_time_ms(s.now_ms) + " (Redis clock)   Ctrl-C quits");
   lines.push_back("");
-  lines.push_back("queued " + std::to_string(q.queued) + "   running " +
-                  std::to_string(q.pending) + "   retrying " + std::to_string(q.retrying) +
-                  "   dead " + std::to_string(q.dead) + "   done " + std::to_string(q.done) +
-                  "   workers " + std::to_string(s.workers.size()) + "   lag " +
-                  span_ms(q.lag_ms));
+  lines.push_back("queued " + std::to_string(q.queued) + "   running " + std::to_string(q.pending) +
+                  "   retrying " + std::to_string(q.retrying) + "   dead " +
+                  std::to_string(q.dead) + "   done " + std::to_string(q.done) + "   workers " +
+                  std::to_string(s.workers.size()) + "   lag " + span_ms(q.lag_ms));
   lines.push_back("rate " + fixed(s.done_per_minute(), 1) + " done/min   failures " +
-                  fixed(s.failure_rate() * 100.0, 1) + "% (" +
-                  std::to_string(s.minutes.size()) + " min)   backlog ETA " +
-                  eta_text(s.backlog_eta_ms()));
+                  fixed(s.failure_rate() * 100.0, 1) + "% (" + std::to_string(s.minutes.size()) +
+                  " min)   backlog ETA " + eta_text(s.backlog_eta_ms()));
   std::vector<std::int64_t> done, failed;
   for (const auto& m : s.minutes) {
     done.push_back(m.done);
@@ -127,14 +125,14 @@ std::string render_watch_screen(const queue::StatusSnapshot& s, const FrameStyle
 
 std::string render_watch_line(const queue::StatusSnapshot& s) {
   const auto& q = s.queue;
-  std::string line = iso_time_ms(s.now_ms) + " queued=" + std::to_string(q.queued) +
-                     " running=" + std::to_string(q.pending) + " retrying=" +
-                     std::to_string(q.retrying) + " dead=" + std::to_string(q.dead) +
-                     " done=" + std::to_string(q.done) + " workers=" +
-                     std::to_string(s.workers.size()) + " lag=" + span_ms(q.lag_ms) +
-                     " done_per_min=" + fixed(s.done_per_minute(), 1) + " failure_rate=" +
-                     fixed(s.failure_rate(), 3) + " eta=" +
-                     (s.backlog_eta_ms() < 0 ? std::string("never") : span_ms(s.backlog_eta_ms()));
+  std::string line =
+      iso_time_ms(s.now_ms) + " queued=" + std::to_string(q.queued) +
+      " running=" + std::to_string(q.pending) + " retrying=" + std::to_string(q.retrying) +
+      " dead=" + std::to_string(q.dead) + " done=" + std::to_string(q.done) +
+      " workers=" + std::to_string(s.workers.size()) + " lag=" + span_ms(q.lag_ms) +
+      " done_per_min=" + fixed(s.done_per_minute(), 1) +
+      " failure_rate=" + fixed(s.failure_rate(), 3) +
+      " eta=" + (s.backlog_eta_ms() < 0 ? std::string("never") : span_ms(s.backlog_eta_ms()));
   if (!s.recent_dead.empty()) {
     const auto& d = s.recent_dead.front();
     line += " last_dead=" + printable(d.job_id) + ":" + printable(d.reason);

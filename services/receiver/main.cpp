@@ -72,8 +72,8 @@ int run(receiver::ReceiverConfig& config) {
     status_options.client.command_timeout = config.redis_timeout;
     status_options.keys = queue::KeySchema(config.prefix);
     status_service = std::make_unique<receiver::StatusService>(std::move(status_options));
-    status_route = std::make_unique<receiver::StatusRoute>(
-        receiver::AdminAuth(config.admin_token), *status_service);
+    status_route = std::make_unique<receiver::StatusRoute>(receiver::AdminAuth(config.admin_token),
+                                                           *status_service);
   }
   routes = std::make_unique<receiver::Routes>(
       webhook, metrics, [&writer] { return writer.ready(); }, status_route.get());

@@ -46,8 +46,8 @@ void Routes::handle(http::Request&& request, http::Responder respond) {
   }
   const bhttp::verb method = request.method();
   const bhttp::verb wanted = route == Route::webhook ? bhttp::verb::post : bhttp::verb::get;
-  if (route == Route::other || ((route == Route::status || route == Route::admin_api) &&
-                                 status_ == nullptr)) {
+  if (route == Route::other ||
+      ((route == Route::status || route == Route::admin_api) && status_ == nullptr)) {
     counted(http::json_error(request, bhttp::status::not_found, "no such route"));
     return;
   }

@@ -84,17 +84,17 @@ std::string bar_chart(std::string_view id, std::string_view title,
   const std::int64_t top = std::max<std::int64_t>(1, highest);
   const int n = static_cast<int>(values.size());
   const int bar = std::max(1, (kWidth - kGap * n) / std::max(1, n));
-  std::string out = "<div class=\"chart\"><div>" + std::string(title) +
-                    "</div><svg id=\"" + std::string(id) + "\" width=\"" + number(kWidth) +
-                    "\" height=\"" + number(kHeight) + "\" viewBox=\"0 0 " + number(kWidth) +
-                    " " + number(kHeight) + "\" role=\"img\">";
+  std::string out = "<div class=\"chart\"><div>" + std::string(title) + "</div><svg id=\"" +
+                    std::string(id) + "\" width=\"" + number(kWidth) + "\" height=\"" +
+                    number(kHeight) + "\" viewBox=\"0 0 " + number(kWidth) + " " + number(kHeight) +
+                    "\" role=\"img\">";
   for (int i = 0; i < n; ++i) {
     const std::int64_t v = values[static_cast<std::size_t>(i)];
     const int h = v == 0 ? 0 : std::max(1, static_cast<int>(v * (kHeight - 2) / top));
     out += "<rect x=\"" + number(i * (bar + kGap)) + "\" y=\"" + number(kHeight - h) +
            "\" width=\"" + number(bar) + "\" height=\"" + number(h) + "\" fill=\"" +
-           std::string(colour) + "\"><title>" + number(n - 1 - i) + " min ago: " + number(v) +
-           " " + std::string(unit) + "</title></rect>";
+           std::string(colour) + "\"><title>" + number(n - 1 - i) + " min ago: " + number(v) + " " +
+           std::string(unit) + "</title></rect>";
   }
   out += "<line x1=\"0\" y1=\"" + number(kHeight - 1) + "\" x2=\"" + number(kWidth) + "\" y2=\"" +
          number(kHeight - 1) + "\" stroke=\"#c4c9d2\"/></svg><div class=\"muted\">max " +
@@ -138,9 +138,8 @@ std::string html_escape(std::string_view text) {
 
 std::string render_status_page(const queue::StatusSnapshot& s, std::string_view csrf) {
   std::string out = head("patchq status", true);
-  out += "<h1>patchq status</h1><div class=\"muted\" id=\"as-of\">as of " +
-         utc_time(s.now_ms) + " (Redis clock), refreshing every " +
-         number(kStatusRefreshSeconds) + " s</div>";
+  out += "<h1>patchq status</h1><div class=\"muted\" id=\"as-of\">as of " + utc_time(s.now_ms) +
+         " (Redis clock), refreshing every " + number(kStatusRefreshSeconds) + " s</div>";
 
   const double rate = s.done_per_minute();
   const std::int64_t eta = s.backlog_eta_ms();
@@ -152,8 +151,8 @@ std::string render_status_page(const queue::StatusSnapshot& s, std::string_view 
   out += card("count-done", "done", number(s.queue.done));
   out += card("count-lag", "lag (oldest waiting)", span(s.queue.lag_ms));
   out += card("rate-done", "done a minute", fixed(rate, 1));
-  out += card("rate-failure", "failed outcomes, 15 min",
-              fixed(s.failure_rate() * 100.0, 1) + "%", s.failure_rate() > 0.05);
+  out += card("rate-failure", "failed outcomes, 15 min", fixed(s.failure_rate() * 100.0, 1) + "%",
+              s.failure_rate() > 0.05);
   out += card("backlog-eta", "backlog ETA", eta < 0 ? "&#8734;" : span(eta));
   out += "</div>";
 
@@ -176,10 +175,11 @@ std::string render_status_page(const queue::StatusSnapshot& s, std::string_view 
   if (s.v7_buckets.empty()) {
     out += "<p class=\"muted\" id=\"v7-budget\">no V7 calls in the last 2 minutes</p>";
   } else {
-    out += "<table id=\"v7-budget\"><tr><th>bucket</th><th>tokens free</th><th>burst</th>"
-           "<th>rate a minute</th><th>calls last minute</th><th>last used</th></tr>";
-    const std::int64_t last_minute = s.minutes.size() >= 2 ? s.minutes[s.minutes.size() - 2].v7_calls
-                                                           : 0;
+    out +=
+        "<table id=\"v7-budget\"><tr><th>bucket</th><th>tokens free</th><th>burst</th>"
+        "<th>rate a minute</th><th>calls last minute</th><th>last used</th></tr>";
+    const std::int64_t last_minute =
+        s.minutes.size() >= 2 ? s.minutes[s.minutes.size() - 2].v7_calls : 0;
     for (const auto& b : s.v7_buckets) {
       const bool main_bucket = b.key.find(":v7rate:") != std::string::npos;
       out += "<tr><td>" + html_escape(b.key) + "</td><td>" + fixed(b.tokens, 1) + "</td><td>" +
@@ -194,15 +194,15 @@ std::string render_status_page(const queue::StatusSnapshot& s, std::string_view 
   if (s.running.empty()) {
     out += "<p class=\"muted\" id=\"running\">none</p>";
   } else {
-    out += "<table id=\"running\"><tr><th>worker</th><th>job</th><th>item</th><th>target</th>"
-           "<th>since</th><th>lease renewed</th><th>deliveries</th></tr>";
+    out +=
+        "<table id=\"running\"><tr><th>worker</th><th>job</th><th>item</th><th>target</th>"
+        "<th>since</th><th>lease renewed</th><th>deliveries</th></tr>";
     for (const auto& r : s.running) {
       out += "<tr><td>" + html_escape(r.consumer) + "</td><td>" + html_escape(r.job_id) +
              "</td><td class=\"item\">" + html_escape(r.item_id) + "</td><td>" +
              html_escape(r.target) + "</td><td>" +
              (r.since_ms > 0 ? span(s.now_ms - r.since_ms) + " ago" : std::string("&ndash;")) +
-             "</td><td>" + span(r.idle_ms) + " ago</td><td>" + number(r.deliveries) +
-             "</td></tr>";
+             "</td><td>" + span(r.idle_ms) + " ago</td><td>" + number(r.deliveries) + "</td></tr>";
     }
     out += "</table>";
   }
@@ -215,14 +215,15 @@ std::string render_status_page(const queue::StatusSnapshot& s, std::string_view 
            "<button type=\"submit\" id=\"retry-all\">retry all " + number(s.queue.dead) +
            "</button></form> <span class=\"muted\">newest " +
            number(static_cast<std::int64_t>(s.recent_dead.size())) + " shown</span>";
-    out += "<table id=\"dead-letters\"><tr><th>dead since</th><th>job</th><th>item</th>"
-           "<th>target</th><th>reason</th><th>attempts</th><th>error</th><th></th></tr>";
+    out +=
+        "<table id=\"dead-letters\"><tr><th>dead since</th><th>job</th><th>item</th>"
+        "<th>target</th><th>reason</th><th>attempts</th><th>error</th><th></th></tr>";
     for (const auto& d : s.recent_dead) {
       out += "<tr><td>" + span(s.now_ms - d.dead_at_ms) + " ago</td><td class=\"job\">" +
              html_escape(d.job_id) + "</td><td class=\"item\">" + html_escape(d.item_id) +
              "</td><td>" + html_escape(d.target) + "</td><td>" + html_escape(d.reason) +
-             "</td><td>" + number(d.attempts) + "</td><td class=\"err\">" +
-             html_escape(d.error) + "</td><td><form method=\"post\" action=\"/api/dead/" +
+             "</td><td>" + number(d.attempts) + "</td><td class=\"err\">" + html_escape(d.error) +
+             "</td><td><form method=\"post\" action=\"/api/dead/" +
              html_escape(http::percent_encode(d.job_id)) + "/retry\">" + hidden_csrf(csrf) +
              "<button type=\"submit\" class=\"retry\" data-job=\"" + html_escape(d.job_id) +
              "\">retry</button></form></td></tr>";
@@ -236,8 +237,8 @@ std::string render_status_page(const queue::StatusSnapshot& s, std::string_view 
   } else {
     out += "<table id=\"workers\"><tr><th>worker</th><th>holding</th><th>last seen</th></tr>";
     for (const auto& w : s.workers) {
-      out += "<tr><td>" + html_escape(w.consumer) + "</td><td>" + number(w.pending) +
-             "</td><td>" + span(w.idle_ms) + " ago</td></tr>";
+      out += "<tr><td>" + html_escape(w.consumer) + "</td><td>" + number(w.pending) + "</td><td>" +
+             span(w.idle_ms) + " ago</td></tr>";
     }
     out += "</table>";
   }
@@ -249,16 +250,16 @@ std::string render_login_page(std::string_view message) {
   std::string out = head("patchq status: sign in", false);
   out += "<h1>patchq status</h1>";
   if (!message.empty()) out += "<p id=\"message\">" + html_escape(message) + "</p>";
-  out += "<form method=\"post\" action=\"/status/login\"><label>Admin token "
-         "<input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"off\"></label> "
-         "<button type=\"submit\" id=\"login\">sign in</button></form></body></html>\n";
+  out +=
+      "<form method=\"post\" action=\"/status/login\"><label>Admin token "
+      "<input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"off\"></label> "
+      "<button type=\"submit\" id=\"login\">sign in</button></form></body></html>\n";
   return out;
 }
 
 std::string render_error_page(std::string_view message) {
   std::string out = head("patchq status: unavailable", true);
-  out += "<h1>patchq status</h1><p id=\"message\">" + html_escape(message) +
-         "</p></body></html>\n";
+  out += "<h1>patchq status</h1><p id=\"message\">" + html_escape(message) + "</p></body></html>\n";
   return out;
 }
 

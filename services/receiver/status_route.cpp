@@ -91,8 +91,7 @@ bool is_status_path(std::string_view path) {
 StatusRoute::StatusRoute(AdminAuth auth, StatusService& service)
     : auth_(std::move(auth)), service_(service) {}
 
-void StatusRoute::handle(http::Request&& request, std::string_view path,
-                         http::Responder respond) {
+void StatusRoute::handle(http::Request&& request, std::string_view path, http::Responder respond) {
   const bool post = request.method() == bhttp::verb::post;
   const bool get = request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
   auto wrong_method = [&](const char* allow) {
@@ -161,24 +160,21 @@ void StatusRoute::submit(const http::Request& request, http::Responder respond,
   const bool wants_html = std::string_view(request.target()).rfind("/status", 0) == 0;
   auto shell = std::make_shared<http::Request>(shell_of(request));
   auto respond_shared = std::make_shared<http::Responder>(respond);
-  const bool accepted =
-      service_.submit([shell, respond_shared, wants_html, task = std::move(task)](
-                          StatusService::Backend& backend) {
-        try {
-          (*respond_shared)(task(backend));
-        } catch (const redis::ConnectionError& e) {
-          obs::log_warn("status_redis_unreachable").field("error", e.what());
-          (*respond_shared)(wants_html
-                                ? html(*shell, bhttp::status::service_unavailable,
-                                       render_error_page("Redis is unreachable; retrying."))
-                                : json_error(*shell, bhttp::status::service_unavailable,
-                                             "redis is unreachable"));
-        } catch (const queue::QueueError& e) {
-          obs::log_error("status_queue_error").field("error", e.what());
-          (*respond_shared)(
-              json_error(*shell, bhttp::status::internal_server_error, "queue error"));
-        }
-      });
+  const bool accepted = service_.submit([shell, respond_shared, wants_html,
+                                         task = std::move(task)](StatusService::Backend& backend) {
+    try {
+      (*respond_shared)(task(backend));
+    } catch (const redis::ConnectionError& e) {
+      obs::log_warn("status_redis_unreachable").field("error", e.what());
+      (*respond_shared)(wants_html ? html(*shell, bhttp::status::service_unavailable,
+                                          render_error_page("Redis is unreachable; retrying."))
+                                   : json_error(*shell, bhttp::status::service_unavailable,
+                                                "redis is unreachable"));
+    } catch (const queue::QueueError& e) {
+      obs::log_error("status_queue_error").field("error", e.what());
+      (*respond_shared)(json_error(*shell, bhttp::status::internal_server_error, "queue error"));
+    }
+  });
   if (!accepted) {
     auto res = json_error(request, bhttp::status::service_unavailable, "status is busy");
     res.set(bhttp::field::retry_after, "1");
@@ -238,8 +234,7 @@ void StatusRoute::retry(const http::Request& request, std::string job_id, bool f
          });
 }
 
-void StatusRoute::retry_all(const http::Request& request, bool from_form,
-                            http::Responder respond) {
+void StatusRoute::retry_all(const http::Request& request, bool from_form, http::Responder respond) {
   const http::Request shell = shell_of(request);
   submit(request, std::move(respond), [shell, from_form](StatusService::Backend& backend) {
     queue::DeadLetters dead(backend.client(), backend.keys());

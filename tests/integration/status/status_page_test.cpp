@@ -37,8 +37,8 @@ std::unique_ptr<ChildProcess> start_receiver(const RedisServer& redis, int port,
                                    "--threads",       "1"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto p = std::make_unique<ChildProcess>(binary_path("patchq-receiver"), args);
-  EXPECT_TRUE(wait_until([&] { return !p->running() || http_get(port, "/healthz").status == 200; },
-                         10s));
+  EXPECT_TRUE(
+      wait_until([&] { return !p->running() || http_get(port, "/healthz").status == 200; }, 10s));
   EXPECT_TRUE(p->running()) << p->stderr_text();
   return p;
 }
@@ -82,7 +82,8 @@ struct Report {
   simdjson::dom::element root;
   std::string text(std::string_view pointer) const {
     std::string_view v;
-    if (root.at_pointer(pointer).get(v) != simdjson::SUCCESS) return "<no " + std::string(pointer) + ">";
+    if (root.at_pointer(pointer).get(v) != simdjson::SUCCESS)
+      return "<no " + std::string(pointer) + ">";
     return std::string(v);
   }
   std::int64_t number(std::string_view pointer) const {

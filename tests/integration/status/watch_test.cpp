@@ -23,7 +23,7 @@ struct ProgramRun {
 };
 
 ProgramRun run(const std::string& program, const std::vector<std::string>& args,
-        std::map<std::string, std::string> env = {}) {
+               std::map<std::string, std::string> env = {}) {
   ChildProcess p(program, args, std::move(env));
   if (!p.wait_exit(20s)) {
     p.signal(SIGKILL);
@@ -34,9 +34,7 @@ ProgramRun run(const std::string& program, const std::vector<std::string>& args,
 
 class PatchqctlWatch : public ::testing::Test {
  protected:
-  PatchqctlWatch() : client_({redis_.endpoint()}), queue_(client_, keys_) {
-    queue_.ensure_group();
-  }
+  PatchqctlWatch() : client_({redis_.endpoint()}), queue_(client_, keys_) { queue_.ensure_group(); }
 
   void enqueue(int n) {
     for (int i = 0; i < n; ++i) {
@@ -96,8 +94,8 @@ TEST_F(PatchqctlWatch, APipeGetsOnePlainLineAFrameUntilInterrupted) {
 }
 
 TEST_F(PatchqctlWatch, UnreachableRedisWithOnceExits3) {
-  const ProgramRun r = run(binary_path("patchqctl"),
-                    {"--redis", "redis://127.0.0.1:1/0", "watch", "--once"});
+  const ProgramRun r =
+      run(binary_path("patchqctl"), {"--redis", "redis://127.0.0.1:1/0", "watch", "--once"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;
 }
 
@@ -122,8 +120,8 @@ TEST_F(PatchqctlWatch, ATerminalGetsAScreenRedrawnInPlaceAndCtrlCQuits) {
   Tmux tmux;
   std::string command = binary_path("patchqctl").string();
   for (const auto& a : ctl_args({"watch", "--interval", "300ms"})) command += " '" + a + "'";
-  const ProgramRun started = tmux.tmux({"new-session", "-d", "-s", "watch", "-x", "120", "-y", "40",
-                                 command});
+  const ProgramRun started =
+      tmux.tmux({"new-session", "-d", "-s", "watch", "-x", "120", "-y", "40", command});
   ASSERT_EQ(started.code, 0) << started.err;
 
   ASSERT_TRUE(wait_until([&] { return tmux.screen().find("queued 3 ") != std::string::npos; }, 10s))
@@ -133,15 +131,21 @@ TEST_F(PatchqctlWatch, ATerminalGetsAScreenRedrawnInPlaceAndCtrlCQuits) {
   EXPECT_NE(screen.find("dead 1"), std::string::npos) << screen;
   EXPECT_NE(screen.find("bad ?[31mRED?]0;pwned? text"), std::string::npos) << screen;
   EXPECT_EQ(screen.find("queued 3", screen.find("queued 3") + 1), std::string::npos)
-      << "one frame on screen, not a scroll of frames:\n" << screen;
+      << "one frame on screen, not a scroll of frames:\n"
+      << screen;
 
   enqueue(2);
   ASSERT_TRUE(wait_until([&] { return tmux.screen().find("queued 5 ") != std::string::npos; }, 10s))
       << tmux.screen();
 
   ASSERT_EQ(tmux.tmux({"send-keys", "-t", "watch", "C-c"}).code, 0);
-  EXPECT_TRUE(wait_until([&] { return tmux.tmux({"has-session", "-t", "watch"}).code != 0; }, 10s))
-      << "watch did not end on Ctrl-C:\n" << tmux.screen();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return tmux.tmux({"has-session", "-t", "watch"}).code != 0;
+      },
+      10s))
+      << "watch did not end on Ctrl-C:\n"
+      << tmux.screen();
 }
 
 }  // namespace

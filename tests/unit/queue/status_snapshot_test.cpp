@@ -80,7 +80,8 @@ TEST_F(StatusSnapshotTest, OutcomesAreCountedInTheCurrentMinute) {
   EXPECT_EQ(m.retry + p.retry, 1);
   EXPECT_EQ(m.dead + p.dead, 1);
   EXPECT_DOUBLE_EQ(s.failure_rate(), 0.5);
-  const long long ttl = server_.command({"TTL", "t:stats:minute:" + std::to_string(m.minute)}).integer;
+  const long long ttl =
+      server_.command({"TTL", "t:stats:minute:" + std::to_string(m.minute)}).integer;
   EXPECT_GT(ttl, 3000);
   EXPECT_LE(ttl, kMinuteCounterTtlSeconds);
 }

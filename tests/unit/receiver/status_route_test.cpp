@@ -7,10 +7,10 @@
 
 #include <boost/beast/http/field.hpp>
 #include <future>
-#include "common/http/target.hpp"
 
 #include "common/codec/base64.hpp"
 #include "common/codec/sha256.hpp"
+#include "common/http/target.hpp"
 #include "common/queue/job_queue.hpp"
 #include "services/receiver/receiver_config.hpp"
 #include "services/receiver/status_page.hpp"
@@ -26,9 +26,10 @@ constexpr const char* kAdminToken = "admin-token-0123456789";
 constexpr const char* kHostile = "<script>alert(1)</script>\"'&";
 
 TEST(HtmlEscape, EscapesMarkupQuotesAndAmpersands) {
-  EXPECT_EQ(html_escape(kHostile),
-            "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;");
-  EXPECT_EQ(html_escape("a\x01" "b\tc\nd"), "ab\tc\nd");
+  EXPECT_EQ(html_escape(kHostile), "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;");
+  EXPECT_EQ(html_escape("a\x01"
+                        "b\tc\nd"),
+            "ab\tc\nd");
   EXPECT_EQ(html_escape("plain"), "plain");
 }
 
@@ -113,8 +114,7 @@ class StatusRouteTest : public ::testing::Test {
   }
 
   static http::Request request(bhttp::verb verb, const std::string& target,
-                               const std::string& body = "",
-                               const std::string& content_type = "") {
+                               const std::string& body = "", const std::string& content_type = "") {
     http::Request r{verb, target, 11};
     if (!content_type.empty()) r.set(bhttp::field::content_type, content_type);
     r.body() = body;
@@ -156,8 +156,7 @@ class StatusRouteTest : public ::testing::Test {
 
   // The session cookie from a successful login.
   std::string login() {
-    auto res = call(request(bhttp::verb::post, "/status/login",
-                            std::string("token=") + kAdminToken,
+    auto res = call(request(bhttp::verb::post, "/status/login", std::string("token=") + kAdminToken,
                             "application/x-www-form-urlencoded"));
     EXPECT_EQ(res.result(), bhttp::status::see_other);
     const std::string set_cookie(res[bhttp::field::set_cookie]);
