@@ -54,20 +54,36 @@ std::string sparkline(const std::vector<std::int64_t>& values, bool unicode) {
 std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '\n' || c == '\t' || c == '\r') {
-      out += ' ';
-    } else if (c < 0x20 || c == 0x7F) {
-      out += '?';
-    } else if (c == 0xC2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-      out += '?';  // a C1 control (U+0080..U+009F), which some terminals obey
+    if (c < 0x80) {
+      if (c == '\n' || c == '\t' || c == '\r') {
+        out += ' ';
+      } else {
+        out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
+      }
       ++i;
-    } else {
-      out += static_cast<char>(c);
+      continue;
     }
+    // A UTF-8 sequence is copied whole; a stray byte (which an 8-bit terminal may read as a
+    // C1 control, 0x9B being CSI) and the C1 controls U+0080..U+009F become '?'.
+    const std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    bool valid = length > 0 && c < 0xF5 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid && length == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += '?';
+      i += 2;
+      continue;
+    }
+    if (!valid) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
   }
   return out;
 }

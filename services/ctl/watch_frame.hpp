@@ -23,7 +23,8 @@ struct FrameStyle {
 std::string render_watch_screen(const queue::StatusSnapshot& snapshot, const FrameStyle& style);
 // One line: time, counts, rates, ETA, dead letters' newest reason.
 std::string render_watch_line(const queue::StatusSnapshot& snapshot);
-// Control characters (C0, DEL, C1) replaced by '?'; newlines and tabs by spaces.
+// Control characters (C0, DEL, C1) and bytes that are not UTF-8 replaced by '?'; newlines
+// and tabs by spaces.
 std::string printable(std::string_view text);
 
 }  // namespace patchq::ctl

@@ -93,7 +93,7 @@ StatusRoute::StatusRoute(AdminAuth auth, StatusService& service)
 
 void StatusRoute::handle(http::Request&& request, std::string_view path, http::Responder respond) {
   const bool post = request.method() == bhttp::verb::post;
-  const bool get = request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
+  const bool get = request.method() == bhttp::verb::get;
   auto wrong_method = [&](const char* allow) {
     auto res = json_error(request, bhttp::status::method_not_allowed, "method not allowed");
     res.set(bhttp::field::allow, allow);
