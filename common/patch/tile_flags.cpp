@@ -30,7 +30,14 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
       .add_bytes("max-decoded-bytes", &v.max_decoded_bytes, "PATCHQ_MAX_DECODED_BYTES",
                  "most memory one decoded image may take (width x height x channels x bytes per "
                  "sample, twice that when an EXIF rotation is applied; checked on the header "
-                 "before decoding)")
+                 "before decoding)");
+  add_patch_rule_flags(flags, v);
+  flags.add_bool("exif-orientation", &v.exif_orientation, "PATCHQ_EXIF_ORIENTATION",
+                 "undo EXIF orientation (JPEG/TIFF) before tiling");
+}
+
+void add_patch_rule_flags(config::FlagSet& flags, TileFlags& v) {
+  flags
       .add_string("keywords", &v.keywords, "PATCHQ_PATCH_KEYWORDS",
                   "comma-separated words that make an annotation a patch")
       .add_int("max-grid", &v.max_grid, "PATCHQ_MAX_GRID", "largest N and M in 'patch (NxM)'", 1,
@@ -38,20 +45,26 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
       .add_int("keypoint-size", &v.keypoint_size, "PATCHQ_KEYPOINT_SIZE",
                "side in pixels of the box a keypoint patch gets", 1, 1 << 20)
       .add_int("max-tiles", &v.max_tiles, "PATCHQ_MAX_TILES", "most tiles cut from one item", 1,
-               1'000'000)
-      .add_bool("exif-orientation", &v.exif_orientation, "PATCHQ_EXIF_ORIENTATION",
-                "undo EXIF orientation (JPEG/TIFF) before tiling");
+               1'000'000);
+}
+
+Result<PatchRules> to_patch_rules(const TileFlags& v) {
+  PatchRules rules;
+  rules.names.keywords = split_keywords(v.keywords);
+  if (rules.names.keywords.empty()) return fail("--keywords needs at least one word");
+  rules.names.max_grid = static_cast<int>(v.max_grid);
+  rules.boxes.keypoint_size = v.keypoint_size;
+  rules.max_tiles = v.max_tiles;
+  return rules;
 }
 
 Result<TileOptions> to_tile_options(const TileFlags& v) {
   const auto format = parse_tile_format(v.format);
   if (!format) return fail("--format must be png, jpeg or webp, got '" + v.format + "'");
   TileOptions options;
-  options.patches.names.keywords = split_keywords(v.keywords);
-  if (options.patches.names.keywords.empty()) return fail("--keywords needs at least one word");
-  options.patches.names.max_grid = static_cast<int>(v.max_grid);
-  options.patches.boxes.keypoint_size = v.keypoint_size;
-  options.patches.max_tiles = v.max_tiles;
+  auto rules = to_patch_rules(v);
+  if (!rules) return rules.error();
+  options.patches = std::move(rules).value();
   options.encode.format = *format;
   options.encode.quality = static_cast<int>(v.quality);
   options.max_pixels = v.max_pixels;

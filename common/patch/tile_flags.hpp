@@ -29,7 +29,14 @@ struct TileFlags {
 // --keypoint-size, --max-tiles, --exif-orientation, each with a PATCHQ_* environment fallback.
 void add_tile_flags(config::FlagSet& flags, TileFlags& values);
 
+// Only the flags of which annotations become patches and how many tiles they make
+// (--keywords, --max-grid, --keypoint-size, --max-tiles), for programs that plan without
+// tiling (patchqctl enqueue-export --dry-run); add_tile_flags includes them.
+void add_patch_rule_flags(config::FlagSet& flags, TileFlags& values);
+
 // The engine options the flags describe, or the reason a value is invalid.
 Result<TileOptions> to_tile_options(const TileFlags& values);
+// The patch rules alone (what add_patch_rule_flags sets), or the reason a value is invalid.
+Result<PatchRules> to_patch_rules(const TileFlags& values);
 
 }  // namespace patchq::patch

@@ -28,6 +28,10 @@
 //                      (the fleet rate limiter's reservations); expires after an hour.
 //   <p>v7buckets       sorted set: the fleet rate limiter's bucket keys by last use (ms), so
 //                      the status snapshot finds the buckets without scanning keys.
+//   <p>backfill:<id>   hash, the resumable cursor of `patchqctl enqueue-export` for one
+//                      export and target (backfill_cursor.hpp): cursor, counts, times; TTL
+//                      30 days, renewed on every step
+//   <p>backfill:<id>:unresolved  set of export entries left for lack of an image URL
 //
 // Why the worker-written fields exist: `patchqctl dead retry <id>` finds a job's dead letter
 // without scanning the dead stream inside a Lua script (dead_id); `patchqctl stats` reports
@@ -81,6 +85,12 @@ class KeySchema {
   // Per-minute counters: this prefix followed by the minute number (see above).
   std::string minute_counters_prefix() const { return prefix_ + "stats:minute:"; }
   std::string v7_bucket_index() const { return prefix_ + "v7buckets"; }
+  std::string backfill(std::string_view run_id) const {
+    return prefix_ + "backfill:" + std::string(run_id);
+  }
+  std::string backfill_unresolved(std::string_view run_id) const {
+    return backfill(run_id) + ":unresolved";
+  }
 
  private:
   std::string prefix_;

@@ -24,6 +24,17 @@ std::optional<std::string_view> string_at(element e, std::string_view key) {
   return out;
 }
 
+// The fields every registration call starts an item with (darwin-py's upload_manager sends
+// the same: name, path and, when set, tags).
+void write_item_head(json::JsonWriter& w, std::string_view name, std::string_view path,
+                     const std::vector<std::string>& tags) {
+  w.begin_object().field("name", name).field("path", path);
+  if (tags.empty()) return;
+  w.key("tags").begin_array();
+  for (const auto& tag : tags) w.value(tag);
+  w.end_array();
+}
+
 void write_slots(json::JsonWriter& w, std::string_view name, std::string_view* content) {
   w.key("slots").begin_array().begin_object();
   w.field("file_name", name).field("slot_name", "0");
@@ -40,7 +51,7 @@ std::string build_register_upload(std::string_view dataset_slug,
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& item : items) {
-    w.begin_object().field("name", item.name).field("path", item.path);
+    write_item_head(w, item.name, item.path, item.tags);
     write_slots(w, item.name, nullptr);
     w.end_object();
   }
@@ -56,7 +67,7 @@ std::string build_direct_upload(std::string_view dataset_slug,
   for (const auto& item : items) {
     const std::string encoded = "\"" + codec::base64_encode(item.bytes) + "\"";
     std::string_view view(encoded);
-    w.begin_object().field("name", item.name).field("path", item.path);
+    write_item_head(w, item.name, item.path, item.tags);
     write_slots(w, item.name, &view);
     w.end_object();
   }
@@ -70,7 +81,7 @@ std::string build_register_existing(std::string_view dataset_slug, std::string_v
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& item : items) {
-    w.begin_object().field("name", item.name).field("path", item.path);
+    write_item_head(w, item.name, item.path, item.tags);
     w.key("slots").begin_array().begin_object();
     w.field("slot_name", "0").field("file_name", item.name).field("storage_key", item.storage_key);
     if (readonly) {
@@ -89,7 +100,7 @@ std::size_t direct_upload_envelope_bytes(std::string_view dataset_slug) {
 }
 
 std::size_t direct_upload_item_bytes(const DirectUploadItem& item) {
-  const DirectUploadItem empty{item.name, item.path, {}};
+  const DirectUploadItem empty{item.name, item.path, {}, item.tags};
   // One item's JSON with empty content, minus the envelope around it, plus the base64 and the
   // comma that separates it from the next item.
   const std::size_t with_one = build_direct_upload("", {empty}).size();
@@ -195,6 +206,37 @@ Result<std::string> parse_created_dataset_slug(std::string_view body) {
   auto slug = string_at(doc, "slug");
   if (!slug || slug->empty()) return fail("created dataset has no slug");
   return std::string(*slug);
+}
+
+Result<ItemFiles> parse_item(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
+  ItemFiles item;
+  item.id = std::string(string_at(doc, "id").value_or(""));
+  item.name = std::string(string_at(doc, "name").value_or(""));
+  simdjson::dom::array slots;
+  if (doc["slots"].get_array().get(slots) != simdjson::SUCCESS) {
+    return fail("item has no slots array");
+  }
+  for (element slot : slots) {
+    ItemSlotFile file;
+    file.slot_name = std::string(string_at(slot, "slot_name").value_or(""));
+    file.file_name = std::string(string_at(slot, "file_name").value_or(""));
+    file.upload_id = std::string(string_at(slot, "upload_id").value_or(""));
+    simdjson::dom::array sources;
+    if (slot["source_files"].get_array().get(sources) == simdjson::SUCCESS) {
+      for (element source : sources) {
+        file.url = std::string(string_at(source, "url").value_or(""));
+        if (file.file_name.empty()) {
+          file.file_name = std::string(string_at(source, "file_name").value_or(""));
+        }
+        break;  // the first source file is the slot's image
+      }
+    }
+    item.slots.push_back(std::move(file));
+  }
+  return item;
 }
 
 std::optional<std::string> error_code(std::string_view body) {

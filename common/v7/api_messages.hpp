@@ -13,10 +13,12 @@
 
 namespace patchq::v7 {
 
-// One file to register: item name and folder path in the dataset, one slot "0".
+// One file to register: item name and folder path in the dataset, one slot "0", and the
+// item's tags (sent only when there are some).
 struct UploadItem {
   std::string name;
   std::string path = "/";
+  std::vector<std::string> tags{};
 };
 
 // A file for direct_upload: the same plus its bytes (sent as base64).
@@ -24,6 +26,7 @@ struct DirectUploadItem {
   std::string name;
   std::string path = "/";
   std::string_view bytes;  // not owned
+  std::vector<std::string> tags{};
 };
 
 // A file already in the customer's storage, for register_existing(_readonly). The thumbnail
@@ -35,6 +38,7 @@ struct ExistingItem {
   std::string storage_thumbnail_key;  // read-only storage only
   int width = 0;                      // read-only storage only
   int height = 0;
+  std::vector<std::string> tags{};
 };
 
 // A dataset as GET /api/datasets lists it: the slug patchq uploads to, and the name people see
@@ -58,6 +62,22 @@ struct BlockedItem {
 struct RegisterResponse {
   std::vector<RegisteredItem> items;
   std::vector<BlockedItem> blocked;
+};
+
+// GET /api/v2/teams/{team}/items/{item_id}: an item and where each slot's file is now. V7
+// names the file by a `source_files[0].url` (as in exports and webhooks) or, undocumented, by
+// the slot's `upload_id` alone; the parser keeps either.
+struct ItemSlotFile {
+  std::string slot_name;
+  std::string file_name;
+  std::string url;        // may be empty when only upload_id is known
+  std::string upload_id;  // may be empty
+};
+
+struct ItemFiles {
+  std::string id;
+  std::string name;
+  std::vector<ItemSlotFile> slots;
 };
 
 std::string build_register_upload(std::string_view dataset_slug,
@@ -87,6 +107,7 @@ Result<std::string> parse_sign_response(std::string_view body);  // upload_url
 Result<std::string> parse_token_info(std::string_view body);     // selected_team.slug
 Result<std::vector<DatasetRef>> parse_datasets(std::string_view body);
 Result<std::string> parse_created_dataset_slug(std::string_view body);
+Result<ItemFiles> parse_item(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
 std::optional<std::string> error_code(std::string_view body);

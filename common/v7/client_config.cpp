@@ -6,7 +6,8 @@
 
 namespace patchq::v7 {
 
-void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config) {
+void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config, V7FlagScope scope) {
+  const bool all = scope == V7FlagScope::all;
   // The original patch server read V7_KEY: take it as the default so V7_API_KEY (read by the
   // flag set) and --v7-api-key still win over it.
   if (config.api_key.empty()) {
@@ -18,20 +19,29 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config) {
       .add_string("v7-api-key", &config.api_key, "V7_API_KEY", "V7 API key (also read from V7_KEY)",
                   /*secret=*/true)
       .add_bool("allow-private-hosts", &config.allow_private_hosts, "PATCHQ_ALLOW_PRIVATE_HOSTS",
-                "allow loopback/private/link-local addresses (tests and local demo only)")
-      .add_string("allowed-image-hosts", &config.allowed_image_hosts, "PATCHQ_ALLOWED_IMAGE_HOSTS",
-                  "comma list of image hosts besides V7 (\".example.com\" = any subdomain)")
-      .add_bytes("max-image-bytes", &config.max_image_bytes, "PATCHQ_MAX_IMAGE_BYTES",
-                 "largest image download; the transfer is aborted past it")
+                "allow loopback/private/link-local addresses (tests and local demo only)");
+  if (all) {
+    flags
+        .add_string("allowed-image-hosts", &config.allowed_image_hosts,
+                    "PATCHQ_ALLOWED_IMAGE_HOSTS",
+                    "comma list of image hosts besides V7 (\".example.com\" = any subdomain)")
+        .add_bytes("max-image-bytes", &config.max_image_bytes, "PATCHQ_MAX_IMAGE_BYTES",
+                   "largest image download; the transfer is aborted past it");
+  }
+  flags
       .add_duration("connect-timeout", &config.connect_timeout, "PATCHQ_CONNECT_TIMEOUT",
                     "TCP/TLS connect timeout for V7 and storage")
       .add_duration("transfer-timeout", &config.transfer_timeout, "PATCHQ_TRANSFER_TIMEOUT",
-                    "total time for one HTTP call, redirects included")
-      .add_string("upload-mode", &config.upload_mode, "PATCHQ_UPLOAD_MODE",
-                  "direct (tiles batched into base64 direct_upload calls up to 30 MB) or register "
-                  "(register_upload/sign/PUT/confirm per tile)")
-      .add_bool("create-target", &config.create_target, "PATCHQ_CREATE_TARGET",
-                "create the target dataset when it does not exist")
+                    "total time for one HTTP call, redirects included");
+  if (all) {
+    flags
+        .add_string("upload-mode", &config.upload_mode, "PATCHQ_UPLOAD_MODE",
+                    "direct (tiles batched into base64 direct_upload calls up to 30 MB) or "
+                    "register (register_upload/sign/PUT/confirm per tile)")
+        .add_bool("create-target", &config.create_target, "PATCHQ_CREATE_TARGET",
+                  "create the target dataset when it does not exist");
+  }
+  flags
       .add_int("v7-rate", &config.rate_per_minute, "PATCHQ_V7_RATE",
                "V7 API requests per minute for the whole fleet (V7 allows 1000)", 1, 100000)
       .add_int("v7-rate-burst", &config.rate_burst, "PATCHQ_V7_RATE_BURST",

@@ -47,11 +47,17 @@ struct V7ClientConfig {
   std::vector<std::string> resolve;  // CURLOPT_RESOLVE pins ("host:port:addr"), tests
 };
 
+// Which of the V7 flags a program takes: all (the worker), or only those of API calls
+// (patchqctl: --v7-api-url, --v7-api-key, --allow-private-hosts, the timeouts, --v7-rate,
+// --v7-rate-burst), without the image and upload ones.
+enum class V7FlagScope { all, api_calls };
+
 // Registers --v7-api-url, --v7-api-key (env V7_API_KEY, falling back to V7_KEY),
 // --allow-private-hosts, --allowed-image-hosts, --max-image-bytes, --connect-timeout,
 // --transfer-timeout, --upload-mode, --create-target, --v7-rate,
 // --v7-rate-burst.
-void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config);
+void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config,
+                  V7FlagScope scope = V7FlagScope::all);
 
 // ok when usable, else the reason (for the service to print and exit 2).
 Status validate(const V7ClientConfig& config);

@@ -157,6 +157,21 @@ V7Result<std::optional<std::string>> V7Api::create_dataset(net::HttpClient& http
   return std::optional<std::string>(std::move(slug).value());
 }
 
+V7Result<ItemFiles> V7Api::get_item(net::HttpClient& http, std::string_view team,
+                                    std::string_view item_id) const {
+  auto r = exchange(http, {.url = team_path(team, "/items/" + net::encode_path_segment(item_id)),
+                           .what = "get item"});
+  if (!r) return r.error();
+  auto item = parsed_or_error(parse_item(r->body), "get item");
+  if (!item) return item.error();
+  for (auto& slot : item->slots) {
+    if (slot.url.empty() && !slot.upload_id.empty()) {
+      slot.url = team_path(team, "/uploads/" + net::encode_path_segment(slot.upload_id));
+    }
+  }
+  return item;
+}
+
 V7Result<RegisterResponse> V7Api::register_upload(net::HttpClient& http, std::string_view team,
                                                   std::string_view dataset,
                                                   const std::vector<UploadItem>& items) const {

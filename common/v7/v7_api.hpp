@@ -42,6 +42,11 @@ class V7Api {
   V7Result<std::optional<std::string>> create_dataset(net::HttpClient& http,
                                                       std::string_view name) const;
 
+  // GET /api/v2/teams/{team}/items/{item_id}. A slot known only by its upload_id gets the
+  // download URL V7 serves it at (/api/v2/teams/{team}/uploads/{upload_id}).
+  V7Result<ItemFiles> get_item(net::HttpClient& http, std::string_view team,
+                               std::string_view item_id) const;
+
   V7Result<RegisterResponse> register_upload(net::HttpClient& http, std::string_view team,
                                              std::string_view dataset,
                                              const std::vector<UploadItem>& items) const;

@@ -1,6 +1,7 @@
 // patchqctl's commands: each reads or changes the queue through common/queue and returns its
 // output and exit code, so main.cpp only parses, connects and prints.
-// Exit codes: 0 ok, 1 not found or refused, 2 usage error, 3 Redis unreachable or failing.
+// Exit codes: 0 ok, 1 not found or refused, 2 usage error, 3 Redis unreachable or failing
+// (enqueue-export also: 1 some export files bad or without a usable URL, 130 interrupted).
 #pragma once
 
 #include <string>
@@ -40,5 +41,7 @@ CommandResult run_dead_purge(const CommandInput& in);
 CommandResult run_enqueue(const CommandInput& in);
 // Live view; prints its frames itself and returns once interrupted (or after one with --once).
 CommandResult run_watch(const CommandInput& in);
+// Backfill: every item of a Darwin JSON export as a job (enqueue_export_command.cpp).
+CommandResult run_enqueue_export(const CommandInput& in);
 
 }  // namespace patchq::ctl

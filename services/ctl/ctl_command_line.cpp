@@ -22,8 +22,12 @@ constexpr const char* kSummary =
     "  enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]\n"
     "                                 enqueue a webhook payload by hand; prints the job id\n"
     "  watch [--once] [--interval D] [--json]\n"
-    "                                 live view: counts, rates, backlog ETA, recent failures\n\n"
-    "Exit codes: 0 ok, 1 not found or refused, 2 usage error, 3 Redis unreachable or failing.";
+    "                                 live view: counts, rates, backlog ETA, recent failures\n"
+    "  enqueue-export <folder|zip> --target SLUG [--dry-run] [--rate N] [--resolve-urls]\n"
+    "                                 backfill: every item of a Darwin JSON 2.0 export as a\n"
+    "                                 job; resumable (cursor in Redis); see docs/OPERATIONS.md\n\n"
+    "Exit codes: 0 ok, 1 not found or refused (enqueue-export: some files bad or without a\n"
+    "usable image URL), 2 usage error, 3 Redis unreachable or failing, 130 interrupted.";
 
 struct CommandSpec {
   Command command;
@@ -43,6 +47,7 @@ const std::vector<CommandSpec>& command_specs() {
       {Command::dead_purge, "dead purge", {}, 0, 0},
       {Command::enqueue, "enqueue", {"payload", "target", "item-id", "delivery-id"}, 0, 0},
       {Command::watch, "watch", {"once", "interval", "json"}, 0, 0},
+      {Command::enqueue_export, "enqueue-export", {"target", "export"}, 1, 1},
   };
   return specs;
 }
@@ -72,6 +77,7 @@ config::FlagSet make_flags(CtlOptions& o, const std::vector<const char*>* only) 
   if (wanted("delivery-id")) {
     flags.add_string("delivery-id", &o.delivery_id, "", "Delivery id (default: manual-<job id>)");
   }
+  if (wanted("export")) add_enqueue_export_flags(flags, o.export_options);
   return flags;
 }
 
@@ -148,7 +154,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     out.message = "patchqctl " + std::string(spec->words) + ": " + why + " (see --help)";
     return out;
   };
-  if (out.args.size() < spec->min_args) return usage_error("needs a job id");
+  if (out.args.size() < spec->min_args) {
+    return usage_error(spec->command == Command::enqueue_export ? "needs the export folder or zip"
+                                                                : "needs a job id");
+  }
   if (out.args.size() > spec->max_args) return usage_error("unexpected '" + out.args.back() + "'");
   if (spec->command == Command::dead_retry && out.args.empty() == !out.options.all) {
     return usage_error("give a job id or --all (not both)");
@@ -156,6 +165,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (spec->command == Command::watch && (out.options.interval < std::chrono::milliseconds(200) ||
                                           out.options.interval > std::chrono::hours(1))) {
     return usage_error("--interval must be between 200ms and 1h");
+  }
+  if (spec->command == Command::enqueue_export && out.options.target.empty()) {
+    return usage_error("--target SLUG is required");
   }
   if (spec->command == Command::enqueue) {
     if (out.options.payload_file.empty()) return usage_error("--payload FILE is required");

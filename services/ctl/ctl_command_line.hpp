@@ -7,6 +7,7 @@
 //   patchqctl dead purge
 //   patchqctl watch [--once] [--interval D] [--json]
 //   patchqctl enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]
+//   patchqctl enqueue-export <folder|zip> --target SLUG [flags in enqueue_export_flags.hpp]
 // Each command accepts only its own flags (plus --redis and --prefix, with PATCHQ_REDIS_URL
 // and PATCHQ_PREFIX fallbacks); anything else is a usage error naming the flag.
 #pragma once
@@ -16,9 +17,21 @@
 #include <string>
 #include <vector>
 
+#include "services/ctl/enqueue_export_flags.hpp"
+
 namespace patchq::ctl {
 
-enum class Command { stats, job, payload, dead_list, dead_retry, dead_purge, enqueue, watch };
+enum class Command {
+  stats,
+  job,
+  payload,
+  dead_list,
+  dead_retry,
+  dead_purge,
+  enqueue,
+  enqueue_export,
+  watch
+};
 
 struct CtlOptions {
   std::string redis_url = "redis://127.0.0.1:6379/0";
@@ -32,6 +45,7 @@ struct CtlOptions {
   std::string delivery_id;
   bool once = false;
   std::chrono::milliseconds interval{2000};
+  EnqueueExportOptions export_options;
 };
 
 struct CommandLine {

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
       case ctl::Command::watch:
         result = ctl::run_watch(input);
         break;
+      case ctl::Command::enqueue_export:
+        result = ctl::run_enqueue_export(input);
+        break;
     }
   } catch (const redis::ConnectionError& e) {
     std::fprintf(stderr, "patchqctl: Redis unreachable: %s\n", e.what());

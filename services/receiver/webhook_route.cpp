@@ -3,13 +3,11 @@
 
 #include <boost/beast/http/field.hpp>
 
-#include "common/clock/unix_ms.hpp"
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
-#include "common/queue/job_id.hpp"
+#include "common/queue/job_identity.hpp"
+#include "common/queue/target_slug.hpp"
 #include "common/webhook/payload_parser.hpp"
-#include "services/receiver/job_identity.hpp"
-#include "services/receiver/target_slug.hpp"
 
 namespace patchq::receiver {
 namespace {
@@ -102,7 +100,7 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   }
   std::optional<std::string> target;
   if (auto it = query.find("target"); it != query.end()) {
-    if (auto checked = check_slug(it->second, "target"); !checked) {
+    if (auto checked = queue::check_slug(it->second, "target"); !checked) {
       respond(refuse(request, 400, Rejection::invalid_target, checked.error().reason));
       return;
     }
@@ -116,7 +114,7 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
   }
   const webhook::Item& item = parsed.value();
   if (!target) {
-    if (auto checked = check_slug(item.dataset_slug, "item dataset slug"); !checked) {
+    if (auto checked = queue::check_slug(item.dataset_slug, "item dataset slug"); !checked) {
       respond(refuse(request, 400, Rejection::invalid_target,
                      checked.error().reason + " (name the target dataset with ?target=)"));
       return;
@@ -124,16 +122,9 @@ void WebhookRoute::handle(http::Request&& request, const std::map<std::string, s
     target = item.dataset_slug;
   }
 
-  queue::EnqueueRequest job;
-  const std::string_view webhook_id = request["webhook-id"];
-  job.dedup_hash = webhook_id.empty() ? delivery_hash(item.item_id, *target, request.body())
-                                      : delivery_hash_of_webhook_id(webhook_id, *target);
-  job.delivery_id = webhook_id.empty() ? job.dedup_hash : std::string(webhook_id);
-  job.job_id = queue::new_job_id();
-  job.item_id = item.item_id;
-  job.target = std::move(*target);
-  job.payload = std::move(request.body());
-  job.received_at_ms = clock::unix_ms();
+  const std::string webhook_id(request["webhook-id"]);
+  queue::EnqueueRequest job =
+      queue::delivery_job(item.item_id, std::move(*target), std::move(request.body()), webhook_id);
 
   const std::uint64_t body_bytes = job.payload.size();
   // One body is always let through, however large (the server already bounds each one).

@@ -1,9 +1,9 @@
 // Delivery hashes.
-#include "services/receiver/job_identity.hpp"
+#include "common/queue/job_identity.hpp"
 
 #include <gtest/gtest.h>
 
-namespace patchq::receiver {
+namespace patchq::queue {
 namespace {
 
 TEST(DeliveryHash, IsStableForTheSameDelivery) {
@@ -29,4 +29,4 @@ TEST(DeliveryHash, OfAWebhookIdDependsOnTheIdAndTarget) {
 }
 
 }  // namespace
-}  // namespace patchq::receiver
+}  // namespace patchq::queue

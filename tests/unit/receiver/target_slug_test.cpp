@@ -1,9 +1,9 @@
 // Target slug validation.
-#include "services/receiver/target_slug.hpp"
+#include "common/queue/target_slug.hpp"
 
 #include <gtest/gtest.h>
 
-namespace patchq::receiver {
+namespace patchq::queue {
 namespace {
 
 TEST(TargetSlug, AcceptsV7StyleSlugs) {
@@ -33,4 +33,4 @@ TEST(TargetSlug, RefusesALeadingDotOrHyphen) {
 }
 
 }  // namespace
-}  // namespace patchq::receiver
+}  // namespace patchq::queue

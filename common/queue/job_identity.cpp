@@ -1,13 +1,15 @@
 // Job identity (see job_identity.hpp).
-#include "services/receiver/job_identity.hpp"
+#include "common/queue/job_identity.hpp"
 
 #include <array>
 #include <cstdint>
 #include <stdexcept>
 
+#include "common/clock/unix_ms.hpp"
 #include "common/codec/sha256.hpp"
+#include "common/queue/job_id.hpp"
 
-namespace patchq::receiver {
+namespace patchq::queue {
 namespace {
 
 // Each field goes in as its length (8 bytes, big-endian) followed by its bytes.
@@ -41,4 +43,18 @@ std::string delivery_hash_of_webhook_id(std::string_view webhook_id, std::string
   return hex_of(codec::sha256({a.view(), kKind, b.view(), webhook_id, c.view(), target}));
 }
 
-}  // namespace patchq::receiver
+EnqueueRequest delivery_job(std::string_view item_id, std::string target, std::string payload,
+                            std::string_view webhook_id) {
+  EnqueueRequest job;
+  job.dedup_hash = webhook_id.empty() ? delivery_hash(item_id, target, payload)
+                                      : delivery_hash_of_webhook_id(webhook_id, target);
+  job.delivery_id = webhook_id.empty() ? job.dedup_hash : std::string(webhook_id);
+  job.job_id = new_job_id();
+  job.item_id = std::string(item_id);
+  job.target = std::move(target);
+  job.payload = std::move(payload);
+  job.received_at_ms = clock::unix_ms();
+  return job;
+}
+
+}  // namespace patchq::queue

@@ -11,11 +11,11 @@
 
 #include "common/result/result.hpp"
 
-namespace patchq::receiver {
+namespace patchq::queue {
 
 inline constexpr std::size_t kMaxSlugLength = 128;
 
 // ok when `slug` is acceptable; else the reason (mentioning `what`, e.g. "target").
 Status check_slug(std::string_view slug, std::string_view what);
 
-}  // namespace patchq::receiver
+}  // namespace patchq::queue

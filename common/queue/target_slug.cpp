@@ -1,7 +1,7 @@
 // Target slug validation (see target_slug.hpp).
-#include "services/receiver/target_slug.hpp"
+#include "common/queue/target_slug.hpp"
 
-namespace patchq::receiver {
+namespace patchq::queue {
 
 Status check_slug(std::string_view slug, std::string_view what) {
   const std::string name(what);
@@ -20,4 +20,4 @@ Status check_slug(std::string_view slug, std::string_view what) {
   return ok_status();
 }
 
-}  // namespace patchq::receiver
+}  // namespace patchq::queue
