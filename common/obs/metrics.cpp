@@ -165,4 +165,9 @@ std::string Registry::render() const {
   return out;
 }
 
+Registry& process_registry() {
+  static Registry registry;
+  return registry;
+}
+
 }  // namespace patchq::obs

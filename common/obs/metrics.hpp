@@ -89,4 +89,8 @@ class Registry {
   std::map<std::string, Family> families_;
 };
 
+// Series a library registers on its own, for every service that uses it (the V7 client's
+// counters): one registry a process; a service's /metrics appends its render().
+Registry& process_registry();
+
 }  // namespace patchq::obs

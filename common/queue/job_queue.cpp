@@ -213,16 +213,20 @@ bool JobQueue::release_lease(const Job& job, const std::string& consumer) {
 
 // KEYS[1] jobs stream, KEYS[2] job record, KEYS[3] done counter
 // ARGV[1] group, [2] consumer, [3] entry id, [4] tiles, [5] record TTL (ms; 0 = none),
-// [6] note ('' = none)
+//     [6] minute counters prefix (the minute's key is built here from Redis' clock),
+//     [7] note ('' = none)
 // Returns 1, or 0 when the consumer does not own the entry.
 const LuaScript kCompleteScript = script(R"lua(
 if not owns(KEYS[1], ARGV[1], ARGV[3], ARGV[2]) then return 0 end
-local now = ms(now_ms())
+local now_n = now_ms()
+local now = ms(now_n)
 redis.call('HSET', KEYS[2], 'status', 'done', 'tiles', ARGV[4], 'finished_at', now,
            'updated_at', now)
+count_minute(ARGV[6], now_n, 'done', 1)
+count_minute(ARGV[6], now_n, 'tiles', tonumber(ARGV[4]))
 redis.call('HDEL', KEYS[2], 'next_attempt_at', 'dead_id')
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[2], 'note', ARGV[6])
+if ARGV[7] ~= '' then
+  redis.call('HSET', KEYS[2], 'note', ARGV[7])
 else
   redis.call('HDEL', KEYS[2], 'note')
 end
@@ -236,18 +240,20 @@ bool JobQueue::complete(const Job& job, const std::string& consumer, std::int64_
                         std::chrono::milliseconds done_ttl, const std::string& note) {
   return run(kCompleteScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.done_counter()},
              {std::string(kConsumerGroup), consumer, job.stream_entry_id, std::to_string(tiles),
-              ms_text(done_ttl), note})
+              ms_text(done_ttl), keys_.minute_counters_prefix(), note})
              .integer == 1;
 }
 
 // KEYS[1] jobs stream, KEYS[2] job record, KEYS[3] retry set
-// ARGV[1] group, [2] consumer, [3] entry id, [4] job id, [5] delay (ms), [6] error
+// ARGV[1] group, [2] consumer, [3] entry id, [4] job id, [5] delay (ms), [6] error,
+//     [7] minute counters prefix
 // Returns the due time (ms, as a string), or nil when the consumer does not own the entry.
 const LuaScript kScheduleRetryScript = script(R"lua(
 if not owns(KEYS[1], ARGV[1], ARGV[3], ARGV[2]) then return false end
 local now = now_ms()
 local due = ms(now + tonumber(ARGV[5]))
 redis.call('ZADD', KEYS[3], due, ARGV[4])
+count_minute(ARGV[7], now, 'retry', 1)
 redis.call('HSET', KEYS[2], 'status', 'retrying', 'error', ARGV[6], 'next_attempt_at', due,
            'updated_at', ms(now))
 drop_entry(KEYS[1], ARGV[1], ARGV[3])
@@ -257,20 +263,24 @@ return due
 std::optional<std::int64_t> JobQueue::schedule_retry(const Job& job, const std::string& consumer,
                                                      std::chrono::milliseconds delay,
                                                      const std::string& error) {
-  const RedisValue reply = run(
-      kScheduleRetryScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.retry_set()},
-      {std::string(kConsumerGroup), consumer, job.stream_entry_id, job.id, ms_text(delay), error});
+  const RedisValue reply =
+      run(kScheduleRetryScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.retry_set()},
+          {std::string(kConsumerGroup), consumer, job.stream_entry_id, job.id, ms_text(delay),
+           error, keys_.minute_counters_prefix()});
   if (reply.is_nil()) return std::nullopt;
   return parse_int(reply.str);
 }
 
 // KEYS[1] jobs stream, KEYS[2] job record, KEYS[3] dead stream
-// ARGV[1] group, [2] consumer, [3] entry id, [4] job id, [5] reason, [6] error
+// ARGV[1] group, [2] consumer, [3] entry id, [4] job id, [5] reason, [6] error,
+//     [7] minute counters prefix
 // Returns the dead letter's id, or nil when the consumer does not own the entry.
 const LuaScript kBuryScript = script(R"lua(
 if not owns(KEYS[1], ARGV[1], ARGV[3], ARGV[2]) then return false end
-local now = ms(now_ms())
+local now_n = now_ms()
+local now = ms(now_n)
 local attempts = redis.call('HGET', KEYS[2], 'attempts') or '0'
+count_minute(ARGV[7], now_n, 'dead', 1)
 local dead_id = redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[4], 'reason', ARGV[5],
                            'attempts', attempts, 'error', ARGV[6], 'dead_at', now)
 redis.call('HSET', KEYS[2], 'status', 'dead', 'error', ARGV[6], 'dead_id', dead_id,
@@ -284,7 +294,8 @@ std::optional<std::string> JobQueue::bury(const Job& job, const std::string& con
                                           const std::string& reason, const std::string& error) {
   const RedisValue reply =
       run(kBuryScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.dead_stream()},
-          {std::string(kConsumerGroup), consumer, job.stream_entry_id, job.id, reason, error});
+          {std::string(kConsumerGroup), consumer, job.stream_entry_id, job.id, reason, error,
+           keys_.minute_counters_prefix()});
   if (reply.is_nil()) return std::nullopt;
   return reply.str;
 }

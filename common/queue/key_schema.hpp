@@ -26,6 +26,11 @@
 //                      reason: permanent | attempts_exhausted | poison
 //   <p>dedup:<hash>    string job_id, EX 24 h: a delivery seen again answers with its job
 //   <p>stats:done      integer, jobs completed since the queue was created (INCR on done)
+//   <p>stats:minute:<m> hash per minute m (ms since epoch / 60000, Redis clock): done, retry,
+//                      dead, tiles (job outcomes, counted by the outcome scripts) and v7_calls
+//                      (the fleet rate limiter's reservations); expires after an hour.
+//   <p>v7buckets       sorted set: the fleet rate limiter's bucket keys by last use (ms), so
+//                      the status snapshot finds the buckets without scanning keys.
 //   <p>backfill:<id>   hash, the resumable cursor of `patchqctl enqueue-export` for one
 //                      export and target (backfill_cursor.hpp): cursor, counts, times; TTL
 //                      30 days, renewed on every step
@@ -51,6 +56,8 @@ namespace patchq::queue {
 
 inline constexpr std::string_view kDefaultPrefix = "patchq:";
 inline constexpr std::string_view kConsumerGroup = "workers";
+// How long a per-minute counter hash lives: the status page charts the last 15 minutes.
+inline constexpr int kMinuteCounterTtlSeconds = 3600;
 
 // Job record statuses, as stored in the hash's "status" field.
 namespace status {
@@ -80,6 +87,9 @@ class KeySchema {
     return prefix_ + "dedup:" + std::string(delivery_hash);
   }
   std::string done_counter() const { return prefix_ + "stats:done"; }
+  // Per-minute counters: this prefix followed by the minute number (see above).
+  std::string minute_counters_prefix() const { return prefix_ + "stats:minute:"; }
+  std::string v7_bucket_index() const { return prefix_ + "v7buckets"; }
   std::string backfill(std::string_view run_id) const {
     return prefix_ + "backfill:" + std::string(run_id);
   }

@@ -19,6 +19,13 @@ end
 local function owns(stream, group, id, consumer)
   return #redis.call('XPENDING', stream, group, id, id, 1, consumer) > 0
 end
+-- Adds n to `field` of the current minute's counters (key: `prefix` .. minute number), which
+-- expire after an hour (kMinuteCounterTtlSeconds), so they stay bounded without a janitor.
+local function count_minute(prefix, now, field, n)
+  local key = prefix .. ms(math.floor(now / 60000))
+  redis.call('HINCRBY', key, field, n)
+  redis.call('EXPIRE', key, 3600)
+end
 -- The job left the stream: ack its entry and delete it, so XLEN counts live entries only.
 local function drop_entry(stream, group, id)
   redis.call('XACK', stream, group, id)

@@ -6,14 +6,19 @@
 
 #include "common/codec/sha256.hpp"
 #include "common/obs/log.hpp"
+#include "common/queue/key_schema.hpp"
 #include "common/redis/sync_client.hpp"
 
 namespace patchq::v7 {
 namespace {
 
 // Reserves one token of a bucket shared by every process using the same key.
-// KEYS[1]  bucket hash: tokens (float, may be negative = reserved debt), ts (ms, Redis clock)
-// ARGV[1]  rate per minute; ARGV[2] burst (bucket capacity)
+// KEYS[1]  bucket hash: tokens (float, may be negative = reserved debt), ts (ms, Redis clock),
+//          rate, burst (for readers such as the status page)
+// KEYS[2]  index of buckets by last use (queue::KeySchema::v7_bucket_index)
+// ARGV[1]  rate per minute; ARGV[2] burst (bucket capacity); ARGV[3] per-minute counters
+//          prefix (queue::KeySchema::minute_counters_prefix); ARGV[4] the bucket's name
+// The reservation is counted as "calls:<bucket name>" in the minute's counters.
 // Returns  milliseconds the caller must wait before sending (0 = now).
 // Uses Redis TIME so all workers share one clock (allowed under effects replication, the
 // default since Redis 7). The key expires once the bucket would be full again anyway.
@@ -36,8 +41,14 @@ end
 tokens = tokens - 1
 local wait = 0
 if tokens < 0 then wait = math.ceil(-tokens / per_ms) end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts), 'rate', ARGV[1],
+           'burst', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
+redis.call('ZADD', KEYS[2], now, KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 86400000)
+local minute = ARGV[3] .. string.format('%.0f', math.floor(now / 60000))
+redis.call('HINCRBY', minute, 'calls:' .. ARGV[4], 1)
+redis.call('EXPIRE', minute, 3600)
 return wait
 )lua");
 
@@ -92,10 +103,12 @@ std::optional<std::chrono::milliseconds> FleetRateLimiter::reserve_in_redis() {
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (fallback_ && now < retry_redis_at_) return std::nullopt;
+  const queue::KeySchema keys(options_.key_prefix);
   try {
     const auto reply =
-        client_->eval(kReserveToken, {key_},
-                      {std::to_string(options_.rate_per_minute), std::to_string(options_.burst)});
+        client_->eval(kReserveToken, {key_, keys.v7_bucket_index()},
+                      {std::to_string(options_.rate_per_minute), std::to_string(options_.burst),
+                       keys.minute_counters_prefix(), options_.bucket});
     if (reply.kind != redis::RedisValue::Kind::integer) {
       throw redis::ConnectionError("rate limiter script failed: " + reply.str);
     }

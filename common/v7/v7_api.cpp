@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/obs/log.hpp"
+#include "common/obs/metrics.hpp"
 #include "common/retry/backoff.hpp"
 #include "common/v7/error_classification.hpp"
 #include "common/v7/file_url_list.hpp"
@@ -26,11 +27,24 @@ net::Url parse_api_url(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// Every 429 from the V7 API, for the alert on V7 throttling (deploy/monitoring).
+obs::Counter& throttled_responses() {
+  static obs::Counter& counter = obs::process_registry().counter(
+      "patchq_v7_throttled_total",
+      "V7 API answers with HTTP 429 (rate limited), in-client tries included");
+  return counter;
+}
+
+}  // namespace
+
 V7Api::V7Api(const V7ClientConfig& config, RateLimiter* limiter, RateLimiter* registration_limiter)
     : config_(config),
       limiter_(limiter),
       registration_limiter_(registration_limiter),
       api_url_(parse_api_url(config.api_url)) {
+  throttled_responses();  // the series exists from the start, so rate() works at once
   base_ = api_url_.scheme() + "://" +
           (api_url_.host().find(':') != std::string::npos ? "[" + api_url_.host() + "]"
                                                           : api_url_.host()) +
@@ -95,6 +109,7 @@ V7Result<net::HttpResponse> V7Api::exchange(net::HttpClient& http, const Call& c
     std::optional<V7Error> error;
     if (result.ok()) {
       auto& response = result.response();
+      if (to_api && response.status == 429) throttled_responses().inc();
       if ((response.status >= 200 && response.status < 300) ||
           (call.accept && call.accept(response))) {
         return std::move(response);

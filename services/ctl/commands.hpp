@@ -39,6 +39,8 @@ CommandResult run_dead_list(const CommandInput& in);
 CommandResult run_dead_retry(const CommandInput& in);
 CommandResult run_dead_purge(const CommandInput& in);
 CommandResult run_enqueue(const CommandInput& in);
+// Live view; prints its frames itself and returns once interrupted (or after one with --once).
+CommandResult run_watch(const CommandInput& in);
 // Backfill: every item of a Darwin JSON export as a job (enqueue_export_command.cpp).
 CommandResult run_enqueue_export(const CommandInput& in);
 

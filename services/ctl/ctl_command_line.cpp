@@ -21,6 +21,8 @@ constexpr const char* kSummary =
     "  dead purge                     delete all dead letters and their job records\n"
     "  enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]\n"
     "                                 enqueue a webhook payload by hand; prints the job id\n"
+    "  watch [--once] [--interval D] [--json]\n"
+    "                                 live view: counts, rates, backlog ETA, recent failures\n"
     "  enqueue-export <folder|zip> --target SLUG [--dry-run] [--rate N] [--resolve-urls]\n"
     "                                 backfill: every item of a Darwin JSON 2.0 export as a\n"
     "                                 job; resumable (cursor in Redis); see docs/OPERATIONS.md\n\n"
@@ -44,6 +46,7 @@ const std::vector<CommandSpec>& command_specs() {
       {Command::dead_retry, "dead retry", {"all"}, 0, 1},
       {Command::dead_purge, "dead purge", {}, 0, 0},
       {Command::enqueue, "enqueue", {"payload", "target", "item-id", "delivery-id"}, 0, 0},
+      {Command::watch, "watch", {"once", "interval", "json"}, 0, 0},
       {Command::enqueue_export, "enqueue-export", {"target", "export"}, 1, 1},
   };
   return specs;
@@ -67,6 +70,10 @@ config::FlagSet make_flags(CtlOptions& o, const std::vector<const char*>* only) 
   if (wanted("payload")) flags.add_string("payload", &o.payload_file, "", "Payload file (JSON)");
   if (wanted("target")) flags.add_string("target", &o.target, "", "Target dataset slug");
   if (wanted("item-id")) flags.add_string("item-id", &o.item_id, "", "V7 item id, if known");
+  if (wanted("once")) flags.add_bool("once", &o.once, "", "Print one frame and exit");
+  if (wanted("interval")) {
+    flags.add_duration("interval", &o.interval, "", "Time between frames (200ms to 1h)");
+  }
   if (wanted("delivery-id")) {
     flags.add_string("delivery-id", &o.delivery_id, "", "Delivery id (default: manual-<job id>)");
   }
@@ -154,6 +161,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (out.args.size() > spec->max_args) return usage_error("unexpected '" + out.args.back() + "'");
   if (spec->command == Command::dead_retry && out.args.empty() == !out.options.all) {
     return usage_error("give a job id or --all (not both)");
+  }
+  if (spec->command == Command::watch && (out.options.interval < std::chrono::milliseconds(200) ||
+                                          out.options.interval > std::chrono::hours(1))) {
+    return usage_error("--interval must be between 200ms and 1h");
   }
   if (spec->command == Command::enqueue_export && out.options.target.empty()) {
     return usage_error("--target SLUG is required");

@@ -5,12 +5,14 @@
 //   patchqctl dead list [--limit N] [--json]
 //   patchqctl dead retry <id> | --all
 //   patchqctl dead purge
+//   patchqctl watch [--once] [--interval D] [--json]
 //   patchqctl enqueue --payload FILE --target SLUG [--item-id ID] [--delivery-id ID]
 //   patchqctl enqueue-export <folder|zip> --target SLUG [flags in enqueue_export_flags.hpp]
 // Each command accepts only its own flags (plus --redis and --prefix, with PATCHQ_REDIS_URL
 // and PATCHQ_PREFIX fallbacks); anything else is a usage error naming the flag.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,7 +29,8 @@ enum class Command {
   dead_retry,
   dead_purge,
   enqueue,
-  enqueue_export
+  enqueue_export,
+  watch
 };
 
 struct CtlOptions {
@@ -40,6 +43,8 @@ struct CtlOptions {
   std::string target;
   std::string item_id;
   std::string delivery_id;
+  bool once = false;
+  std::chrono::milliseconds interval{2000};
   EnqueueExportOptions export_options;
 };
 

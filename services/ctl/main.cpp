@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
       case ctl::Command::enqueue:
         result = ctl::run_enqueue(input);
         break;
+      case ctl::Command::watch:
+        result = ctl::run_watch(input);
+        break;
       case ctl::Command::enqueue_export:
         result = ctl::run_enqueue_export(input);
         break;

@@ -13,6 +13,8 @@
 #include "services/receiver/receiver_config.hpp"
 #include "services/receiver/receiver_metrics.hpp"
 #include "services/receiver/routes.hpp"
+#include "services/receiver/status_route.hpp"
+#include "services/receiver/status_service.hpp"
 #include "services/receiver/webhook_route.hpp"
 
 namespace {
@@ -61,8 +63,21 @@ int run(receiver::ReceiverConfig& config) {
   webhook_options.signature = std::move(config.signature);
   webhook_options.max_pending_bytes = config.max_pending;
   receiver::WebhookRoute webhook(std::move(webhook_options), writer, metrics);
-  routes =
-      std::make_unique<receiver::Routes>(webhook, metrics, [&writer] { return writer.ready(); });
+  // The admin routes get their own Redis connection and thread (status_service.hpp).
+  std::unique_ptr<receiver::StatusService> status_service;
+  std::unique_ptr<receiver::StatusRoute> status_route;
+  if (!config.admin_token.empty()) {
+    receiver::StatusService::Options status_options;
+    status_options.client.endpoint = config.redis;
+    status_options.client.connect_timeout = config.redis_timeout;
+    status_options.client.command_timeout = config.redis_timeout;
+    status_options.keys = queue::KeySchema(config.prefix);
+    status_service = std::make_unique<receiver::StatusService>(std::move(status_options));
+    status_route = std::make_unique<receiver::StatusRoute>(receiver::AdminAuth(config.admin_token),
+                                                           *status_service);
+  }
+  routes = std::make_unique<receiver::Routes>(
+      webhook, metrics, [&writer] { return writer.ready(); }, status_route.get());
   metrics.set_redis_ready_probe([&writer] { return writer.ready(); });
 
   boost::asio::signal_set signals(server.io_context(), SIGTERM, SIGINT);
@@ -81,7 +96,8 @@ int run(receiver::ReceiverConfig& config) {
       .field("threads", config.threads)
       .field("redis", config.redis.describe())
       .field("prefix", config.prefix)
-      .field("auth", webhook.describe_auth());
+      .field("auth", webhook.describe_auth())
+      .field("status_page", status_route ? "on" : "off");
   server.run();  // returns once every connection has had its answer (or the grace ran out)
 
   // The loop threads are gone: run each loop once more here so its Redis connection closes

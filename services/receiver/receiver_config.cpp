@@ -30,6 +30,10 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
                   "Standard Webhooks signing secret (whsec_...) for senders other than V7 (V7 "
                   "signs no stage delivery); when set, signatures are required",
                   true)
+      .add_string("admin-token", &c.admin_token, "PATCHQ_ADMIN_TOKEN",
+                  "Token for the status page and admin API (/status, /api/...), at least 16 "
+                  "characters; unset: those routes are off",
+                  true)
       .add_bool("insecure-no-auth", &c.insecure_no_auth, "PATCHQ_INSECURE_NO_AUTH",
                 "Accept webhooks without any authentication (local trials only)")
       .add_bytes("max-body", &c.max_body, "PATCHQ_MAX_BODY",
@@ -94,6 +98,12 @@ ReceiverConfigResult parse_receiver_config(const std::vector<std::string>& args)
   }
   if (c.max_body == 0) return fail("--max-body must be above 0");
   if (c.skipped_ttl < std::chrono::seconds(1)) return fail("--skipped-ttl must be at least 1s");
+  if (!c.admin_token.empty()) {
+    if (c.admin_token.size() < 16) return fail("--admin-token must be at least 16 characters");
+    if (c.admin_token == c.webhook_token) {
+      return fail("--admin-token must differ from --webhook-token");
+    }
+  }
   return result;
 }
 

@@ -24,6 +24,7 @@ struct ReceiverConfig {
   std::string prefix = "patchq:";
   std::string webhook_token;
   std::string webhook_secret;
+  std::string admin_token;  // empty: the status page and admin API are off
   std::uint64_t max_body = 32 << 20;  // docs/RECEIVER.md "Body limit"
   std::int64_t max_queue = 1'000'000;
   bool insecure_no_auth = false;

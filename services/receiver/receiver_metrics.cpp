@@ -17,6 +17,10 @@ std::string_view route_name(Route route) {
       return "/metrics";
     case Route::webhook:
       return "/webhook";
+    case Route::status:
+      return "/status";
+    case Route::admin_api:
+      return "/api";
     default:
       return "other";
   }

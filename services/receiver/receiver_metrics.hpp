@@ -26,7 +26,7 @@
 
 namespace patchq::receiver {
 
-enum class Route { root, healthz, readyz, metrics, webhook, other, count_ };
+enum class Route { root, healthz, readyz, metrics, webhook, status, admin_api, other, count_ };
 std::string_view route_name(Route route);
 
 enum class Rejection {

@@ -17,6 +17,8 @@ Route route_of(std::string_view path) {
   if (path == "/readyz") return Route::readyz;
   if (path == "/metrics") return Route::metrics;
   if (path == "/webhook") return Route::webhook;
+  if (is_status_api_path(path)) return Route::admin_api;
+  if (is_status_path(path)) return Route::status;
   return Route::other;
 }
 
@@ -27,8 +29,9 @@ Route route_of_target(std::string_view target) {
   return parsed ? route_of(parsed->path) : Route::other;
 }
 
-Routes::Routes(WebhookRoute& webhook, ReceiverMetrics& metrics, std::function<bool()> redis_ready)
-    : webhook_(webhook), metrics_(metrics), redis_ready_(std::move(redis_ready)) {}
+Routes::Routes(WebhookRoute& webhook, ReceiverMetrics& metrics, std::function<bool()> redis_ready,
+               StatusRoute* status)
+    : webhook_(webhook), metrics_(metrics), redis_ready_(std::move(redis_ready)), status_(status) {}
 
 void Routes::handle(http::Request&& request, http::Responder respond) {
   const auto target = http::parse_target(request.target());
@@ -43,8 +46,13 @@ void Routes::handle(http::Request&& request, http::Responder respond) {
   }
   const bhttp::verb method = request.method();
   const bhttp::verb wanted = route == Route::webhook ? bhttp::verb::post : bhttp::verb::get;
-  if (route == Route::other) {
+  if (route == Route::other ||
+      ((route == Route::status || route == Route::admin_api) && status_ == nullptr)) {
     counted(http::json_error(request, bhttp::status::not_found, "no such route"));
+    return;
+  }
+  if (route == Route::status || route == Route::admin_api) {
+    status_->handle(std::move(request), target->path, std::move(counted));
     return;
   }
   if (method != wanted) {

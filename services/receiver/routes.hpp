@@ -5,6 +5,7 @@
 //   GET /readyz    200 only while every Redis connection is ready, else 503
 //   GET /metrics   Prometheus text
 //   POST /webhook  WebhookRoute
+//   /status, /status/login, /status/logout, /api/...   StatusRoute (404 when no admin token)
 // Anything else: 405 (with Allow) for a known path, 404 otherwise; 400 for a malformed target.
 // Every answer is counted by route and status on its way out.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "common/http/message.hpp"
 #include "services/receiver/receiver_metrics.hpp"
+#include "services/receiver/status_route.hpp"
 #include "services/receiver/webhook_route.hpp"
 
 namespace patchq::receiver {
@@ -24,7 +26,9 @@ Route route_of_target(std::string_view target);
 
 class Routes {
  public:
-  Routes(WebhookRoute& webhook, ReceiverMetrics& metrics, std::function<bool()> redis_ready);
+  // `status` may be null: the admin routes are off (404).
+  Routes(WebhookRoute& webhook, ReceiverMetrics& metrics, std::function<bool()> redis_ready,
+         StatusRoute* status = nullptr);
 
   void handle(http::Request&& request, http::Responder respond);
 
@@ -32,6 +36,7 @@ class Routes {
   WebhookRoute& webhook_;
   ReceiverMetrics& metrics_;
   std::function<bool()> redis_ready_;
+  StatusRoute* status_;
 };
 
 }  // namespace patchq::receiver

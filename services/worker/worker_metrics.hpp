@@ -26,7 +26,8 @@ class WorkerMetrics {
   void queue_snapshot(const queue::QueueStats& stats);
   void redis_up(bool up) { redis_up_.set(up ? 1 : 0); }
 
-  std::string render() const { return registry_.render(); }
+  // This process's series, then those its libraries registered (obs::process_registry).
+  std::string render() const { return registry_.render() + obs::process_registry().render(); }
   obs::Registry& registry() { return registry_; }
 
  private:
