@@ -29,8 +29,10 @@ std::unique_ptr<storage::ObjectStore> open_store(const storage::StorageConfig& c
   return std::move(store).value();
 }
 
-v7::StorageSink sink_for(const storage::StorageConfig& config, const storage::ObjectStore* store) {
+v7::StorageSink sink_for(const storage::StorageConfig& config, const storage::ObjectStore* store,
+                         v7::ExistingRegistrar* registrar) {
   v7::StorageSink sink;
+  sink.registrar = registrar;
   sink.store = store;
   sink.slug = config.slug;
   sink.readonly = config.readonly;
@@ -47,10 +49,13 @@ PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
 }  // namespace
 
 PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
-                                 std::shared_ptr<v7::RateLimiter> registration_limiter)
+                                 std::shared_ptr<v7::RateLimiter> registration_limiter,
+                                 std::shared_ptr<v7::ExistingRegistrar> registrar)
     : config_(with_thumbnails_if_needed(std::move(config))),
+      registrar_(std::move(registrar)),
       store_(open_store(config_.storage)),
-      client_(config_.v7, std::move(limiter), sink_for(config_.storage, store_.get()),
+      client_(config_.v7, std::move(limiter),
+              sink_for(config_.storage, store_.get(), registrar_.get()),
               std::move(registration_limiter)) {}
 
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {

@@ -242,14 +242,52 @@ void TileUploader::run_register_existing(net::HttpClient& http, std::vector<std:
       items.push_back(std::move(item));
     }
   }
-  auto response = api_.register_existing(http, team_, dataset_, tuning_.storage.slug, items,
-                                         tuning_.storage.readonly);
+  const ExistingTarget target{team_, dataset_, tuning_.storage.slug, tuning_.storage.readonly};
+  const auto answers = tuning_.storage.registrar != nullptr
+                           ? tuning_.storage.registrar->register_items(api_, http, target, items)
+                           : register_in_one_call(api_, http, target, items);
   std::lock_guard lock(mutex_);
-  apply_registration(batch, response,
-                     tuning_.storage.readonly ? "register_existing_readonly" : "register_existing");
+  apply_existing(batch, answers);
   registering_existing_ = false;
   dispatch();
   task_done();
+}
+
+void TileUploader::apply_existing(const std::vector<std::size_t>& batch,
+                                  const std::vector<ItemRegistration>& answers) {
+  for (const auto& answer : answers) {
+    auto it = by_name_.find(answer.name);
+    if (it == by_name_.end()) continue;
+    switch (answer.state) {
+      case ItemRegistration::State::registered:
+        complete(it->second, TileOutcome::uploaded, std::nullopt);
+        break;
+      case ItemRegistration::State::blocked:
+        if (is_already_exists(answer.blocked_reason)) {
+          complete(it->second, TileOutcome::already_existed, std::nullopt);
+        } else {
+          complete(it->second, TileOutcome::failed,
+                   V7Error::permanent("tile " + answer.name +
+                                      ": blocked by V7: " + answer.blocked_reason));
+        }
+        break;
+      case ItemRegistration::State::failed:
+        complete(it->second, TileOutcome::failed,
+                 for_tile(answer.name, answer.error.value_or(V7Error::retryable_error(
+                                           "registration failed without a reason"))));
+        break;
+    }
+  }
+  // A tile V7 neither registered nor blocked: do not count it as uploaded.
+  const std::string_view call =
+      tuning_.storage.readonly ? "register_existing_readonly" : "register_existing";
+  for (std::size_t index : batch) {
+    if (!entries_[index].done) {
+      complete(index, TileOutcome::failed,
+               V7Error::retryable_error("tile " + entries_[index].tile.name + ": " +
+                                        std::string(call) + " response did not mention it"));
+    }
+  }
 }
 
 void TileUploader::dispatch_register() {

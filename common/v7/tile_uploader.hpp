@@ -46,6 +46,7 @@
 #include "common/retry/backoff.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/v7/client_config.hpp"
+#include "common/v7/existing_registrar.hpp"
 #include "common/v7/v7_api.hpp"
 #include "common/v7/v7_error.hpp"
 
@@ -100,6 +101,9 @@ struct StorageSink {
   std::string slug;
   bool readonly = false;  // register_existing_readonly, with a thumbnail per tile
   std::size_t register_batch = 100;
+  // Who makes the register calls (not owned; outlives the uploader): null = one call per
+  // batch of this job; a RegistrationDesk shares calls with other jobs of the fleet.
+  ExistingRegistrar* registrar = nullptr;
 };
 
 // The object names a tile gets in storage mode, before the store's prefix: the target dataset
@@ -150,6 +154,8 @@ class TileUploader {
                                           std::string_view bytes,
                                           std::string_view content_type) const;
   void run_register_existing(net::HttpClient& http, std::vector<std::size_t> batch);
+  void apply_existing(const std::vector<std::size_t>& batch,
+                      const std::vector<ItemRegistration>& answers);
   void complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error);
   void apply_registration(const std::vector<std::size_t>& batch,
                           const V7Result<RegisterResponse>& response, std::string_view call);

@@ -7,6 +7,7 @@
 #include "common/obs/log.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
+#include "common/v7/registration_desk.hpp"
 
 namespace patchq::worker {
 
@@ -68,11 +69,21 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
   registration_limits.burst = v7::kRegistrationBurst;
   auto limiter = std::make_shared<v7::FleetRateLimiter>(std::move(limits));
-  auto registration_limiter =
-      std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits));
+  // Storage mode: register calls are shared by the fleet's jobs through a desk in Redis; the
+  // pacer lets a desk caller take its token before it picks the call's items.
+  auto registration_pacer = std::make_shared<v7::RegistrationPacer>(
+      std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits)));
+  std::shared_ptr<v7::RegistrationDesk> desk;
+  if (job_config->storage.enabled()) {
+    v7::RegistrationDesk::Options desk_options;
+    desk_options.endpoint = config.redis;
+    desk_options.key_prefix = config.prefix;
+    desk_options.api_key = job_config->v7.api_key;
+    desk = std::make_shared<v7::RegistrationDesk>(std::move(desk_options), registration_pacer);
+  }
 
   auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
-                                                             registration_limiter);
+                                                             registration_pacer, desk);
   return [handler](const queue::Job& job, queue::JobContext& ctx) {
     return handler->handle(job, ctx);
   };
