@@ -200,8 +200,8 @@ std::optional<ExistingItem> decode_item(std::string name, std::string_view in) {
       !next_field(in, width) || !next_field(in, height)) {
     return std::nullopt;
   }
-  return ExistingItem{std::move(name), std::string(path), std::string(key), std::string(thumb),
-                      to_int(width),   to_int(height)};
+  return ExistingItem{std::move(name),    std::string(path), std::string(key),
+                      std::string(thumb), to_int(width),     to_int(height)};
 }
 
 // "r" registered; "b<reason>" blocked; "e<r|p><fields: status, retry-after ms, reason>".
@@ -254,9 +254,8 @@ bool integer_reply(const RedisValue& reply, const char* what) {
 // One job's registration through the desk: its keys, its items, and the answers so far.
 class RegistrationDesk::Session {
  public:
-  Session(RegistrationDesk& desk, redis::SyncClient& redis, const V7Api& api,
-          net::HttpClient& http, const ExistingTarget& target,
-          const std::vector<ExistingItem>& items)
+  Session(RegistrationDesk& desk, redis::SyncClient& redis, const V7Api& api, net::HttpClient& http,
+          const ExistingTarget& target, const std::vector<ExistingItem>& items)
       : desk_(desk),
         redis_(redis),
         api_(api),
@@ -335,10 +334,10 @@ class RegistrationDesk::Session {
       args.push_back(encode_item(item));
     }
     if (args.size() == 2) return;
-    const auto reply = redis_.eval(kPut,
-                                   {prefix_ + "queue", prefix_ + "items",
-                                    key("result:" + job_, root_), prefix_ + "callers"},
-                                   args);
+    const auto reply = redis_.eval(
+        kPut,
+        {prefix_ + "queue", prefix_ + "items", key("result:" + job_, root_), prefix_ + "callers"},
+        args);
     if (reply.is_error()) throw redis::ConnectionError("registration desk put: " + reply.str);
     if (repost && reply.integer > 0) {
       obs::log_warn("registration_desk_repost")
@@ -358,29 +357,29 @@ class RegistrationDesk::Session {
   }
 
   void give_up() {
-    const auto waited = std::chrono::duration_cast<std::chrono::seconds>(
-        desk_.options_.give_up_after);
+    const auto waited =
+        std::chrono::duration_cast<std::chrono::seconds>(desk_.options_.give_up_after);
     for (const auto& item : items_) {
       if (answers_.contains(item.name)) continue;
-      answers_.emplace(item.name,
-                       ItemRegistration{item.name, ItemRegistration::State::failed, "",
-                                        V7Error::retryable_error(
-                                            "registration desk: no answer within " +
-                                            std::to_string(waited.count()) + " s")});
+      answers_.emplace(
+          item.name,
+          ItemRegistration{item.name, ItemRegistration::State::failed, "",
+                           V7Error::retryable_error("registration desk: no answer within " +
+                                                    std::to_string(waited.count()) + " s")});
     }
   }
 
   bool try_lock() {
-    const auto reply = redis_.command({"SET", prefix_ + "caller", caller_, "NX", "PX",
-                                       ms_text(desk_.options_.caller_lease)});
+    const auto reply = redis_.command(
+        {"SET", prefix_ + "caller", caller_, "NX", "PX", ms_text(desk_.options_.caller_lease)});
     if (reply.is_error()) throw redis::ConnectionError("registration desk lock: " + reply.str);
     return !reply.is_nil();
   }
 
   bool renew() {
-    return integer_reply(redis_.eval(kRenew, {prefix_ + "caller"},
-                                     {caller_, ms_text(desk_.options_.caller_lease)}),
-                         "registration desk renew");
+    return integer_reply(
+        redis_.eval(kRenew, {prefix_ + "caller"}, {caller_, ms_text(desk_.options_.caller_lease)}),
+        "registration desk renew");
   }
 
   void release() {
@@ -419,10 +418,10 @@ class RegistrationDesk::Session {
   // Takes the waiting items into this caller's in-flight list, calls V7, writes the answers.
   bool call_once() {
     const std::string inflight = prefix_ + "inflight:" + caller_;
-    const auto taken = redis_.eval(
-        kTake, {prefix_ + "queue", prefix_ + "items", inflight, prefix_ + "callers"},
-        {std::to_string(std::max<std::size_t>(1, desk_.options_.max_items_per_call)), caller_,
-         ms_text(desk_.options_.caller_lease)});
+    const auto taken =
+        redis_.eval(kTake, {prefix_ + "queue", prefix_ + "items", inflight, prefix_ + "callers"},
+                    {std::to_string(std::max<std::size_t>(1, desk_.options_.max_items_per_call)),
+                     caller_, ms_text(desk_.options_.caller_lease)});
     if (taken.is_error()) throw redis::ConnectionError("registration desk take: " + taken.str);
     if (taken.elements.empty()) {
       desk_.pacer_->forfeit();
@@ -453,14 +452,14 @@ class RegistrationDesk::Session {
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto it = by_name.find(items[i].name);
       args.push_back(tickets[i]);
-      args.push_back(it != by_name.end()
-                         ? encode_answer(it->second)
-                         : encode_answer({items[i].name, ItemRegistration::State::failed, "",
-                                          V7Error::retryable_error(
-                                              std::string(target_.readonly
-                                                              ? "register_existing_readonly"
-                                                              : "register_existing") +
-                                              " response did not mention it")}));
+      args.push_back(
+          it != by_name.end()
+              ? encode_answer(it->second)
+              : encode_answer({items[i].name, ItemRegistration::State::failed, "",
+                               V7Error::retryable_error(
+                                   std::string(target_.readonly ? "register_existing_readonly"
+                                                                : "register_existing") +
+                                   " response did not mention it")}));
     }
     {
       std::lock_guard lock(desk_.mutex_);

@@ -51,7 +51,7 @@ class RegistrationDesk : public ExistingRegistrar {
   struct Options {
     redis::RedisEndpoint endpoint;
     std::string key_prefix = "patchq:";
-    std::string api_key;  // only its SHA-256 prefix ends up in key names
+    std::string api_key;                   // only its SHA-256 prefix ends up in key names
     std::size_t max_items_per_call = 100;  // V7's limit
     // How long a caller may hold the lock and its in-flight list before others reclaim them:
     // longer than a register call normally takes (a slow call past it is only made twice).
