@@ -13,8 +13,12 @@
 // of its own goes the register way, automatically.
 // Storage mode (--storage-url): each tile (and, for read-only storage, its thumbnail) is PUT to
 // the customer's bucket under a deterministic key, then registered with register_existing(_
-// readonly), up to 100 tiles a call (V7's limit), the last call when finish() has every PUT
-// done. A re-run rewrites the same objects and V7 blocks the names it has (ALREADY_EXISTS).
+// readonly) in batches of up to 100 tiles (V7's limit), the last when finish() has every PUT
+// done. A batch goes to the sink's ExistingRegistrar: without one, one call per batch; the
+// worker's RegistrationDesk shares calls with other jobs of the fleet (calls carry up to 100
+// tiles of any job; V7 allows 100 such calls a minute per key), so a batch may be registered
+// in calls made by other workers. A re-run rewrites the same objects and V7 blocks the names it
+// has (ALREADY_EXISTS).
 // Register mode: register_upload in batches of <= 500, then per tile sign, PUT to the
 // presigned URL, confirm (~2 calls a tile). Registration is group-committed: one register call
 // is in flight at a time and takes every tile that arrived meanwhile.
