@@ -50,13 +50,17 @@ PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
 
 PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                                  std::shared_ptr<v7::RateLimiter> registration_limiter,
-                                 std::shared_ptr<v7::ExistingRegistrar> registrar)
+                                 std::shared_ptr<v7::ExistingRegistrar> registrar,
+                                 std::shared_ptr<v7::UploadJournal> journal)
     : config_(with_thumbnails_if_needed(std::move(config))),
       registrar_(std::move(registrar)),
+      journal_(std::move(journal)),
       store_(open_store(config_.storage)),
       client_(config_.v7, std::move(limiter),
               sink_for(config_.storage, store_.get(), registrar_.get()),
-              std::move(registration_limiter)) {}
+              std::move(registration_limiter)) {
+  client_.set_upload_journal(journal_.get());
+}
 
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
   if (!job.payload_error.empty()) return JobOutcome::dead("payload refused: " + job.payload_error);

@@ -21,6 +21,7 @@
 #include "common/v7/client_config.hpp"
 #include "common/v7/existing_registrar.hpp"
 #include "common/v7/rate_limiter.hpp"
+#include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_client.hpp"
 
 namespace patchq::patchjob {
@@ -38,17 +39,20 @@ class PatchJobHandler {
  public:
   // `limiter` may be null (no fleet-wide rate limit); `registration_limiter` (may be null)
   // paces storage mode's register_existing calls; `registrar` (may be null: one call per job)
-  // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs. Throws
+  // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs; `journal` (may
+  // be null: nothing is resumed) records the register way's unconfirmed uploads. Throws
   // std::invalid_argument when the storage configuration cannot be opened (validate it first).
   PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                   std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr,
-                  std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr);
+                  std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr,
+                  std::shared_ptr<v7::UploadJournal> journal = nullptr);
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 
  private:
   PatchJobConfig config_;
   std::shared_ptr<v7::ExistingRegistrar> registrar_;
+  std::shared_ptr<v7::UploadJournal> journal_;
   std::unique_ptr<storage::ObjectStore> store_;  // storage mode only
   v7::V7Client client_;
 };

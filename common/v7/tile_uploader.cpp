@@ -359,7 +359,8 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     auto it = by_name_.find(blocked.name);
     if (it == by_name_.end()) continue;
     const bool exists = is_already_exists(blocked.reason);
-    if (exists && !direct && !blocked.upload_id.empty()) {
+    if (exists && !direct && tuning_.journal != nullptr) {
+      // Resumed only if the journal says it is patchq's own unconfirmed upload (run_resume).
       ++tasks_in_flight_;
       pool_.submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
         run_resume(http, index, id);
@@ -430,6 +431,14 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
 }
 
 void TileUploader::run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id) {
+  if (tuning_.journal != nullptr) {
+    std::string name;
+    {
+      std::lock_guard lock(mutex_);
+      name = entries_[index].tile.name;
+    }
+    tuning_.journal->opened(team_, dataset_, name, upload_id);  // before the first sign
+  }
   auto url = api_.sign(http, team_, upload_id);
   if (!url) {
     std::lock_guard lock(mutex_);
@@ -440,16 +449,32 @@ void TileUploader::run_transfer(net::HttpClient& http, std::size_t index, std::s
   finish_transfer(http, index, upload_id, *url);
 }
 
-void TileUploader::run_resume(net::HttpClient& http, std::size_t index, std::string upload_id) {
-  auto url = api_.sign(http, team_, upload_id);
+void TileUploader::run_resume(net::HttpClient& http, std::size_t index,
+                              std::string blocked_upload_id) {
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    name = entries_[index].tile.name;
+  }
+  const auto recorded = tuning_.journal->open_upload(team_, dataset_, name);
+  const bool ours = recorded && (blocked_upload_id.empty() || blocked_upload_id == *recorded);
+  if (!ours) {
+    // Not an upload patchq left unfinished: the item is V7's as it is.
+    std::lock_guard lock(mutex_);
+    complete(index, TileOutcome::already_existed, std::nullopt);
+    task_done();
+    return;
+  }
+  auto url = api_.sign(http, team_, *recorded);
   if (!url) {
     const int status = url.error().http_status;
     const bool complete_already = status == 404 || status == 409 || status == 410 || status == 422;
+    if (complete_already) tuning_.journal->closed(team_, dataset_, name);
     std::lock_guard lock(mutex_);
     if (complete_already) {
       complete(index, TileOutcome::already_existed, std::nullopt);
     } else {
-      complete(index, TileOutcome::failed, for_tile(entries_[index].tile.name, url.error()));
+      complete(index, TileOutcome::failed, for_tile(name, url.error()));
     }
     task_done();
     return;
@@ -458,7 +483,7 @@ void TileUploader::run_resume(net::HttpClient& http, std::size_t index, std::str
     std::lock_guard lock(mutex_);
     entries_[index].resumed = true;
   }
-  finish_transfer(http, index, upload_id, *url);
+  finish_transfer(http, index, *recorded, *url);
 }
 
 void TileUploader::finish_transfer(net::HttpClient& http, std::size_t index,
@@ -475,6 +500,8 @@ void TileUploader::finish_transfer(net::HttpClient& http, std::size_t index,
     error = put.error();
   } else if (auto confirmed = api_.confirm(http, team_, upload_id); !confirmed) {
     error = confirmed.error();
+  } else if (tuning_.journal != nullptr) {
+    tuning_.journal->closed(team_, dataset_, name);
   }
   std::lock_guard lock(mutex_);
   if (error) {

@@ -14,6 +14,7 @@
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/v7/registration_desk.hpp"
+#include "common/v7/upload_journal.hpp"
 #include "services/worker/readiness.hpp"
 
 namespace patchq::worker {
@@ -149,8 +150,13 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   }
 
   const patchjob::PatchJobConfig recheck_config = *job_config;
+  // The register way resumes only uploads it recorded itself (never overwrites an item).
+  v7::RedisUploadJournal::Options journal_options;
+  journal_options.endpoint = config.redis;
+  journal_options.key_prefix = config.prefix;
+  auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
   auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
-                                                             registration_pacer, desk);
+                                                             registration_pacer, desk, journal);
   std::shared_ptr<StorageRechecker> rechecker;
   if (storage_not_ready()) rechecker = std::make_shared<StorageRechecker>(recheck_config);
   return [handler, rechecker](const queue::Job& job, queue::JobContext& ctx) {
