@@ -30,13 +30,32 @@ std::string item_stem(std::string_view item_name) {
   return out;
 }
 
-std::string tile_name(std::string_view stem, std::string_view annotation_id, int row, int col,
-                      std::string_view extension) {
+std::string box_key(const PixelRect& box, GridSize grid) {
+  const std::string text = std::to_string(box.x) + "," + std::to_string(box.y) + "," +
+                           std::to_string(box.w) + "," + std::to_string(box.h) + "/" +
+                           std::to_string(grid.rows) + "x" + std::to_string(grid.cols);
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  const auto folded = static_cast<std::uint32_t>(hash ^ (hash >> 32));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(8, '0');
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<std::size_t>(i)] = kHex[(folded >> (28 - 4 * i)) & 0xF];
+  return out;
+}
+
+std::string tile_name(std::string_view stem, std::string_view annotation_id,
+                      std::string_view box_key, int row, int col, std::string_view extension) {
   std::string out;
-  out.reserve(stem.size() + annotation_id.size() + extension.size() + 16);
+  out.reserve(stem.size() + annotation_id.size() + box_key.size() + extension.size() + 17);
   out.append(stem);
   out += '_';
   append_safe(out, annotation_id);
+  out += '_';
+  append_safe(out, box_key);
   out += "_r";
   out += std::to_string(row);
   out += 'c';

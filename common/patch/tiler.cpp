@@ -209,10 +209,11 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   jobs.reserve(static_cast<std::size_t>(plan.tile_count));
   for (const PatchSpec& patch : plan.patches) {
     const TileGrid grid(patch.box, patch.grid);
+    const std::string key = box_key(patch.box, patch.grid);
     for (int row = 0; row < grid.rows(); ++row) {
       for (int col = 0; col < grid.cols(); ++col) {
         jobs.push_back(TileJob{&patch, row, col, grid.tile(row, col),
-                               tile_name(stem, patch.annotation_id, row, col, extension)});
+                               tile_name(stem, patch.annotation_id, key, row, col, extension)});
       }
     }
   }

@@ -13,6 +13,8 @@ struct PatchJobFlags {
   v7::V7ClientConfig v7;
   patch::TileFlags tiles;
   storage::StorageConfig storage;
+  std::string tile_path = ProvenanceOptions{}.path_template;
+  std::string tile_tags = "{annotation_name},source:{item_name}";
 };
 
 void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);

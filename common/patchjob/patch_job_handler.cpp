@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "common/obs/log.hpp"
 #include "common/webhook/payload_parser.hpp"
@@ -37,6 +38,25 @@ v7::StorageSink sink_for(const storage::StorageConfig& config, const storage::Ob
   sink.slug = config.slug;
   sink.readonly = config.readonly;
   return sink;
+}
+
+using AnnotationNames = std::unordered_map<std::string_view, std::string_view>;
+
+AnnotationNames annotation_names(const webhook::Item& item) {
+  AnnotationNames names;
+  for (const auto& annotation : item.annotations) names.emplace(annotation.id, annotation.name);
+  return names;
+}
+
+TileOrigin origin_of(const webhook::Item& item, const AnnotationNames& names,
+                     std::string_view annotation_id) {
+  const auto found = names.find(annotation_id);
+  return TileOrigin{item.path,
+                    item.name,
+                    item.item_id,
+                    item.dataset_slug,
+                    found == names.end() ? std::string_view() : found->second,
+                    annotation_id};
 }
 
 PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
@@ -84,11 +104,19 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   // Each tile goes to the uploader the moment it is encoded: uploads overlap encoding.
   auto uploader = client_.start_upload(*team, *target);
   const auto upload_started = Clock::now();
+  const AnnotationNames names = annotation_names(item);
   const auto sink = [&](patch::Tile&& tile) {
     const int width = static_cast<int>(tile.rect.w);
     const int height = static_cast<int>(tile.rect.h);
-    uploader->add(v7::Tile{std::move(tile.name), std::move(tile.bytes), "/",
-                           std::move(tile.thumbnail), width, height});
+    const TileOrigin origin = origin_of(item, names, tile.annotation_id);
+    v7::Tile upload{std::move(tile.name),
+                    std::move(tile.bytes),
+                    render_path(config_.provenance.path_template, origin),
+                    std::move(tile.thumbnail),
+                    width,
+                    height};
+    upload.tags = render_tags(config_.provenance.tag_templates, origin);
+    uploader->add(std::move(upload));
     return !ctx.stop_requested();
   };
   const patch::TileResult tiled = patch::cut_tiles(item, *image, config_.tiles, sink);

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "common/patch/tiler.hpp"
+#include "common/patchjob/tile_provenance.hpp"
 #include "common/queue/job.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/storage/storage_config.hpp"
@@ -30,6 +31,7 @@ struct PatchJobConfig {
   v7::V7ClientConfig v7;
   patch::TileOptions tiles;
   storage::StorageConfig storage;  // enabled(): tiles go to the customer's bucket (storage mode)
+  ProvenanceOptions provenance;    // each tile's folder path and tags in the target dataset
 };
 
 // Longer side of the thumbnails patchq makes for read-only storage (V7 makes none there).

@@ -24,6 +24,17 @@ std::optional<std::string_view> string_at(element e, std::string_view key) {
   return out;
 }
 
+// The fields every registration call starts an item with (darwin-py's upload_manager sends
+// the same: name, path and, when set, tags).
+void write_item_head(json::JsonWriter& w, std::string_view name, std::string_view path,
+                     const std::vector<std::string>& tags) {
+  w.begin_object().field("name", name).field("path", path);
+  if (tags.empty()) return;
+  w.key("tags").begin_array();
+  for (const auto& tag : tags) w.value(tag);
+  w.end_array();
+}
+
 void write_slots(json::JsonWriter& w, std::string_view name, std::string_view* content) {
   w.key("slots").begin_array().begin_object();
   w.field("file_name", name).field("slot_name", "0");
@@ -40,7 +51,7 @@ std::string build_register_upload(std::string_view dataset_slug,
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& item : items) {
-    w.begin_object().field("name", item.name).field("path", item.path);
+    write_item_head(w, item.name, item.path, item.tags);
     write_slots(w, item.name, nullptr);
     w.end_object();
   }
@@ -56,7 +67,7 @@ std::string build_direct_upload(std::string_view dataset_slug,
   for (const auto& item : items) {
     const std::string encoded = "\"" + codec::base64_encode(item.bytes) + "\"";
     std::string_view view(encoded);
-    w.begin_object().field("name", item.name).field("path", item.path);
+    write_item_head(w, item.name, item.path, item.tags);
     write_slots(w, item.name, &view);
     w.end_object();
   }
@@ -70,7 +81,7 @@ std::string build_register_existing(std::string_view dataset_slug, std::string_v
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& item : items) {
-    w.begin_object().field("name", item.name).field("path", item.path);
+    write_item_head(w, item.name, item.path, item.tags);
     w.key("slots").begin_array().begin_object();
     w.field("slot_name", "0").field("file_name", item.name).field("storage_key", item.storage_key);
     if (readonly) {
@@ -89,7 +100,7 @@ std::size_t direct_upload_envelope_bytes(std::string_view dataset_slug) {
 }
 
 std::size_t direct_upload_item_bytes(const DirectUploadItem& item) {
-  const DirectUploadItem empty{item.name, item.path, {}};
+  const DirectUploadItem empty{item.name, item.path, {}, item.tags};
   // One item's JSON with empty content, minus the envelope around it, plus the base64 and the
   // comma that separates it from the next item.
   const std::size_t with_one = build_direct_upload("", {empty}).size();

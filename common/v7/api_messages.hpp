@@ -13,10 +13,12 @@
 
 namespace patchq::v7 {
 
-// One file to register: item name and folder path in the dataset, one slot "0".
+// One file to register: item name and folder path in the dataset, one slot "0", and the
+// item's tags (sent only when there are some).
 struct UploadItem {
   std::string name;
   std::string path = "/";
+  std::vector<std::string> tags{};
 };
 
 // A file for direct_upload: the same plus its bytes (sent as base64).
@@ -24,6 +26,7 @@ struct DirectUploadItem {
   std::string name;
   std::string path = "/";
   std::string_view bytes;  // not owned
+  std::vector<std::string> tags{};
 };
 
 // A file already in the customer's storage, for register_existing(_readonly). The thumbnail
@@ -35,6 +38,7 @@ struct ExistingItem {
   std::string storage_thumbnail_key;  // read-only storage only
   int width = 0;                      // read-only storage only
   int height = 0;
+  std::vector<std::string> tags{};
 };
 
 // A dataset as GET /api/datasets lists it: the slug patchq uploads to, and the name people see

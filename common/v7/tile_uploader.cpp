@@ -108,8 +108,8 @@ void TileUploader::add(Tile tile) {
     return;
   }
   if (tuning_.mode == UploadMode::direct) {
-    entry.direct_bytes =
-        direct_upload_item_bytes({entry.tile.name, entry.tile.path, entry.tile.view()});
+    entry.direct_bytes = direct_upload_item_bytes(
+        {entry.tile.name, entry.tile.path, entry.tile.view(), entry.tile.tags});
     if (direct_envelope_bytes_ + entry.direct_bytes - 1 <= tuning_.direct_call_bytes) {
       to_direct_.push_back(index);
       dispatch();
@@ -231,9 +231,11 @@ void TileUploader::run_register_existing(net::HttpClient& http, std::vector<std:
     const storage::ObjectStore& store = *tuning_.storage.store;
     for (std::size_t index : batch) {
       const Tile& tile = entries_[index].tile;
-      ExistingItem item{
-          tile.name, tile.path, store.storage_key(storage_object_name(dataset_, tile.name)),
-          "",        0,         0};
+      ExistingItem item;
+      item.name = tile.name;
+      item.path = tile.path;
+      item.storage_key = store.storage_key(storage_object_name(dataset_, tile.name));
+      item.tags = tile.tags;
       if (tuning_.storage.readonly) {
         item.storage_thumbnail_key = store.storage_key(storage_thumbnail_name(dataset_, tile.name));
         item.width = tile.width;
@@ -402,7 +404,8 @@ void TileUploader::run_register(net::HttpClient& http, std::vector<std::size_t> 
   {
     std::lock_guard lock(mutex_);
     for (std::size_t index : batch) {
-      items.push_back({entries_[index].tile.name, entries_[index].tile.path});
+      const Tile& tile = entries_[index].tile;
+      items.push_back({tile.name, tile.path, tile.tags});
     }
   }
   auto response = api_.register_upload(http, team_, dataset_, items);
@@ -419,7 +422,7 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
     std::lock_guard lock(mutex_);
     for (std::size_t index : batch) {
       const Tile& tile = entries_[index].tile;  // stable: only complete() releases the bytes
-      items.push_back({tile.name, tile.path, tile.view()});
+      items.push_back({tile.name, tile.path, tile.view(), tile.tags});
     }
   }
   auto response = api_.direct_upload(http, team_, dataset_, items);

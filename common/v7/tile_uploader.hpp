@@ -68,6 +68,7 @@ struct Tile {
   std::vector<unsigned char> thumbnail{};  // JPEG; read-only storage only
   int width = 0;                           // pixels; read-only storage only
   int height = 0;
+  std::vector<std::string> tags{};  // item tags in V7 (provenance), sent at registration
 
   std::string_view view() const {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};

@@ -221,9 +221,9 @@ Response ApiRoutes::upload_batch(const Request& req, bool direct) {
   blocked.begin_array();
   for (const auto& entry : batch.items) {
     const auto registration =
-        direct ? store_.add_confirmed(*dataset, entry.name, entry.path, *entry.content)
+        direct ? store_.add_confirmed(*dataset, entry.name, entry.path, *entry.content, entry.tags)
                : store_.register_item(*dataset, entry.name, entry.path, entry.file_name,
-                                      entry.slot_name);
+                                      entry.slot_name, entry.tags);
     if (registration.created) {
       write_registered(items, registration.item, "");
     } else {
@@ -292,7 +292,7 @@ Response ApiRoutes::register_existing(const Request& req, bool readonly) {
         continue;
       }
     }
-    const auto registration = store_.add_confirmed(*dataset, entry.name, path, *bytes);
+    const auto registration = store_.add_confirmed(*dataset, entry.name, path, *bytes, entry.tags);
     write_registered(registration.created ? items : blocked, registration.item,
                      registration.created ? "" : exists);
   }

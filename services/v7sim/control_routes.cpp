@@ -92,7 +92,9 @@ Response ControlRoutes::list_items(const Request& req, const std::string& slug) 
   for (const auto& item : store_.confirmed_items(slug)) {
     w.begin_object().field("id", item.id).field("name", item.name).field("path", item.path);
     w.field("width", item.width).field("height", item.height).field("bytes", item.bytes);
-    w.field("sha256", item.sha256).end_object();
+    w.field("sha256", item.sha256).key("tags").begin_array();
+    for (const auto& tag : item.tags) w.value(tag);
+    w.end_array().end_object();
   }
   w.end_array().end_object();
   return http::make_response(req, bhttp::status::ok, w.take());

@@ -61,6 +61,7 @@ std::variant<ExistingBatch, BatchError> parse_existing_batch(std::string_view bo
     if (entry.path.empty() || entry.path.front() != '/') {
       return invalid_batch("items[].path must start with '/'");
     }
+    if (auto error = read_item_tags(item, entry.tags)) return *error;
     if (!read_strings(item, entry) || !read_size(item, entry)) {
       return invalid_batch("items[] fields have the wrong type: " + entry.name);
     }

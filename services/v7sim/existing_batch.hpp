@@ -27,6 +27,7 @@ struct ExistingEntry {
   std::string thumbnail_key;  // read-only only
   int width = 0;              // read-only only
   int height = 0;
+  std::vector<std::string> tags;
 };
 
 struct ExistingBatch {

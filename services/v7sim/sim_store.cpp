@@ -66,8 +66,10 @@ std::string item_json(const Item& item) {
       .field("sha256", item.sha256)
       .field("width", item.width)
       .field("height", item.height)
-      .field("seq", item.seq)
-      .end_object();
+      .field("seq", item.seq);
+  w.key("tags").begin_array();
+  for (const auto& tag : item.tags) w.value(tag);
+  w.end_array().end_object();
   return w.take();
 }
 
@@ -188,6 +190,13 @@ void SimStore::load() {
     item.width = static_cast<int>(int_field(doc, "width", file));
     item.height = static_cast<int>(int_field(doc, "height", file));
     item.seq = static_cast<std::uint64_t>(int_field(doc, "seq", file));
+    simdjson::dom::array tags;
+    if (doc["tags"].get_array().get(tags) == simdjson::SUCCESS) {
+      for (simdjson::dom::element tag : tags) {
+        std::string_view text;
+        if (tag.get_string().get(text) == simdjson::SUCCESS) item.tags.emplace_back(text);
+      }
+    }
     next_seq_ = std::max(next_seq_, item.seq + 1);
     index_locked(item);
     items_[item.id] = std::move(item);
@@ -286,12 +295,14 @@ Item SimStore::new_item(const Dataset& dataset, std::string_view name, std::stri
 
 SimStore::Registration SimStore::register_item(const Dataset& dataset, std::string_view name,
                                                std::string_view path, std::string_view file_name,
-                                               std::string_view slot_name) {
+                                               std::string_view slot_name,
+                                               const std::vector<std::string>& tags) {
   std::lock_guard lock(mu_);
   if (const Item* existing = find_locked(dataset.slug, name, normalize_item_path(path))) {
     return {*existing, false};
   }
   Item item = new_item(dataset, name, path, file_name, slot_name);
+  item.tags = tags;
   save_item(item);
   index_locked(item);
   items_[item.id] = item;
@@ -299,12 +310,14 @@ SimStore::Registration SimStore::register_item(const Dataset& dataset, std::stri
 }
 
 SimStore::Registration SimStore::add_confirmed(const Dataset& dataset, std::string_view name,
-                                               std::string_view path, std::string_view bytes) {
+                                               std::string_view path, std::string_view bytes,
+                                               const std::vector<std::string>& tags) {
   std::lock_guard lock(mu_);
   if (const Item* existing = find_locked(dataset.slug, name, normalize_item_path(path))) {
     return {*existing, false};
   }
   Item item = new_item(dataset, name, path, name, "0");
+  item.tags = tags;
   store_bytes(item, bytes);  // bytes before the metadata that points at them
   item.state = ItemState::confirmed;
   save_item(item);

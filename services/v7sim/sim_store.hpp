@@ -43,7 +43,8 @@ struct Item {
   std::string sha256;
   int width = 0;
   int height = 0;
-  std::uint64_t seq = 0;  // creation order
+  std::uint64_t seq = 0;          // creation order
+  std::vector<std::string> tags;  // as registered
 };
 
 enum class UploadStatus { ok, not_found, not_uploaded, already_confirmed };
@@ -74,10 +75,11 @@ class SimStore {
     bool created = false;  // false: an item with that path and name exists; `item` is it
   };
   Registration register_item(const Dataset& dataset, std::string_view name, std::string_view path,
-                             std::string_view file_name, std::string_view slot_name);
+                             std::string_view file_name, std::string_view slot_name,
+                             const std::vector<std::string>& tags = {});
   // register + upload + confirm at once (direct_upload, the control API).
   Registration add_confirmed(const Dataset& dataset, std::string_view name, std::string_view path,
-                             std::string_view bytes);
+                             std::string_view bytes, const std::vector<std::string>& tags = {});
 
   // `overwrite_confirmed`: a confirmed item's file is replaced (it stays confirmed) instead of
   // the PUT being refused with already_confirmed.

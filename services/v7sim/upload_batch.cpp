@@ -49,6 +49,24 @@ std::optional<BatchError> parse_batch_envelope(std::string_view body, std::size_
   return std::nullopt;
 }
 
+std::optional<BatchError> read_item_tags(simdjson::dom::object item,
+                                         std::vector<std::string>& out) {
+  simdjson::dom::element tags;
+  if (item["tags"].get(tags) != simdjson::SUCCESS) return std::nullopt;
+  simdjson::dom::array list;
+  if (tags.get_array().get(list) != simdjson::SUCCESS) {
+    return invalid_batch("items[].tags must be an array of strings");
+  }
+  for (simdjson::dom::element tag : list) {
+    std::string_view text;
+    if (tag.get_string().get(text) != simdjson::SUCCESS || text.empty()) {
+      return invalid_batch("items[].tags must be an array of non-empty strings");
+    }
+    out.emplace_back(text);
+  }
+  return std::nullopt;
+}
+
 std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, bool with_content) {
   if (with_content && body.size() > kMaxDirectUploadRequestBytes) {
     return BatchError{413, "PAYLOAD_TOO_LARGE",
@@ -75,6 +93,7 @@ std::variant<UploadBatch, BatchError> parse_upload_batch(std::string_view body, 
     if (entry.path.empty() || entry.path.front() != '/') {
       return invalid_batch("items[].path must start with '/'");
     }
+    if (auto error = read_item_tags(item, entry.tags)) return *error;
     simdjson::dom::array slots;
     if (item["slots"].get_array().get(slots) == simdjson::SUCCESS) {
       if (slots.size() > 1) return invalid_batch("the simulator supports one slot per item");

@@ -27,6 +27,7 @@ struct UploadEntry {
   std::string file_name;
   std::string slot_name = "0";
   std::optional<std::string> content;  // decoded bytes (direct_upload)
+  std::vector<std::string> tags;
 };
 
 struct UploadBatch {
@@ -55,5 +56,8 @@ std::optional<BatchError> parse_batch_envelope(std::string_view body, std::size_
                                                BatchEnvelope& out);
 // A 422 VALIDATION_ERROR with `message`, as V7 answers a body of the wrong shape.
 BatchError invalid_batch(std::string message);
+// An item's optional "tags": an array of non-empty strings (darwin-py's upload_manager sends
+// them on the item). nullopt when absent or well formed.
+std::optional<BatchError> read_item_tags(simdjson::dom::object item, std::vector<std::string>& out);
 
 }  // namespace patchq::v7sim

@@ -64,9 +64,11 @@ Chain::~Chain() {
 }
 
 std::string Chain::add_image(const std::string& slug, const std::string& name,
-                             const std::string& image) {
+                             const std::string& image, const std::string& path) {
   const auto reply =
-      sim_->call("POST", "/_sim/datasets/" + slug + "/images?name=" + escaped_query_value(name),
+      sim_->call("POST",
+                 "/_sim/datasets/" + slug + "/images?name=" + escaped_query_value(name) +
+                     "&path=" + escaped_query_value(path),
                  image, {{"Content-Type", "application/octet-stream"}});
   if (reply.status != 201) {
     throw std::runtime_error("stand-in refused image " + name + ": " +
@@ -94,7 +96,15 @@ std::vector<DatasetItem> Chain::dataset_items(const std::string& slug) {
     std::string_view name, path;
     if (item["name"].get(name) != simdjson::SUCCESS) throw std::runtime_error("item without name");
     if (item["path"].get(path) != simdjson::SUCCESS) path = "";
-    out.push_back({std::string(name), std::string(path)});
+    std::vector<std::string> tags;
+    simdjson::dom::array tag_list;
+    if (item["tags"].get(tag_list) == simdjson::SUCCESS) {
+      for (const auto tag : tag_list) {
+        std::string_view text;
+        if (tag.get(text) == simdjson::SUCCESS) tags.emplace_back(text);
+      }
+    }
+    out.push_back({std::string(name), std::string(path), std::move(tags)});
   }
   return out;
 }

@@ -43,6 +43,7 @@ struct CtlRun {
 struct DatasetItem {
   std::string name;
   std::string path;
+  std::vector<std::string> tags;
 };
 
 class Chain {
@@ -55,8 +56,10 @@ class Chain {
   v7sim::testing::SimProcess& sim() { return *sim_; }
 
   // Adds `image` as `name` to the stand-in's dataset `slug`; returns the webhook payload the
-  // stand-in answers with (annotations empty). Throws when the stand-in refuses.
-  std::string add_image(const std::string& slug, const std::string& name, const std::string& image);
+  // stand-in answers with (annotations empty), in folder `path`. Throws when the stand-in
+  // refuses.
+  std::string add_image(const std::string& slug, const std::string& name, const std::string& image,
+                        const std::string& path = "/");
 
   // POST /webhook?target=<target> to the receiver, with the token.
   testing::HttpReply post_webhook(const std::string& payload, const std::string& target);

@@ -139,9 +139,15 @@ TEST_F(StorageModeTest, S3TilesLandInTheBucketAndAreRegisteredByKey) {
   auto client = client_for(sim, *store, config);
   ASSERT_TRUE(client->ensure_target(kTeam, "patches"));
   auto tiles = tiles_of(30, "item");
+  tiles[3].path = "/city/north";
+  tiles[3].tags = {"patch (4x6)", "source:item.jpg"};
   const auto expected = tiles;
   const auto report = upload(*client, "patches", std::move(tiles));
   EXPECT_EQ(report.uploaded, 30u) << reason_of(report);
+  EXPECT_EQ(sim.item_path("patches", expected[3].name), "/city/north");
+  EXPECT_EQ(sim.item_tags("patches", expected[3].name), expected[3].tags);
+  EXPECT_EQ(sim.item_path("patches", expected[4].name), "/");
+  EXPECT_TRUE(sim.item_tags("patches", expected[4].name).empty());
   EXPECT_EQ(sim.count("register_existing"), 1);  // 30 tiles, one call
   EXPECT_EQ(sim.count("direct_upload") + sim.count("register_upload"), 0);
   EXPECT_EQ(sim.item_names("patches").size(), 30u);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/patch/tile_name.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -87,15 +88,22 @@ TEST_F(TileCli, TilesTheV2SampleAndPrintsTheSummary) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
   // 24 tiles for patch (4x6), one for the shifted box, one for the keypoint; "car" ignored.
+  // Names carry each patch's pixel box and grid (box_key): the 4x6 grid covers 100..3100 x
+  // 51..2051, the box is shifted inside to 3700..4000 x 2800..3000, the keypoint's 500x500 box
+  // to 0..500 x 2500..3000.
+  const std::string grid_name = "street_0042_754f5f2c-0001-4000-8000-000000000001_" +
+                                patch::box_key({100, 51, 3000, 2000}, {4, 6});
+  const std::string shifted_name = "street_0042_754f5f2c-0002-4000-8000-000000000002_" +
+                                   patch::box_key({3700, 2800, 300, 200}, {1, 1}) + "_r0c0.png";
   std::set<std::string> expected;
   for (int r = 0; r < 4; ++r) {
     for (int c = 0; c < 6; ++c) {
-      expected.insert("street_0042_754f5f2c-0001-4000-8000-000000000001_r" + std::to_string(r) +
-                      "c" + std::to_string(c) + ".png");
+      expected.insert(grid_name + "_r" + std::to_string(r) + "c" + std::to_string(c) + ".png");
     }
   }
-  expected.insert("street_0042_754f5f2c-0002-4000-8000-000000000002_r0c0.png");
-  expected.insert("street_0042_754f5f2c-0003-4000-8000-000000000003_r0c0.png");
+  expected.insert(shifted_name);
+  expected.insert("street_0042_754f5f2c-0003-4000-8000-000000000003_" +
+                  patch::box_key({0, 2500, 500, 500}, {1, 1}) + "_r0c0.png");
   EXPECT_EQ(files_in(out), expected);
 
   // The summary is one JSON line.
@@ -120,15 +128,11 @@ TEST_F(TileCli, TilesTheV2SampleAndPrintsTheSummary) {
   // A tile holds exactly the pixels of the decoded image under its rect: r1c2 of the 4x6 grid
   // is x = 100 + 2 * 500, y = 51 + 500, 500x500.
   const cv::Mat decoded = cv::imread((dir_ / "street.jpg").string(), cv::IMREAD_UNCHANGED);
-  const cv::Mat tile =
-      cv::imread((out / "street_0042_754f5f2c-0001-4000-8000-000000000001_r1c2.png").string(),
-                 cv::IMREAD_UNCHANGED);
+  const cv::Mat tile = cv::imread((out / (grid_name + "_r1c2.png")).string(), cv::IMREAD_UNCHANGED);
   ASSERT_EQ(tile.size(), cv::Size(500, 500));
   EXPECT_EQ(cv::norm(tile, decoded(cv::Rect(1100, 551, 500, 500)), cv::NORM_INF), 0.0);
   // The shifted box: 3700..4000 x 2800..3000.
-  const cv::Mat shifted =
-      cv::imread((out / "street_0042_754f5f2c-0002-4000-8000-000000000002_r0c0.png").string(),
-                 cv::IMREAD_UNCHANGED);
+  const cv::Mat shifted = cv::imread((out / shifted_name).string(), cv::IMREAD_UNCHANGED);
   ASSERT_EQ(shifted.size(), cv::Size(300, 200));
   EXPECT_EQ(cv::norm(shifted, decoded(cv::Rect(3700, 2800, 300, 200)), cv::NORM_INF), 0.0);
 }
@@ -139,9 +143,9 @@ TEST_F(TileCli, ReportsSkippedAnnotationsAndWritesJpegTilesInParallel) {
                                (dir_ / "small.png").string(), "--out", out.string(), "--format",
                                "jpeg", "--jobs", "2", "--quality", "80"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(files_in(out),
-            (std::set<std::string>{"shot 1.final_p1_r0c0.jpg", "shot 1.final_p1_r0c1.jpg",
-                                   "shot 1.final_p1_r1c0.jpg", "shot 1.final_p1_r1c1.jpg"}));
+  const std::string small = "shot 1.final_p1_" + patch::box_key({0, 0, 64, 48}, {2, 2});
+  EXPECT_EQ(files_in(out), (std::set<std::string>{small + "_r0c0.jpg", small + "_r0c1.jpg",
+                                                  small + "_r1c0.jpg", small + "_r1c1.jpg"}));
   simdjson::dom::parser parser;
   simdjson::dom::element summary;
   ASSERT_EQ(parser.parse(run.out).get(summary), simdjson::SUCCESS) << run.out;

@@ -118,15 +118,47 @@ std::vector<std::string> V7Sim::item_names(const std::string& dataset) const {
   return names;
 }
 
-std::string V7Sim::item_sha256(const std::string& dataset, const std::string& name) const {
-  const auto reply = http_get(port_, "/_sim/datasets/" + dataset + "/items");
+namespace {
+
+// Calls `read` with the listed item named `name` of `dataset`, if there is one.
+template <typename Read>
+void with_listed_item(int port, const std::string& dataset, const std::string& name, Read read) {
+  const auto reply = http_get(port, "/_sim/datasets/" + dataset + "/items");
+  if (reply.status != 200) return;
   simdjson::dom::parser parser;
   for (auto item : parse(parser, reply.body)["items"].get_array()) {
     if (std::string_view(item["name"].get_string().value()) == name) {
-      return std::string(std::string_view(item["sha256"].get_string().value()));
+      read(item);
+      return;
     }
   }
-  return {};
+}
+
+}  // namespace
+
+std::string V7Sim::item_sha256(const std::string& dataset, const std::string& name) const {
+  std::string out;
+  with_listed_item(port_, dataset, name, [&](simdjson::dom::element item) {
+    out = std::string(std::string_view(item["sha256"].get_string().value()));
+  });
+  return out;
+}
+
+std::string V7Sim::item_path(const std::string& dataset, const std::string& name) const {
+  std::string out;
+  with_listed_item(port_, dataset, name, [&](simdjson::dom::element item) {
+    out = std::string(std::string_view(item["path"].get_string().value()));
+  });
+  return out;
+}
+
+std::vector<std::string> V7Sim::item_tags(const std::string& dataset,
+                                          const std::string& name) const {
+  std::vector<std::string> out;
+  with_listed_item(port_, dataset, name, [&](simdjson::dom::element item) {
+    for (auto tag : item["tags"].get_array()) out.emplace_back(std::string_view(tag.get_string()));
+  });
+  return out;
 }
 
 std::string noise_png(int width, int height, unsigned seed) {

@@ -35,6 +35,9 @@ class V7Sim {
   // Names of confirmed items in a dataset, and the sha256 the simulator computed for one.
   std::vector<std::string> item_names(const std::string& dataset) const;
   std::string item_sha256(const std::string& dataset, const std::string& name) const;
+  // The folder and tags a confirmed item was registered with ("" and none when not found).
+  std::string item_path(const std::string& dataset, const std::string& name) const;
+  std::vector<std::string> item_tags(const std::string& dataset, const std::string& name) const;
 
  private:
   std::string stats_json() const;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 
+#include "common/patch/tile_name.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/patch/test_images.hpp"
 
@@ -94,9 +95,10 @@ TEST(CutTiles, NamesTilesInPlanOrder) {
   ASSERT_TRUE(result.ok()) << result.error;
   std::vector<std::string> names;
   for (const Tile& t : result.tiles) names.push_back(t.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"scene.v2_b-2_r0c0.png", "scene.v2_b-2_r0c1.png",
-                                             "scene.v2_b-2_r1c0.png", "scene.v2_b-2_r1c1.png",
-                                             "scene.v2_a-1_r0c0.png"}));
+  const std::string b2 = "scene.v2_b-2_" + box_key({0, 0, 40, 40}, {2, 2});
+  const std::string a1 = "scene.v2_a-1_" + box_key({0, 0, 8, 8}, {1, 1});
+  EXPECT_EQ(names, (std::vector<std::string>{b2 + "_r0c0.png", b2 + "_r0c1.png", b2 + "_r1c0.png",
+                                             b2 + "_r1c1.png", a1 + "_r0c0.png"}));
   EXPECT_EQ(result.tiles[2].row, 1);
   EXPECT_EQ(result.tiles[2].col, 0);
   EXPECT_EQ(result.tiles[2].annotation_id, "b-2");
@@ -134,7 +136,7 @@ TEST(CutTiles, AlphaSurvivesLosslessWebPTiles) {
       cut_tiles(item_with({box("a", "patch", 0, 0, 64, 48)}), encode(source, ".png"), options);
   ASSERT_TRUE(result.ok()) << result.error;
   ASSERT_EQ(result.tiles.size(), 1u);
-  EXPECT_EQ(result.tiles[0].name, "scene.v2_a_r0c0.webp");
+  EXPECT_TRUE(result.tiles[0].name.ends_with("_r0c0.webp")) << result.tiles[0].name;
   expect_exact(result.tiles[0], source);
 }
 
@@ -183,7 +185,7 @@ TEST(CutTiles, JpegTilesDropAlpha) {
   const TileResult result = cut_tiles(item_with({box("j", "patch", 0, 0, 16, 16)}),
                                       encode(noise(16, 16, CV_8UC4), ".png"), options);
   ASSERT_TRUE(result.ok()) << result.error;
-  EXPECT_EQ(result.tiles.at(0).name, "scene.v2_j_r0c0.jpg");
+  EXPECT_TRUE(result.tiles.at(0).name.ends_with("_r0c0.jpg")) << result.tiles.at(0).name;
   EXPECT_EQ(decode(result.tiles.at(0).bytes).channels(), 3);
 }
 

@@ -34,7 +34,9 @@ TEST(ApiMessages, DirectUploadCarriesTheBytesAsBase64) {
 TEST(ApiMessages, DirectUploadSizeIsKnownWithoutBuildingTheRequest) {
   const std::string a(1000, 'a'), b(1, 'b'), c(2, 'c');
   const std::vector<DirectUploadItem> items = {
-      {"a \"quoted\" name.png", "/", a}, {"b.png", "/deep/folder", b}, {"c\u00e9.png", "/", c}};
+      {"a \"quoted\" name.png", "/", a},
+      {"b.png", "/deep/folder", b, {"patch (4x6)", "source:\"x\".jpg"}},
+      {"c\u00e9.png", "/", c}};
   for (std::size_t n = 1; n <= items.size(); ++n) {
     const std::vector<DirectUploadItem> some(items.begin(), items.begin() + static_cast<long>(n));
     std::size_t estimate = direct_upload_envelope_bytes("tiles");
@@ -42,6 +44,21 @@ TEST(ApiMessages, DirectUploadSizeIsKnownWithoutBuildingTheRequest) {
     EXPECT_EQ(estimate - 1, build_direct_upload("tiles", some).size()) << n;
   }
   EXPECT_EQ(direct_upload_envelope_bytes("tiles"), build_direct_upload("tiles", {}).size());
+}
+
+TEST(ApiMessages, EveryRegistrationCallCarriesTheItemsTagsOnlyWhenItHasSome) {
+  const std::vector<std::string> tags = {"patch (4x6)", "source:street.jpg"};
+  const auto registered = build_register_upload("ds", {{"a.png", "/f", tags}, {"b.png", "/"}});
+  EXPECT_EQ(string_at(registered, "/items/0/tags/1"), "source:street.jpg");
+  EXPECT_EQ(registered.find("\"tags\"", registered.find("b.png")), std::string::npos);
+  const auto direct = build_direct_upload("ds", {{"a.png", "/f", "x", tags}});
+  EXPECT_EQ(string_at(direct, "/items/0/tags/0"), "patch (4x6)");
+  ExistingItem existing;
+  existing.name = "a.png";
+  existing.storage_key = "k/a.png";
+  existing.tags = tags;
+  const auto registered_existing = build_register_existing("ds", "s", {existing}, false);
+  EXPECT_EQ(string_at(registered_existing, "/items/0/tags/1"), "source:street.jpg");
 }
 
 TEST(ApiMessages, RegisterExistingNamesStorageKeysAndTheStorage) {
