@@ -191,6 +191,7 @@ std::string encode_item(const ExistingItem& item) {
   append_field(out, item.storage_thumbnail_key);
   append_field(out, std::to_string(item.width));
   append_field(out, std::to_string(item.height));
+  for (const auto& tag : item.tags) append_field(out, tag);  // the rest: tags, each a field
   return out;
 }
 
@@ -200,8 +201,19 @@ std::optional<ExistingItem> decode_item(std::string name, std::string_view in) {
       !next_field(in, width) || !next_field(in, height)) {
     return std::nullopt;
   }
-  return ExistingItem{std::move(name),    std::string(path), std::string(key),
-                      std::string(thumb), to_int(width),     to_int(height)};
+  ExistingItem item;
+  item.name = std::move(name);
+  item.path = std::string(path);
+  item.storage_key = std::string(key);
+  item.storage_thumbnail_key = std::string(thumb);
+  item.width = to_int(width);
+  item.height = to_int(height);
+  std::string_view tag;
+  while (!in.empty()) {
+    if (!next_field(in, tag)) return std::nullopt;
+    item.tags.emplace_back(tag);
+  }
+  return item;
 }
 
 // "r" registered; "b<reason>" blocked; "e<r|p><fields: status, retry-after ms, reason>".

@@ -202,6 +202,21 @@ TEST_F(RegistrationDeskTest, WithoutRedisEachJobMakesItsOwnCall) {
   expect_unique_items(5);
 }
 
+// What a tile is registered with (folder, tags) survives the trip through the desk.
+TEST_F(RegistrationDeskTest, PathAndTagsReachV7ThroughTheDesk) {
+  Worker worker(*sim_, *store_, redis_.url(), nullptr);
+  auto tiles = tiles_of(2, "tagged");
+  tiles[0].path = "/from/source";
+  tiles[0].tags = {"patch (2x2)", "source:a|b:c.jpg", "12:odd:length"};
+  const auto report = worker.upload(std::move(tiles));
+  EXPECT_EQ(report.uploaded, 2u) << reason_of(report);
+  EXPECT_EQ(worker.desk->counters().calls, 1u);
+  EXPECT_EQ(sim_->item_tags(kDataset, "tagged_r0c0.png"),
+            (std::vector<std::string>{"patch (2x2)", "source:a|b:c.jpg", "12:odd:length"}));
+  EXPECT_EQ(sim_->item_path(kDataset, "tagged_r0c0.png"), "/from/source");
+  EXPECT_TRUE(sim_->item_tags(kDataset, "tagged_r0c1.png").empty());
+}
+
 // A re-run through the desk: names V7 has are blocked ALREADY_EXISTS and count as done.
 TEST_F(RegistrationDeskTest, ARerunThroughTheDeskCountsExistingTilesAsDone) {
   Worker worker(*sim_, *store_, redis_.url(), nullptr);
