@@ -286,16 +286,21 @@ def main():
           "each mode): %s tiles/s; ratios use the median, %.1f tiles/s." % (
               ", ".join("%.1f" % e["tiles_per_s"] for e in engines), engine_rate))
     print()
-    print("| mode | tiles/s | vs engine | API calls/tile | upload calls/tile | queued->done p50 / p99 | fleet ceiling per key | 429s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| mode | tiles/s | vs engine | API calls/tile | upload calls/tile | registrations/tile (tiles a call) | queued->done p50 / p99 | fleet ceiling per key | 429s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        # The key's 1000 calls a minute, and for storage registration V7's 100 a minute.
+        # The key's 1000 calls a minute, and for storage registration V7's 100 a minute at the
+        # tiles a call this run had (more concurrent jobs fill calls further, up to 100).
         ceiling = 1000.0 / 60.0 / r["calls_per_tile"]
+        registrations = "-"
         if r["registration_calls_per_tile"] > 0:
             ceiling = min(ceiling, 100.0 / 60.0 / r["registration_calls_per_tile"])
-        print("| %s | %.1f | %.2fx | %.3f | %.3f | %.0f / %.0f ms | %.0f tiles/s | %d |" % (
+            registrations = "%.3f (%.1f)" % (r["registration_calls_per_tile"],
+                                             1.0 / r["registration_calls_per_tile"])
+        print("| %s | %.1f | %.2fx | %.3f | %.3f | %s | %.0f / %.0f ms | %.0f tiles/s | %d |" % (
             r["mode"], r["tiles_per_s"], r["tiles_per_s"] / engine_rate, r["calls_per_tile"],
-            r["upload_calls_per_tile"], r["p50_ms"], r["p99_ms"], ceiling, r["rejected_429"]))
+            r["upload_calls_per_tile"], registrations, r["p50_ms"], r["p99_ms"], ceiling,
+            r["rejected_429"]))
     print()
     print("Mean tile size %.0f KB. API calls by endpoint: %s." % (
         statistics.mean(r["tile_bytes"] for r in results) / 1000 if results else 0,
@@ -303,10 +308,21 @@ def main():
                   for r in results)))
     if any(r["registration_calls_per_tile"] > 0 for r in results):
         print()
-        print("Storage modes register once per job here (20 tiles, under V7's 100 items a call) and "
-              "V7 allows 100 registrations a minute per key: patchq's own bucket for them (90/min, "
-              "burst 5) paces the fleet to ~30 tiles/s with 20-tile jobs however many workers run. "
-              "Registrations shared across jobs would lift that (up to 100 tiles a call).")
+        print("Storage modes share registrations across jobs (the registration desk in Redis, "
+              "docs/STORAGE.md): V7 allows 100 register_existing calls a minute per key and 100 "
+              "items a call, and patchq paces them at 90/min (burst 5), so the ceiling per key is "
+              "set by how full calls are: one 20-tile job a call caps the fleet at ~33 tiles/s, "
+              "full calls at 150 tiles/s (V7's own limit: 166). With 2 worker processes at most "
+              "2 jobs wait at a time, so calls here carry at most ~40 tiles; larger fleets fill "
+              "them further.")
+        per_job = args.rows * args.cols
+        if all(r["registration_calls_per_tile"] * per_job >= 0.95
+               for r in results if r["registration_calls_per_tile"] > 0):
+            print()
+            print("In this run every registration call carried one job's tiles: jobs finished "
+                  "more slowly than registration tokens came (90/min), so each found a token at "
+                  "once and none had to wait for another; the registration budget did not limit "
+                  "this run.")
     if skipped:
         print()
         print("Not measured in this run: %s (the storage emulators were not available)." % ", ".join(skipped))

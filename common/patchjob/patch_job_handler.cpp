@@ -49,8 +49,10 @@ std::unique_ptr<storage::ObjectStore> open_store(const storage::StorageConfig& c
   return std::move(store).value();
 }
 
-v7::StorageSink sink_for(const storage::StorageConfig& config, const storage::ObjectStore* store) {
+v7::StorageSink sink_for(const storage::StorageConfig& config, const storage::ObjectStore* store,
+                         v7::ExistingRegistrar* registrar) {
   v7::StorageSink sink;
+  sink.registrar = registrar;
   sink.store = store;
   sink.slug = config.slug;
   sink.readonly = config.readonly;
@@ -86,15 +88,21 @@ PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
 }  // namespace
 
 PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
-                                 std::shared_ptr<v7::RateLimiter> registration_limiter)
+                                 std::shared_ptr<v7::RateLimiter> registration_limiter,
+                                 std::shared_ptr<v7::ExistingRegistrar> registrar,
+                                 std::shared_ptr<v7::UploadJournal> journal)
     : config_(with_thumbnails_if_needed(std::move(config))),
+      registrar_(std::move(registrar)),
+      journal_(std::move(journal)),
       store_(open_store(config_.storage)),
-      client_(config_.v7, limiter, sink_for(config_.storage, store_.get()),
+      client_(config_.v7, limiter, sink_for(config_.storage, store_.get(), registrar_.get()),
               std::move(registration_limiter)),
       limiter_(std::move(limiter)),
       carrier_(config_.carry_annotations
                    ? std::make_unique<AnnotationCarrier>(config_.v7, limiter_.get(), store_.get())
-                   : nullptr) {}
+                   : nullptr) {
+  client_.set_upload_journal(journal_.get());
+}
 
 std::vector<annotations::CarriedAnnotation> PatchJobHandler::annotations_to_carry(
     const queue::Job& job, const webhook::Item& item) const {

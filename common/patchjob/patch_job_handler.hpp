@@ -25,7 +25,9 @@
 #include "common/storage/object_store.hpp"
 #include "common/storage/storage_config.hpp"
 #include "common/v7/client_config.hpp"
+#include "common/v7/existing_registrar.hpp"
 #include "common/v7/rate_limiter.hpp"
+#include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_client.hpp"
 #include "common/webhook/item.hpp"
 
@@ -49,10 +51,14 @@ inline constexpr int kThumbnailMaxSide = 256;
 class PatchJobHandler {
  public:
   // `limiter` may be null (no fleet-wide rate limit); `registration_limiter` (may be null)
-  // paces storage mode's register_existing calls. Throws std::invalid_argument when the
-  // storage configuration cannot be opened (validate it first).
+  // paces storage mode's register_existing calls; `registrar` (may be null: one call per job)
+  // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs; `journal` (may
+  // be null: nothing is resumed) records the register way's unconfirmed uploads. Throws
+  // std::invalid_argument when the storage configuration cannot be opened (validate it first).
   PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
-                  std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr);
+                  std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr,
+                  std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr,
+                  std::shared_ptr<v7::UploadJournal> journal = nullptr);
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 
@@ -67,6 +73,8 @@ class PatchJobHandler {
                                       const v7::UploadReport& report);
 
   PatchJobConfig config_;
+  std::shared_ptr<v7::ExistingRegistrar> registrar_;
+  std::shared_ptr<v7::UploadJournal> journal_;
   std::unique_ptr<storage::ObjectStore> store_;  // storage mode only
   v7::V7Client client_;
   std::shared_ptr<v7::RateLimiter> limiter_;

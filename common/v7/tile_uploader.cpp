@@ -244,14 +244,52 @@ void TileUploader::run_register_existing(net::HttpClient& http, std::vector<std:
       items.push_back(std::move(item));
     }
   }
-  auto response = api_.register_existing(http, team_, dataset_, tuning_.storage.slug, items,
-                                         tuning_.storage.readonly);
+  const ExistingTarget target{team_, dataset_, tuning_.storage.slug, tuning_.storage.readonly};
+  const auto answers = tuning_.storage.registrar != nullptr
+                           ? tuning_.storage.registrar->register_items(api_, http, target, items)
+                           : register_in_one_call(api_, http, target, items);
   std::lock_guard lock(mutex_);
-  apply_registration(batch, response,
-                     tuning_.storage.readonly ? "register_existing_readonly" : "register_existing");
+  apply_existing(batch, answers);
   registering_existing_ = false;
   dispatch();
   task_done();
+}
+
+void TileUploader::apply_existing(const std::vector<std::size_t>& batch,
+                                  const std::vector<ItemRegistration>& answers) {
+  for (const auto& answer : answers) {
+    auto it = by_name_.find(answer.name);
+    if (it == by_name_.end()) continue;
+    switch (answer.state) {
+      case ItemRegistration::State::registered:
+        complete(it->second, TileOutcome::uploaded, std::nullopt);
+        break;
+      case ItemRegistration::State::blocked:
+        if (is_already_exists(answer.blocked_reason)) {
+          complete(it->second, TileOutcome::already_existed, std::nullopt);
+        } else {
+          complete(it->second, TileOutcome::failed,
+                   V7Error::permanent("tile " + answer.name +
+                                      ": blocked by V7: " + answer.blocked_reason));
+        }
+        break;
+      case ItemRegistration::State::failed:
+        complete(it->second, TileOutcome::failed,
+                 for_tile(answer.name, answer.error.value_or(V7Error::retryable_error(
+                                           "registration failed without a reason"))));
+        break;
+    }
+  }
+  // A tile V7 neither registered nor blocked: do not count it as uploaded.
+  const std::string_view call =
+      tuning_.storage.readonly ? "register_existing_readonly" : "register_existing";
+  for (std::size_t index : batch) {
+    if (!entries_[index].done) {
+      complete(index, TileOutcome::failed,
+               V7Error::retryable_error("tile " + entries_[index].tile.name + ": " +
+                                        std::string(call) + " response did not mention it"));
+    }
+  }
 }
 
 void TileUploader::dispatch_register() {
@@ -324,7 +362,8 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     if (it == by_name_.end()) continue;
     const bool exists = is_already_exists(blocked.reason);
     if (exists) entries_[it->second].result.item_id = blocked.id;
-    if (exists && !direct && !blocked.upload_id.empty()) {
+    if (exists && !direct && tuning_.journal != nullptr) {
+      // Resumed only if the journal says it is patchq's own unconfirmed upload (run_resume).
       ++tasks_in_flight_;
       pool_.submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
         run_resume(http, index, id);
@@ -397,6 +436,14 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
 }
 
 void TileUploader::run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id) {
+  if (tuning_.journal != nullptr) {
+    std::string name;
+    {
+      std::lock_guard lock(mutex_);
+      name = entries_[index].tile.name;
+    }
+    tuning_.journal->opened(team_, dataset_, name, upload_id);  // before the first sign
+  }
   auto url = api_.sign(http, team_, upload_id);
   if (!url) {
     std::lock_guard lock(mutex_);
@@ -407,16 +454,32 @@ void TileUploader::run_transfer(net::HttpClient& http, std::size_t index, std::s
   finish_transfer(http, index, upload_id, *url);
 }
 
-void TileUploader::run_resume(net::HttpClient& http, std::size_t index, std::string upload_id) {
-  auto url = api_.sign(http, team_, upload_id);
+void TileUploader::run_resume(net::HttpClient& http, std::size_t index,
+                              std::string blocked_upload_id) {
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    name = entries_[index].tile.name;
+  }
+  const auto recorded = tuning_.journal->open_upload(team_, dataset_, name);
+  const bool ours = recorded && (blocked_upload_id.empty() || blocked_upload_id == *recorded);
+  if (!ours) {
+    // Not an upload patchq left unfinished: the item is V7's as it is.
+    std::lock_guard lock(mutex_);
+    complete(index, TileOutcome::already_existed, std::nullopt);
+    task_done();
+    return;
+  }
+  auto url = api_.sign(http, team_, *recorded);
   if (!url) {
     const int status = url.error().http_status;
     const bool complete_already = status == 404 || status == 409 || status == 410 || status == 422;
+    if (complete_already) tuning_.journal->closed(team_, dataset_, name);
     std::lock_guard lock(mutex_);
     if (complete_already) {
       complete(index, TileOutcome::already_existed, std::nullopt);
     } else {
-      complete(index, TileOutcome::failed, for_tile(entries_[index].tile.name, url.error()));
+      complete(index, TileOutcome::failed, for_tile(name, url.error()));
     }
     task_done();
     return;
@@ -425,7 +488,7 @@ void TileUploader::run_resume(net::HttpClient& http, std::size_t index, std::str
     std::lock_guard lock(mutex_);
     entries_[index].resumed = true;
   }
-  finish_transfer(http, index, upload_id, *url);
+  finish_transfer(http, index, *recorded, *url);
 }
 
 void TileUploader::finish_transfer(net::HttpClient& http, std::size_t index,
@@ -442,6 +505,8 @@ void TileUploader::finish_transfer(net::HttpClient& http, std::size_t index,
     error = put.error();
   } else if (auto confirmed = api_.confirm(http, team_, upload_id); !confirmed) {
     error = confirmed.error();
+  } else if (tuning_.journal != nullptr) {
+    tuning_.journal->closed(team_, dataset_, name);
   }
   std::lock_guard lock(mutex_);
   if (error) {

@@ -13,19 +13,27 @@
 // of its own goes the register way, automatically.
 // Storage mode (--storage-url): each tile (and, for read-only storage, its thumbnail) is PUT to
 // the customer's bucket under a deterministic key, then registered with register_existing(_
-// readonly), up to 100 tiles a call (V7's limit), the last call when finish() has every PUT
-// done. A re-run rewrites the same objects and V7 blocks the names it has (ALREADY_EXISTS).
+// readonly) in batches of up to 100 tiles (V7's limit), the last when finish() has every PUT
+// done. A batch goes to the sink's ExistingRegistrar: without one, one call per batch; the
+// worker's RegistrationDesk shares calls with other jobs of the fleet (calls carry up to 100
+// tiles of any job; V7 allows 100 such calls a minute per key), so a batch may be registered
+// in calls made by other workers. A re-run rewrites the same objects and V7 blocks the names it
+// has (ALREADY_EXISTS).
 // Register mode: register_upload in batches of <= 500, then per tile sign, PUT to the
 // presigned URL, confirm (~2 calls a tile). Registration is group-committed: one register call
 // is in flight at a time and takes every tile that arrived meanwhile.
 //
 // Idempotency: a tile V7 reports as blocked with ALREADY_EXISTS (compared case-insensitively)
-// counts as uploaded (a re-run of a job uploads nothing twice). Any other blocked reason is a
-// permanent failure of that tile carrying the reason. One exception closes a hole: when the
-// blocked entry names its upload_id (register way), the earlier run may have died between
-// register and confirm, so the uploader asks V7 to sign that upload again. V7 refusing
-// (404/409/410/422: nothing left to upload) means the tile is complete -> already_existed; a
-// signed URL means it was never finished -> PUT + confirm now -> uploaded (counted as resumed).
+// counts as uploaded (a re-run of a job uploads nothing twice) and is never signed or PUT
+// again: whether V7 refuses a second sign of a confirmed upload or signs it (and lets a PUT
+// overwrite the file) is undocumented. Any other blocked reason is a permanent failure of that
+// tile carrying the reason. One exception closes a hole in the register way: an earlier run
+// may have died between register and confirm, leaving an empty item. The uploader records each
+// upload it registered in the UploadJournal before signing it and closes the record after the
+// confirm; a blocked tile whose open record names the same upload (or the blocked entry names
+// none) is patchq's own unfinished upload: sign it again -> PUT + confirm -> uploaded (counted
+// as resumed), or V7 refusing (404/409/410/422: nothing left to upload) -> already_existed.
+// Without a journal, or without an open record, nothing is resumed.
 // Invariants: each added tile gets exactly one TileResult; results keep add() order; tile
 // bytes are released as soon as their transfer ends; the uploader outlives its tasks
 // (finish() and the destructor wait for them).
@@ -46,6 +54,8 @@
 #include "common/retry/backoff.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/v7/client_config.hpp"
+#include "common/v7/existing_registrar.hpp"
+#include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_api.hpp"
 #include "common/v7/v7_error.hpp"
 
@@ -104,6 +114,9 @@ struct StorageSink {
   std::string slug;
   bool readonly = false;  // register_existing_readonly, with a thumbnail per tile
   std::size_t register_batch = 100;
+  // Who makes the register calls (not owned; outlives the uploader): null = one call per
+  // batch of this job; a RegistrationDesk shares calls with other jobs of the fleet.
+  ExistingRegistrar* registrar = nullptr;
 };
 
 // The object names a tile gets in storage mode, before the store's prefix: the target dataset
@@ -117,6 +130,9 @@ struct UploadTuning {
   std::uint64_t direct_call_bytes = 30'000'000;  // the whole request: JSON and base64
   std::size_t direct_calls_in_flight = 4;
   StorageSink storage;  // used in UploadMode::storage
+  // The register way's record of its own unconfirmed uploads (not owned; may be null: then a
+  // blocked ALREADY_EXISTS tile is never resumed).
+  UploadJournal* journal = nullptr;
   // Storage PUTs are tried like V7 calls: a few times in-process for transient failures.
   int storage_tries = 3;
   retry::BackoffPolicy storage_backoff{std::chrono::milliseconds(200), std::chrono::seconds(5)};
@@ -154,13 +170,15 @@ class TileUploader {
                                           std::string_view bytes,
                                           std::string_view content_type) const;
   void run_register_existing(net::HttpClient& http, std::vector<std::size_t> batch);
+  void apply_existing(const std::vector<std::size_t>& batch,
+                      const std::vector<ItemRegistration>& answers);
   void complete(std::size_t index, TileOutcome outcome, std::optional<V7Error> error);
   void apply_registration(const std::vector<std::size_t>& batch,
                           const V7Result<RegisterResponse>& response, std::string_view call);
   void run_register(net::HttpClient& http, std::vector<std::size_t> batch);
   void run_direct(net::HttpClient& http, std::vector<std::size_t> batch);
   void run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id);
-  void run_resume(net::HttpClient& http, std::size_t index, std::string upload_id);
+  void run_resume(net::HttpClient& http, std::size_t index, std::string blocked_upload_id);
   void finish_transfer(net::HttpClient& http, std::size_t index, const std::string& upload_id,
                        const std::string& upload_url);
   void task_done();  // mutex held

@@ -79,6 +79,7 @@ std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::stri
   tuning.register_batch = config_.register_batch;
   tuning.direct_call_bytes = config_.direct_upload_call_bytes;
   tuning.direct_calls_in_flight = pool_.size();
+  tuning.journal = journal_;
   if (storage_.store != nullptr) {
     tuning.mode = UploadMode::storage;
     tuning.storage = storage_;

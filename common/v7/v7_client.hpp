@@ -54,6 +54,9 @@ class V7Client {
   V7Result<std::string> ensure_target(std::string_view team, std::string_view dataset);
 
   std::unique_ptr<TileUploader> start_upload(std::string team, std::string dataset);
+  // The register way's journal of its own unconfirmed uploads (not owned; outlives the client).
+  // Without one, a tile V7 blocks as ALREADY_EXISTS is never resumed.
+  void set_upload_journal(UploadJournal* journal) { journal_ = journal; }
 
   V7ClientStats stats() const;
   const V7ClientConfig& config() const { return config_; }
@@ -63,6 +66,7 @@ class V7Client {
   std::shared_ptr<RateLimiter> limiter_;
   std::shared_ptr<RateLimiter> registration_limiter_;
   StorageSink storage_;
+  UploadJournal* journal_ = nullptr;
   V7Api api_;
   net::HttpClient http_;  // the job thread's client: fetches and metadata calls
   net::TransferPool pool_;

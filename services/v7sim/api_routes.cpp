@@ -321,7 +321,7 @@ std::string_view ApiRoutes::already_exists() const {
 Response ApiRoutes::sign(const Request& req, const std::string& upload_id) const {
   const auto item = store_.item_by_upload(upload_id);
   if (!item) return v7_error(req, bhttp::status::not_found, "NOT_FOUND", "upload not found");
-  if (item->state == ItemState::confirmed) {
+  if (item->state == ItemState::confirmed && !behaviour_.sign_confirmed_uploads) {
     return v7_error(req, bhttp::status::conflict, "ALREADY_CONFIRMED",
                     "the upload is already confirmed");
   }

@@ -31,6 +31,10 @@ struct ApiBehaviour {
   // Blocked reasons as V7 spells them today ("ALREADY_EXISTS") or in lower case (darwin-py
   // upper-cases before comparing, so a client must not depend on the case).
   bool lowercase_blocked_reasons = false;
+  // A second sign of a confirmed upload: 409 ALREADY_CONFIRMED (false), or a presigned URL
+  // whose PUT overwrites the stored file (true). V7 does not document it; a client must be
+  // safe under both.
+  bool sign_confirmed_uploads = false;
 };
 
 // The customer's storage as V7 sees it once connected in its settings: registrations name

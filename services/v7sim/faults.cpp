@@ -11,8 +11,11 @@ namespace patchq::v7sim {
 
 const std::vector<std::string_view>& fault_endpoint_names() {
   static const std::vector<std::string_view> names = {
-      "token_info", "datasets",    "item",    "download",      "storage_get", "register_upload",
-      "sign",       "storage_put", "confirm", "direct_upload", "annotations"};
+      "token_info",    "datasets",          "item",
+      "download",      "storage_get",       "register_upload",
+      "sign",          "storage_put",       "confirm",
+      "direct_upload", "register_existing", "register_existing_readonly",
+      "annotations"};
   return names;
 }
 

@@ -2,7 +2,7 @@
 // the /_sim control API), configured through POST /_sim/faults.
 // Endpoint names (also the keys of /_sim/stats):
 //   token_info, datasets, item, download, storage_get, register_upload, sign, storage_put,
-//   confirm, direct_upload; "*" is every one of them.
+//   confirm, direct_upload, register_existing, register_existing_readonly; "*" is every one.
 // A rule for an endpoint replaces an earlier rule for the same name; a call uses its
 // endpoint's own rule when there is one, else the "*" rule. Per call, in order:
 //   1. latency_ms: the answer (real or faulty) is delayed by that much;

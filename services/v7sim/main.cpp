@@ -49,6 +49,7 @@ struct SimFlags {
   bool fsync = false;
   std::string log_level = "info";
   std::string blocked_reason_case = "upper";
+  std::string resign_confirmed = "refuse";
   storage::StorageConfig storage;  // the customer's storage, as connected in V7's settings
 };
 
@@ -122,10 +123,11 @@ int run(const SimFlags& flags, const std::string& host, unsigned short port) {
   v7sim::StageRunner stages(server.io_context());
   v7sim::ApiBehaviour behaviour;
   behaviour.lowercase_blocked_reasons = flags.blocked_reason_case == "lower";
+  behaviour.sign_confirmed_uploads = flags.resign_confirmed == "sign";
   std::shared_ptr<const storage::ObjectStore> object_store;
   v7sim::ApiRoutes api(store, urls, team_name, behaviour, external_storage(flags, object_store));
   v7sim::ImportRoutes imports(store, urls);
-  v7sim::StorageRoutes storage(store, urls);
+  v7sim::StorageRoutes storage(store, urls, behaviour.sign_confirmed_uploads);
   v7sim::ControlRoutes control(store, urls, faults, stats, stages, team_name);
   router = std::make_unique<v7sim::SimRouter>(
       server.io_context(), v7sim::RouterSettings{flags.api_key, flags.enforce_rate_limit}, api,
@@ -187,7 +189,11 @@ int main(int argc, char** argv) {
                   obs::log_level_names())
       .add_choice("blocked-reason-case", &flags.blocked_reason_case, "V7SIM_BLOCKED_REASON_CASE",
                   "spell blocked reasons upper (ALREADY_EXISTS, as V7 does today) or lower case",
-                  {"upper", "lower"});
+                  {"upper", "lower"})
+      .add_choice("resign-confirmed", &flags.resign_confirmed, "V7SIM_RESIGN_CONFIRMED",
+                  "a second sign of a confirmed upload: refuse (409 ALREADY_CONFIRMED) or sign "
+                  "(200 with a URL whose PUT overwrites the file; V7 does not say which it does)",
+                  {"refuse", "sign"});
   storage::add_storage_flags(set, flags.storage);
   const auto parsed = set.parse(argc, argv);
   if (auto code = config::exit_code_after_parse(parsed)) return *code;

@@ -326,7 +326,8 @@ SimStore::Registration SimStore::add_confirmed(const Dataset& dataset, std::stri
   return {std::move(item), true};
 }
 
-UploadStatus SimStore::put_file(std::string_view upload_id, std::string_view bytes) {
+UploadStatus SimStore::put_file(std::string_view upload_id, std::string_view bytes,
+                                bool overwrite_confirmed) {
   Item updated;
   {
     std::lock_guard lock(mu_);
@@ -334,13 +335,17 @@ UploadStatus SimStore::put_file(std::string_view upload_id, std::string_view byt
     if (it == by_upload_.end()) return UploadStatus::not_found;
     updated = items_.at(it->second);
   }
-  if (updated.state == ItemState::confirmed) return UploadStatus::already_confirmed;
+  const bool was_confirmed = updated.state == ItemState::confirmed;
+  if (was_confirmed && !overwrite_confirmed) return UploadStatus::already_confirmed;
   // The big write happens outside the lock so uploads of different items overlap.
   store_bytes(updated, bytes);
   std::lock_guard lock(mu_);
   Item& item = items_.at(updated.id);
-  if (item.state == ItemState::confirmed) return UploadStatus::already_confirmed;
-  updated.state = ItemState::uploaded;
+  if (item.state == ItemState::confirmed && !overwrite_confirmed) {
+    return UploadStatus::already_confirmed;
+  }
+  updated.state = was_confirmed || item.state == ItemState::confirmed ? ItemState::confirmed
+                                                                      : ItemState::uploaded;
   save_item(updated);
   item = std::move(updated);
   return UploadStatus::ok;

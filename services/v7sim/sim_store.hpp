@@ -81,7 +81,10 @@ class SimStore {
   Registration add_confirmed(const Dataset& dataset, std::string_view name, std::string_view path,
                              std::string_view bytes, const std::vector<std::string>& tags = {});
 
-  UploadStatus put_file(std::string_view upload_id, std::string_view bytes);
+  // `overwrite_confirmed`: a confirmed item's file is replaced (it stays confirmed) instead of
+  // the PUT being refused with already_confirmed.
+  UploadStatus put_file(std::string_view upload_id, std::string_view bytes,
+                        bool overwrite_confirmed = false);
   UploadStatus confirm(std::string_view upload_id);  // confirming twice is ok (retries)
 
   std::optional<Item> item(std::string_view item_id) const;

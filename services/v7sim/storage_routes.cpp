@@ -18,7 +18,8 @@ bool token_ok(const SimUrls& urls, StorageAction action, const Target& target,
 
 }  // namespace
 
-StorageRoutes::StorageRoutes(SimStore& store, const SimUrls& urls) : store_(store), urls_(urls) {}
+StorageRoutes::StorageRoutes(SimStore& store, const SimUrls& urls, bool overwrite_confirmed)
+    : store_(store), urls_(urls), overwrite_confirmed_(overwrite_confirmed) {}
 
 std::optional<RoutedCall> StorageRoutes::match(bhttp::verb method,
                                                const std::vector<std::string>& s) {
@@ -51,7 +52,7 @@ Response StorageRoutes::put_file(const Request& req, const Target& target,
   if (!token_ok(urls_, StorageAction::upload, target, upload_id)) {
     return http::json_error(req, bhttp::status::forbidden, "invalid or expired token");
   }
-  switch (store_.put_file(upload_id, req.body())) {
+  switch (store_.put_file(upload_id, req.body(), overwrite_confirmed_)) {
     case UploadStatus::ok:
       return http::make_response(req, bhttp::status::ok, "", "text/plain");
     case UploadStatus::already_confirmed:

@@ -17,7 +17,9 @@ namespace patchq::v7sim {
 
 class StorageRoutes {
  public:
-  StorageRoutes(SimStore& store, const SimUrls& urls);
+  // `overwrite_confirmed`: a PUT to a confirmed upload replaces its file (the stand-in's model
+  // of a V7 that signs confirmed uploads again) instead of answering 409.
+  StorageRoutes(SimStore& store, const SimUrls& urls, bool overwrite_confirmed = false);
   std::optional<RoutedCall> match(boost::beast::http::verb method,
                                   const std::vector<std::string>& segments);
 
@@ -29,6 +31,7 @@ class StorageRoutes {
 
   SimStore& store_;
   const SimUrls& urls_;
+  bool overwrite_confirmed_;
 };
 
 }  // namespace patchq::v7sim

@@ -3,6 +3,7 @@
 
 #include "common/http/server.hpp"
 #include "common/http/target.hpp"
+#include "services/worker/readiness.hpp"
 
 namespace patchq::worker {
 
@@ -19,6 +20,16 @@ http::Handler metrics_routes(std::function<std::string()> render) {
                                   "text/plain; version=0.0.4; charset=utf-8"));
     } else if (target && target->path == "/healthz") {
       respond(http::make_response(req, bhttp::status::ok, "ok\n", "text/plain"));
+    } else if (target && target->path == "/readyz") {
+      const auto reasons = not_ready_reasons();
+      if (reasons.empty()) {
+        respond(http::make_response(req, bhttp::status::ok, "ready\n", "text/plain"));
+      } else {
+        std::string body = "not ready\n";
+        for (const auto& reason : reasons) body += reason + "\n";
+        respond(http::make_response(req, bhttp::status::service_unavailable, std::move(body),
+                                    "text/plain; charset=utf-8"));
+      }
     } else {
       respond(http::make_response(req, bhttp::status::not_found, "not found\n", "text/plain"));
     }

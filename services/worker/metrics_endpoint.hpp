@@ -1,7 +1,9 @@
 // MetricsEndpoint: the worker's Prometheus endpoint on the shared HTTP server (common/http):
-// GET /metrics (text format 0.0.4) and GET /healthz; 404 for other paths, 405 for other
-// methods. One loop thread; a scrape renders on it (the render function may read Redis with
-// a short timeout). Requests carry no body worth reading: bodies are capped at 1 KiB.
+// GET /metrics (text format 0.0.4), GET /healthz (the process answers) and GET /readyz (200
+// "ready", or 503 with the reasons of services/worker/readiness.hpp, e.g. storage unreachable
+// at start); 404 for other paths, 405 for other methods. One loop thread; a scrape renders on it
+// (the render function may read Redis with a short timeout). Requests carry no body worth reading:
+// bodies are capped at 1 KiB.
 #pragma once
 
 #include <functional>

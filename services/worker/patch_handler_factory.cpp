@@ -1,12 +1,21 @@
 #include "services/worker/patch_handler_factory.hpp"
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <stop_token>
+#include <string_view>
+#include <thread>
 
 #include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
+#include "common/v7/registration_desk.hpp"
+#include "common/v7/upload_journal.hpp"
+#include "services/worker/readiness.hpp"
 
 namespace patchq::worker {
 
@@ -16,13 +25,19 @@ void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& va
 
 namespace {
 
-// Storage mode's bucket is checked once at start (listed and written under the prefix): wrong
-// credentials or a missing bucket stop the worker with the reason instead of dead-lettering
-// every job; an unreachable one is only logged, since jobs retry until it answers.
-Status check_storage(const patchjob::PatchJobConfig& config) {
-  if (!config.storage.enabled()) return ok_status();
+constexpr std::string_view kStorage = "storage";
+constexpr std::chrono::seconds kStorageRecheck{15};
+
+enum class StorageCheck { ready, unreachable, refused };
+
+// Storage mode's bucket is listed and written under the prefix. `why` gets the reason when it
+// is not ready.
+StorageCheck check_storage_once(const patchjob::PatchJobConfig& config, std::string& why) {
   auto store = storage::ObjectStore::open(config.storage);
-  if (!store) return store.error();
+  if (!store) {
+    why = store.error().reason;
+    return StorageCheck::refused;
+  }
   net::HttpClientOptions options;
   options.rules = net::HostRules({}, config.v7.allow_private_hosts);
   options.connect_timeout = config.v7.connect_timeout;
@@ -31,15 +46,68 @@ Status check_storage(const patchjob::PatchJobConfig& config) {
   auto checked = (*store)->check(http);
   if (checked) {
     obs::log_info("storage_ready").field("storage", (*store)->describe());
-    return ok_status();
+    return StorageCheck::ready;
   }
-  if (!checked.error().retryable()) {
-    return fail("storage " + (*store)->describe() + ": " + checked.error().reason);
+  why = "storage " + (*store)->describe() + ": " + checked.error().reason;
+  return checked.error().retryable() ? StorageCheck::unreachable : StorageCheck::refused;
+}
+
+// Checked once at start: wrong credentials or a missing bucket stop the worker with the reason
+// instead of dead-lettering every job; an unreachable one is logged and makes /readyz answer
+// 503 until a re-check passes (jobs retry until it answers).
+Status check_storage(const patchjob::PatchJobConfig& config) {
+  if (!config.storage.enabled()) return ok_status();
+  std::string why;
+  switch (check_storage_once(config, why)) {
+    case StorageCheck::ready:
+      set_ready(kStorage);
+      return ok_status();
+    case StorageCheck::refused:
+      return fail(why);
+    case StorageCheck::unreachable:
+      break;
   }
-  obs::log_warn("storage_unreachable_at_start")
-      .field("storage", (*store)->describe())
-      .field("reason", checked.error().reason);
+  obs::log_warn("storage_unreachable_at_start").field("reason", why);
+  set_not_ready(kStorage, "unreachable at start, re-checked every " +
+                              std::to_string(kStorageRecheck.count()) + " s: " + why);
   return ok_status();
+}
+
+// While the storage is not ready, a worker process re-checks it in the background until it
+// passes (then /readyz says ready). Stops with the process.
+class StorageRechecker {
+ public:
+  explicit StorageRechecker(patchjob::PatchJobConfig config)
+      : thread_([this, config = std::move(config)](std::stop_token stop) { run(stop, config); }) {}
+
+ private:
+  void run(const std::stop_token& stop, const patchjob::PatchJobConfig& config) {
+    std::mutex mutex;
+    std::condition_variable_any wakeup;
+    for (;;) {
+      std::unique_lock lock(mutex);
+      if (wakeup.wait_for(lock, stop, kStorageRecheck, [] { return false; })) return;
+      if (stop.stop_requested()) return;
+      std::string why;
+      const auto state = check_storage_once(config, why);
+      if (state == StorageCheck::ready) {
+        set_ready(kStorage);
+        return;
+      }
+      set_not_ready(kStorage,
+                    std::string(state == StorageCheck::refused ? "refused" : "unreachable") +
+                        ", re-checked every " + std::to_string(kStorageRecheck.count()) +
+                        " s: " + why);
+    }
+  }
+  std::jthread thread_;
+};
+
+bool storage_not_ready() {
+  for (const auto& reason : not_ready_reasons()) {
+    if (reason.starts_with(std::string(kStorage) + ":")) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -68,12 +136,30 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
   registration_limits.burst = v7::kRegistrationBurst;
   auto limiter = std::make_shared<v7::FleetRateLimiter>(std::move(limits));
-  auto registration_limiter =
-      std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits));
+  // Storage mode: register calls are shared by the fleet's jobs through a desk in Redis; the
+  // pacer lets a desk caller take its token before it picks the call's items.
+  auto registration_pacer = std::make_shared<v7::RegistrationPacer>(
+      std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits)));
+  std::shared_ptr<v7::RegistrationDesk> desk;
+  if (job_config->storage.enabled()) {
+    v7::RegistrationDesk::Options desk_options;
+    desk_options.endpoint = config.redis;
+    desk_options.key_prefix = config.prefix;
+    desk_options.api_key = job_config->v7.api_key;
+    desk = std::make_shared<v7::RegistrationDesk>(std::move(desk_options), registration_pacer);
+  }
 
+  const patchjob::PatchJobConfig recheck_config = *job_config;
+  // The register way resumes only uploads it recorded itself (never overwrites an item).
+  v7::RedisUploadJournal::Options journal_options;
+  journal_options.endpoint = config.redis;
+  journal_options.key_prefix = config.prefix;
+  auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
   auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
-                                                             registration_limiter);
-  return [handler](const queue::Job& job, queue::JobContext& ctx) {
+                                                             registration_pacer, desk, journal);
+  std::shared_ptr<StorageRechecker> rechecker;
+  if (storage_not_ready()) rechecker = std::make_shared<StorageRechecker>(recheck_config);
+  return [handler, rechecker](const queue::Job& job, queue::JobContext& ctx) {
     return handler->handle(job, ctx);
   };
 }

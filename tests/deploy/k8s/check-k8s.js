@@ -166,7 +166,8 @@ function checkWorker(objects) {
   else if (!namedPort(c, "metrics") || namedPort(c, "metrics").containerPort !== port) {
     p.push(`container port "metrics" is not the --metrics-listen port ${port}`);
   }
-  p.push(...probeProblems("worker", c, "livenessProbe"));
+  p.push(...probeProblems("worker", c, "readinessProbe", "/readyz"));
+  p.push(...probeProblems("worker", c, "livenessProbe", "/healthz"));
   const env = (c.env || []).map((e) => e.name);
   if (!env.includes("V7_API_KEY")) p.push("V7_API_KEY is not set from the Secret");
   return p;
@@ -332,7 +333,7 @@ function checkInvariants(rendered) {
     });
     report.run(`overlay ${overlay}: receiver (replicas, --listen port, /readyz, /healthz, PDB, grace)`, () => checkReceiver(objects));
     report.run(`overlay ${overlay}: Services select pods and target their ports`, () => checkServices(objects));
-    report.run(`overlay ${overlay}: worker (grace period > --shutdown-grace, metrics port)`, () => checkWorker(objects));
+    report.run(`overlay ${overlay}: worker (grace period > --shutdown-grace, metrics port, /readyz, /healthz)`, () => checkWorker(objects));
     report.run(`overlay ${overlay}: worker autoscaler (KEDA lag on PATCHQ_PREFIX+jobs, or HPA)`, () => checkAutoscaler(objects, ns));
     report.run(`overlay ${overlay}: Redis (AOF everysec and rewrite size, noeviction, PVC, URL)`, () => checkRedis(objects));
     report.run(`overlay ${overlay}: references (namespace, ConfigMaps, documented Secret keys)`, () => checkReferences(objects, ns, deployDoc));

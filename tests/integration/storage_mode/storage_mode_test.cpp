@@ -19,6 +19,7 @@
 #include "tests/integration/v7client/v7_sim.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_call.hpp"
+#include "tests/support/redis_server.hpp"
 #include "tests/support/storage_emulators.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -261,6 +262,61 @@ TEST_F(StorageModeTest, AWorkerWithStorageButNoSlugRefusesToStart) {
   ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
   EXPECT_EQ(worker.exit_code(), 2);
   EXPECT_NE(worker.stderr_text().find("--storage-slug"), std::string::npos) << worker.stderr_text();
+}
+
+// /readyz of a worker process: 503 with the reason while its storage was unreachable at
+// start (the worker runs: jobs retry until the storage answers), 200 once the check passed.
+TEST_F(StorageModeTest, AWorkerWhoseStorageIsUnreachableAtStartIsNotReady) {
+  RedisServer redis;
+  const int metrics_port = free_port();
+  const std::string nobody = "http://127.0.0.1:" + std::to_string(free_port());
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--processes", "1", "--allow-private-hosts", "--redis", redis.url(),
+                       "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port),
+                       "--storage-url", std::string("s3://") + kBucket + "/w", "--storage-endpoint",
+                       nobody, "--storage-slug", "customer-s3"},
+                      {{"V7_API_KEY", "k"},
+                       {"AWS_ACCESS_KEY_ID", S3rverServer::kAccessKeyId},
+                       {"AWS_SECRET_ACCESS_KEY", S3rverServer::kSecretAccessKey}});
+  HttpReply ready;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        ready = http_get(metrics_port, "/readyz");
+        return ready.status != 0;
+      },
+      std::chrono::seconds(30)))
+      << worker.stderr_text();
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(ready.body.find("storage: unreachable at start"), std::string::npos) << ready.body;
+  EXPECT_EQ(http_get(metrics_port, "/healthz").status, 200);  // alive, only not ready
+  EXPECT_NE(worker.stderr_text().find("storage_unreachable_at_start"), std::string::npos);
+  worker.signal(SIGTERM);
+  EXPECT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+}
+
+TEST_F(StorageModeTest, AWorkerWhoseStorageCheckPassedIsReady) {
+  RedisServer redis;
+  const int metrics_port = free_port();
+  ChildProcess worker(binary_path("patchq-worker"),
+                      {"--processes", "1", "--allow-private-hosts", "--redis", redis.url(),
+                       "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port),
+                       "--storage-url", std::string("s3://") + kBucket + "/w", "--storage-endpoint",
+                       s3_->endpoint(), "--storage-slug", "customer-s3"},
+                      {{"V7_API_KEY", "k"},
+                       {"AWS_ACCESS_KEY_ID", S3rverServer::kAccessKeyId},
+                       {"AWS_SECRET_ACCESS_KEY", S3rverServer::kSecretAccessKey}});
+  HttpReply ready;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        ready = http_get(metrics_port, "/readyz");
+        return ready.status != 0;
+      },
+      std::chrono::seconds(30)))
+      << worker.stderr_text();
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.body, "ready\n");
+  worker.signal(SIGTERM);
+  EXPECT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
 }
 
 // 10 % of storage requests fail (half before reaching the server, half after it stored the

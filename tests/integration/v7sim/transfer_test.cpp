@@ -174,6 +174,38 @@ TEST(V7SimFiles, ConfirmBeforeThePutIsRefusedAndConfirmTwiceIsFine) {
   EXPECT_EQ(sim.call_url("PUT", url, make_png(4, 4)).status, 409);  // no change after confirm
 }
 
+// --resign-confirmed: V7 does not say how it answers a second sign of a confirmed upload, so
+// the stand-in models both: refuse (409, the default) and sign (a URL whose PUT overwrites).
+TEST(V7SimFiles, ASecondSignOfAConfirmedUploadIsRefusedOrSignedAsConfigured) {
+  for (const std::string mode : {"refuse", "sign"}) {
+    SimProcess sim(with_args({"--resign-confirmed=" + mode}));
+    ASSERT_EQ(sim.api("POST", "/api/datasets", R"({"name":"tiles"})").status, 200);
+    const JsonView r(
+        sim.api("POST", team_path("/items/register_upload"), register_body("tiles", "x.png")).body);
+    const std::string upload_id = r.str("items.0.slots.0.upload_id");
+    const std::string sign = team_path("/items/uploads/" + upload_id + "/sign");
+    const std::string url = JsonView(sim.api("GET", sign).body).str("upload_url");
+    const std::string first = make_png(4, 4);
+    ASSERT_EQ(sim.call_url("PUT", url, first).status, 200);
+    ASSERT_EQ(sim.api("POST", team_path("/items/uploads/" + upload_id + "/confirm"), "{}").status,
+              200);
+    const auto again = sim.api("GET", sign);
+    const std::string other = make_png(6, 6);
+    if (mode == "refuse") {
+      EXPECT_EQ(again.status, 409) << mode;
+      EXPECT_EQ(JsonView(again.body).str("errors.code"), "ALREADY_CONFIRMED");
+      EXPECT_EQ(sim.call_url("PUT", url, other).status, 409);
+      EXPECT_EQ(sim.call("GET", "/_sim/datasets/tiles/items/x.png/file").body, first);
+    } else {
+      ASSERT_EQ(again.status, 200) << mode;
+      const std::string second_url = JsonView(again.body).str("upload_url");
+      EXPECT_EQ(sim.call_url("PUT", second_url, other).status, 200);
+      EXPECT_EQ(sim.call("GET", "/_sim/datasets/tiles/items/x.png/file").body, other);
+      EXPECT_EQ(JsonView(sim.call("GET", "/_sim/datasets/tiles/items").body).size("items"), 1u);
+    }
+  }
+}
+
 TEST(V7SimFiles, UploadUrlRefusesABadToken) {
   SimProcess sim;
   ASSERT_EQ(sim.api("POST", "/api/datasets", R"({"name":"tiles"})").status, 200);
