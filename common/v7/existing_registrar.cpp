@@ -15,7 +15,7 @@ std::vector<ItemRegistration> register_in_one_call(const V7Api& api, net::HttpCl
                                         items, target.readonly);
   if (!response) {
     for (const auto& item : items) {
-      answers.push_back({item.name, ItemRegistration::State::failed, "", response.error()});
+      answers.push_back({item.name, ItemRegistration::State::failed, "", response.error(), ""});
     }
     return answers;
   }
@@ -24,11 +24,12 @@ std::vector<ItemRegistration> register_in_one_call(const V7Api& api, net::HttpCl
   std::unordered_set<std::string_view> answered;
   for (const auto& blocked : response->blocked) {
     if (!wanted.contains(blocked.name) || !answered.insert(blocked.name).second) continue;
-    answers.push_back({blocked.name, ItemRegistration::State::blocked, blocked.reason, {}});
+    answers.push_back(
+        {blocked.name, ItemRegistration::State::blocked, blocked.reason, {}, blocked.id});
   }
   for (const auto& item : response->items) {
     if (!wanted.contains(item.name) || !answered.insert(item.name).second) continue;
-    answers.push_back({item.name, ItemRegistration::State::registered, "", {}});
+    answers.push_back({item.name, ItemRegistration::State::registered, "", {}, item.id});
   }
   return answers;
 }

@@ -32,6 +32,7 @@ struct ItemRegistration {
   State state = State::failed;
   std::string blocked_reason;    // State::blocked: V7's reason, e.g. "ALREADY_EXISTS"
   std::optional<V7Error> error;  // State::failed: the call's error
+  std::string item_id;           // V7's item id, when its answer names one (registered, blocked)
 };
 
 class ExistingRegistrar {

@@ -216,18 +216,25 @@ std::optional<ExistingItem> decode_item(std::string name, std::string_view in) {
   return item;
 }
 
-// "r" registered; "b<reason>" blocked; "e<r|p><fields: status, retry-after ms, reason>".
+// "r<fields: item id>" registered; "b<fields: reason, item id>" blocked;
+// "e<r|p><fields: status, retry-after ms, reason>" failed.
 std::string encode_answer(const ItemRegistration& answer) {
+  std::string out;
   switch (answer.state) {
     case ItemRegistration::State::registered:
-      return "r";
+      out = "r";
+      append_field(out, answer.item_id);
+      return out;
     case ItemRegistration::State::blocked:
-      return "b" + answer.blocked_reason;
+      out = "b";
+      append_field(out, answer.blocked_reason);
+      append_field(out, answer.item_id);
+      return out;
     case ItemRegistration::State::failed:
       break;
   }
   const V7Error error = answer.error.value_or(V7Error::retryable_error("no answer"));
-  std::string out = error.retryable() ? "er" : "ep";
+  out = error.retryable() ? "er" : "ep";
   append_field(out, std::to_string(error.http_status));
   append_field(out, error.retry_after ? std::to_string(error.retry_after->count()) : "");
   append_field(out, error.reason);
@@ -235,12 +242,16 @@ std::string encode_answer(const ItemRegistration& answer) {
 }
 
 ItemRegistration decode_answer(std::string name, std::string_view in) {
-  ItemRegistration answer{std::move(name), ItemRegistration::State::failed, "", std::nullopt};
-  if (in == "r") {
+  ItemRegistration answer{std::move(name), ItemRegistration::State::failed, "", std::nullopt, ""};
+  std::string_view fields = in.empty() ? in : in.substr(1);
+  std::string_view first, second;
+  if (!in.empty() && in[0] == 'r') {
     answer.state = ItemRegistration::State::registered;
+    if (next_field(fields, first)) answer.item_id = std::string(first);
   } else if (!in.empty() && in[0] == 'b') {
     answer.state = ItemRegistration::State::blocked;
-    answer.blocked_reason = std::string(in.substr(1));
+    if (next_field(fields, first)) answer.blocked_reason = std::string(first);
+    if (next_field(fields, second)) answer.item_id = std::string(second);
   } else {
     const bool retryable = in.size() >= 2 && in[1] == 'r';
     std::string_view rest = in.size() >= 2 ? in.substr(2) : std::string_view();
@@ -377,7 +388,8 @@ class RegistrationDesk::Session {
           item.name,
           ItemRegistration{item.name, ItemRegistration::State::failed, "",
                            V7Error::retryable_error("registration desk: no answer within " +
-                                                    std::to_string(waited.count()) + " s")});
+                                                    std::to_string(waited.count()) + " s"),
+                           ""});
     }
   }
 
@@ -450,8 +462,9 @@ class RegistrationDesk::Session {
         tickets.push_back(ticket);
       } else {
         args.push_back(ticket);
-        args.push_back(encode_answer({name, ItemRegistration::State::failed, "",
-                                      V7Error::permanent("registration desk: unreadable item")}));
+        args.push_back(
+            encode_answer({name, ItemRegistration::State::failed, "",
+                           V7Error::permanent("registration desk: unreadable item"), ""}));
       }
     }
     std::unordered_map<std::string, ItemRegistration> by_name;
@@ -471,7 +484,8 @@ class RegistrationDesk::Session {
                                V7Error::retryable_error(
                                    std::string(target_.readonly ? "register_existing_readonly"
                                                                 : "register_existing") +
-                                   " response did not mention it")}));
+                                   " response did not mention it"),
+                               ""}));
     }
     {
       std::lock_guard lock(desk_.mutex_);

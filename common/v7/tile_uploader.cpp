@@ -260,6 +260,7 @@ void TileUploader::apply_existing(const std::vector<std::size_t>& batch,
   for (const auto& answer : answers) {
     auto it = by_name_.find(answer.name);
     if (it == by_name_.end()) continue;
+    entries_[it->second].result.item_id = answer.item_id;
     switch (answer.state) {
       case ItemRegistration::State::registered:
         complete(it->second, TileOutcome::uploaded, std::nullopt);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "common/patch/tile_name.hpp"
 #include "tests/integration/e2e/chain.hpp"
 #include "tests/integration/e2e/payload_annotations.hpp"
 #include "tests/integration/e2e/street_image.hpp"
@@ -64,10 +65,12 @@ TEST(MultiSlot, EachPatchIsCutFromTheSlotItNamesAndTilesCarryTheSlot) {
   std::vector<std::string> names;
   for (const auto& item : chain.dataset_items("slot-crops")) names.push_back(item.name);
   std::sort(names.begin(), names.end());
+  const std::string left_key = patch::box_key({0, 0, 300, 200}, {1, 1});
+  const std::string right_key = patch::box_key({0, 0, 120, 80}, {1, 2});
   const std::vector<std::string> expected = {
-      "left_L_a0000000-0000-4000-8000-00000000000a_r0c0.png",
-      "left_R_b0000000-0000-4000-8000-00000000000b_r0c0.png",
-      "left_R_b0000000-0000-4000-8000-00000000000b_r0c1.png"};
+      "left_L_a0000000-0000-4000-8000-00000000000a_" + left_key + "_r0c0.png",
+      "left_R_b0000000-0000-4000-8000-00000000000b_" + right_key + "_r0c0.png",
+      "left_R_b0000000-0000-4000-8000-00000000000b_" + right_key + "_r0c1.png"};
   EXPECT_EQ(names, expected) << chain.logs();
   EXPECT_NE(job.out.find("names slot \"V\", which is not an image slot of the item"),
             std::string::npos)
