@@ -82,8 +82,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& entry : entries) require(!entry.empty());
   const patchq::net::HostRules rules(entries, allow_private);
   for (const auto& entry : entries) {
-    // An entry written the way a URL host is ("a.com", not "a.com." or "[::1]") allows that host.
-    if (entry.front() != '.' && entry.front() != '[' && entry.back() != '.') {
+    // An entry written the way a URL host is ("a.com", not "a.com.", "[::1]", or a pattern:
+    // "*.a.com", "@cloud-storage") allows that host.
+    const bool pattern = entry.front() == '*' || entry.front() == '@';
+    if (!pattern && entry.front() != '.' && entry.front() != '[' && entry.back() != '.') {
       require(rules.allows_host(entry));
     }
   }
