@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& entry : entries) {
     // An entry written the way a URL host is ("a.com", not "a.com.", "[::1]", or a pattern:
     // "*.a.com", "@cloud-storage") allows that host.
-    const bool pattern = entry.front() == '*' || entry.front() == '@';
+    const bool pattern = entry.find('*') != std::string::npos || entry.front() == '@';
     if (!pattern && entry.front() != '.' && entry.front() != '[' && entry.back() != '.') {
       require(rules.allows_host(entry));
     }
