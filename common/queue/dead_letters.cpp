@@ -7,6 +7,18 @@
 #include "common/queue/reply_fields.hpp"
 
 namespace patchq::queue {
+
+void write_dead_letter(json::JsonWriter& w, const DeadLetter& d) {
+  w.begin_object()
+      .field("job_id", d.job_id)
+      .field("reason", d.reason)
+      .field("attempts", d.attempts)
+      .field("error", d.error)
+      .field("dead_at_ms", d.dead_at_ms)
+      .field("target", d.target)
+      .field("item_id", d.item_id)
+      .end_object();
+}
 namespace {
 
 using redis::LuaScript;

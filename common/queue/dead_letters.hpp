@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json/json_writer.hpp"
 #include "common/queue/key_schema.hpp"
 #include "common/redis/sync_client.hpp"
 
@@ -26,6 +27,9 @@ struct DeadLetter {
   std::string target;   // from the job record (empty when the record is gone)
   std::string item_id;  // from the job record
 };
+
+// One dead letter as a JSON object (patchqctl dead --json, /api/stats).
+void write_dead_letter(json::JsonWriter& w, const DeadLetter& d);
 
 struct Revival {
   enum class Result { revived, not_found, not_dead } result = Result::not_found;

@@ -313,17 +313,7 @@ std::string status_snapshot_json(const StatusSnapshot& s) {
         .end_object();
   }
   w.end_array().key("recent_dead").begin_array();
-  for (const auto& d : s.recent_dead) {
-    w.begin_object()
-        .field("job_id", d.job_id)
-        .field("reason", d.reason)
-        .field("attempts", d.attempts)
-        .field("error", d.error)
-        .field("dead_at_ms", d.dead_at_ms)
-        .field("target", d.target)
-        .field("item_id", d.item_id)
-        .end_object();
-  }
+  for (const auto& d : s.recent_dead) write_dead_letter(w, d);
   w.end_array().end_object();
   return w.take();
 }

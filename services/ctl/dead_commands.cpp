@@ -14,17 +14,7 @@ CommandResult run_dead_list(const CommandInput& in) {
   if (in.options.json) {
     json::JsonWriter w;
     w.begin_object().field("total", total).key("dead").begin_array();
-    for (const auto& d : letters) {
-      w.begin_object()
-          .field("job_id", d.job_id)
-          .field("reason", d.reason)
-          .field("attempts", d.attempts)
-          .field("error", d.error)
-          .field("dead_at_ms", d.dead_at_ms)
-          .field("target", d.target)
-          .field("item_id", d.item_id)
-          .end_object();
-    }
+    for (const auto& d : letters) queue::write_dead_letter(w, d);
     w.end_array().end_object();
     r.out = w.take() + "\n";
     return r;
