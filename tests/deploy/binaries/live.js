@@ -194,6 +194,7 @@ async function checkLive(report, binDir) {
     wargs = withFlag(wargs, "v7-api-url", `http://127.0.0.1:${simPort}`);
     const work = start(tmp, "patchq-worker", path.join(binDir, "patchq-worker"), wargs,
                        { ...worker.env, PATCHQ_ALLOW_PRIVATE_HOSTS: simEnv.PATCHQ_ALLOW_PRIVATE_HOSTS,
+                         PATCHQ_ALLOW_PRIVATE_V7_API: simEnv.PATCHQ_ALLOW_PRIVATE_V7_API,
                          PATCHQ_CREATE_TARGET: simEnv.PATCHQ_CREATE_TARGET, PATCHQ_REDIS_URL: redisUrl,
                          V7_API_KEY: sim.env.V7_API_KEY });
     await step("worker answers its livenessProbe on the metrics port (prod manifest)", async () => {

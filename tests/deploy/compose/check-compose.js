@@ -96,8 +96,14 @@ function checkModel(model) {
   else if (!(stop > grace)) p.push(`worker: stop_grace_period ${stop}s is not above --shutdown-grace ${grace}s`);
   const mport = k.portOfListen(wc.flags.get("metrics-listen") || "");
   const wurl = healthUrl(s.worker) || "";
-  if (!mport || !wurl.endsWith(`:${mport}/healthz`)) p.push(`worker: healthcheck ${wurl} is not /healthz on the --metrics-listen port ${mport}`);
-  if (!(s.worker.environment || {}).V7_API_KEY) p.push("worker: no V7_API_KEY");
+  // /readyz: a worker whose storage is unreachable is not healthy, though its process answers.
+  if (!mport || !wurl.endsWith(`:${mport}/readyz`)) p.push(`worker: healthcheck ${wurl} is not /readyz on the --metrics-listen port ${mport}`);
+  const wenv = s.worker.environment || {};
+  if (!wenv.V7_API_KEY) p.push("worker: no V7_API_KEY");
+  // Private addresses: the V7 API origin alone may be exempt (the trial's stand-in), never all.
+  if (String(wenv.PATCHQ_ALLOW_PRIVATE_HOSTS) !== "false") p.push(`worker: PATCHQ_ALLOW_PRIVATE_HOSTS is ${wenv.PATCHQ_ALLOW_PRIVATE_HOSTS}, not false (use PATCHQ_ALLOW_PRIVATE_V7_API for a stand-in on a private address)`);
+  if (wenv.PATCHQ_ALLOW_PRIVATE_V7_API === undefined) p.push("worker: PATCHQ_ALLOW_PRIVATE_V7_API is not passed on");
+  if (!("PATCHQ_ADMIN_TOKEN" in (s.receiver.environment || {}))) p.push("receiver: PATCHQ_ADMIN_TOKEN is not passed on (the status page)");
 
   if (!(s.v7sim.profiles || []).includes("sim")) p.push("v7sim: not under the sim profile");
   const sc = commandFlags(s.v7sim);
@@ -107,7 +113,8 @@ function checkModel(model) {
   if (!sport || !surl.endsWith(`:${sport}/_sim/health`)) p.push(`v7sim: healthcheck ${surl} is not /_sim/health on its --listen port ${sport}`);
 
   // Secrets reach only the services that use them.
-  const owners = { PATCHQ_WEBHOOK_TOKEN: ["receiver"], V7_API_KEY: ["worker", "v7sim"] };
+  const owners = { PATCHQ_WEBHOOK_TOKEN: ["receiver"], PATCHQ_ADMIN_TOKEN: ["receiver"],
+                   V7_API_KEY: ["worker", "v7sim"] };
   for (const [secret, allowed] of Object.entries(owners)) {
     for (const [name, svc] of Object.entries(s)) {
       if ((svc.environment || {})[secret] !== undefined && !allowed.includes(name)) {

@@ -477,9 +477,9 @@ async function main() {
   compose.push(...composeStack);
   for (const c of composeStack) composeTable.set(c, c.table);
   const [crecv, ...cworkers] = composeStack;
-  await step("compose: receiver and two workers come up (/readyz, worker /healthz)", async () => {
+  await step("compose: receiver and two workers come up (/readyz)", async () => {
     await waitUntil("receiver /readyz", () => httpOk(`http://127.0.0.1:${crecv.port}/readyz`), 20000, crecv);
-    for (const w of cworkers) await waitUntil(`${w.label} /healthz`, () => httpOk(`http://127.0.0.1:${w.port}/healthz`), 20000, w);
+    for (const w of cworkers) await waitUntil(`${w.label} /readyz`, () => httpOk(`http://127.0.0.1:${w.port}/readyz`), 20000, w);
     return [];
   });
   await step("image HEALTHCHECK works inside the receiver's container", () => {
@@ -528,7 +528,7 @@ async function main() {
     if (env.PATCHQ_REDIS_URL !== redisUrl) throw new Error(`${name}: PATCHQ_REDIS_URL ${env.PATCHQ_REDIS_URL} is not the Redis Service`);
     if (name === "worker") {
       // The local trial's V7 settings (sim.env): the stand-in, on a private address, creates targets.
-      for (const n of ["V7_API_URL", "PATCHQ_ALLOW_PRIVATE_HOSTS", "PATCHQ_CREATE_TARGET"]) env[n] = relocate(trial[n], hosts);
+      for (const n of ["V7_API_URL", "PATCHQ_ALLOW_PRIVATE_HOSTS", "PATCHQ_ALLOW_PRIVATE_V7_API", "PATCHQ_CREATE_TARGET"]) env[n] = relocate(trial[n], hosts);
     }
     const sc = { ...(k.podTemplate(c.workload).spec.securityContext || {}), ...(c.container.securityContext || {}) };
     const user = sc.runAsUser !== undefined ? `${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}` : undefined;

@@ -108,6 +108,11 @@ function checkReceiver(objects) {
   }
   const env = (c.env || []).map((e) => e.name);
   if (!env.includes("PATCHQ_WEBHOOK_TOKEN")) p.push("PATCHQ_WEBHOOK_TOKEN is not set from the Secret");
+  // The status page's token: from the Secret, optional (a cluster without the key runs without it).
+  const admin = (c.env || []).find((e) => e.name === "PATCHQ_ADMIN_TOKEN");
+  const adminRef = admin && admin.valueFrom && admin.valueFrom.secretKeyRef;
+  if (!adminRef) p.push("PATCHQ_ADMIN_TOKEN is not set from the Secret");
+  else if (adminRef.optional !== true) p.push("PATCHQ_ADMIN_TOKEN's Secret key is not optional");
   const pdb = k.ofKind(objects, "PodDisruptionBudget")
     .find((b) => k.selects(b.spec.selector.matchLabels, k.podLabels(workload)));
   if (!pdb) p.push("no PodDisruptionBudget selects the receiver pods");
