@@ -214,7 +214,9 @@ HttpResult HttpClient::send(const HttpRequest& request) {
     auto& response = result.response();
     response.redirects = redirects;
     response.final_url = url->redacted();
-    if (!is_redirect(response.status)) return result;
+    // max_redirects 0: no redirect is followed, the 3xx itself is the answer (a signed storage
+    // request reads it: its signature would not survive another host).
+    if (!is_redirect(response.status) || request.max_redirects == 0) return result;
 
     if (redirects >= request.max_redirects) {
       return TransportError{TransportError::Kind::too_many_redirects,

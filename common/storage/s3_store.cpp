@@ -1,6 +1,8 @@
 #include "common/storage/s3_store.hpp"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "common/codec/sha256.hpp"
@@ -17,6 +19,10 @@ std::string s3_hint(int status, std::string_view code) {
   if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" || status == 301) {
     return "the bucket is in another region: check AWS_REGION";
   }
+  if (status == 302 || status == 307 || status == 308) {
+    return "the storage redirected the request (a signed request is not re-sent elsewhere): "
+           "check the endpoint and AWS_REGION";
+  }
   if (code == "ExpiredToken" || code == "InvalidToken" || code == "TokenRefreshRequired") {
     return "check AWS_SESSION_TOKEN (temporary credentials expire)";
   }
@@ -30,6 +36,30 @@ std::string s3_hint(int status, std::string_view code) {
 
 std::string payload_sha256_hex(std::string_view bytes) {
   return codec::sha256_hex(bytes);
+}
+
+// A region name as S3 spells one ("eu-west-1", "us-gov-west-1"); anything else in the header
+// is not quoted back.
+bool is_region_name(std::string_view text) {
+  if (text.empty() || text.size() > 32) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+// The bucket's region when the reply names it: S3 answers a request sent to another region's
+// endpoint with 301 PermanentRedirect (no Location) or 400 AuthorizationHeaderMalformed, both
+// with x-amz-bucket-region (the 400's body also has <Region>).
+std::optional<std::string> bucket_region(const net::HttpResponse& response) {
+  std::string region;
+  if (const auto header = response.header("x-amz-bucket-region")) {
+    region = std::string(*header);
+  } else if (const auto open = response.body.find("<Region>"); open != std::string::npos) {
+    const auto from = open + 8;
+    region = response.body.substr(from, response.body.find("</Region>", from) - from);
+  }
+  if (!is_region_name(region)) return std::nullopt;
+  return region;
 }
 
 std::string without_trailing_slash(std::string text) {
@@ -65,6 +95,20 @@ std::string S3Store::object_url(std::string_view storage_key) const {
   return bucket_url_ + "/" + encode_key_path(storage_key);
 }
 
+StorageError S3Store::failure(const net::HttpResponse& response,
+                              const ReplyContext& context) const {
+  StorageError error = status_failure(response, context);
+  const int status = response.status;
+  if (status != 301 && status != 307 && status != 400) return error;
+  const auto region = bucket_region(response);
+  if (region && *region != options_.region) {
+    error.reason = context.what + ": " + std::to_string(status) + " — the bucket is in region " +
+                   *region + ", not " + (options_.region.empty() ? "(none)" : options_.region) +
+                   ": set AWS_REGION=" + *region + " (--storage-region)";
+  }
+  return error;
+}
+
 ReplyContext S3Store::reply_context(std::string call) const {
   return ReplyContext{std::string(to_string(options_.location.provider)) + " " + std::move(call),
                       &s3_hint,
@@ -79,6 +123,8 @@ net::HttpRequest S3Store::signed_request(std::string method, std::string url,
   request.body = body;
   request.trust_url_host = true;
   request.aws_sigv4 = &sigv4_;
+  // A redirect would lose the signature (it is bound to this origin): 0 hands it back.
+  request.max_redirects = 0;
   request.headers.emplace_back("x-amz-content-sha256", payload_sha256_hex(body));
   if (!options_.session_token.empty()) {
     request.headers.emplace_back("x-amz-security-token", options_.session_token);
@@ -98,7 +144,7 @@ StorageStatus S3Store::put(net::HttpClient& http, std::string_view storage_key,
   request.max_response_bytes = 64 << 10;
   auto result = http.send(request);
   if (!result.ok()) return transport_failure(result.error(), context);
-  if (result.response().status != 200) return status_failure(result.response(), context);
+  if (result.response().status != 200) return failure(result.response(), context);
   return storage_ok();
 }
 
@@ -113,7 +159,7 @@ StorageResult<std::string> S3Store::get(net::HttpClient& http, std::string_view 
   request.max_response_bytes = response_cap(max_bytes);
   auto result = http.send(request);
   if (!result.ok()) return transport_failure(result.error(), context);
-  if (result.response().status != 200) return status_failure(result.response(), context);
+  if (result.response().status != 200) return failure(result.response(), context);
   return object_within(std::move(result.response().body), max_bytes, context);
 }
 
@@ -130,7 +176,7 @@ StorageStatus S3Store::check(net::HttpClient& http) const {
   request.max_response_bytes = 1 << 20;
   auto result = http.send(request);
   if (!result.ok()) return transport_failure(result.error(), context);
-  if (result.response().status != 200) return status_failure(result.response(), context);
+  if (result.response().status != 200) return failure(result.response(), context);
   return put(http, storage_key(kCheckObjectName), {}, "application/octet-stream");
 }
 

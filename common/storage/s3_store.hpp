@@ -6,6 +6,8 @@
 // URLs: path-style "<endpoint>/<bucket>/<key>" with an endpoint override, virtual-hosted
 // "https://<bucket>.s3.<region>.amazonaws.com/<key>" on AWS (path-style for dotted bucket
 // names, which break TLS wildcards), "https://storage.googleapis.com/<bucket>/<key>" for GCS.
+// Redirects are not followed (a signature is bound to its host): a reply saying the bucket is
+// in another region (301 or 400 with x-amz-bucket-region) fails permanently naming that region.
 #pragma once
 
 #include "common/net/http_types.hpp"
@@ -40,6 +42,8 @@ class S3Store final : public ObjectStore {
   net::HttpRequest signed_request(std::string method, std::string url, std::string_view body) const;
   // How failures of `call` ("PUT bucket/a.png") are reported: its hints and secrets.
   ReplyContext reply_context(std::string call) const;
+  // status_failure, naming the bucket's region when the reply says it is not ours.
+  StorageError failure(const net::HttpResponse& response, const ReplyContext& context) const;
 
   Options options_;
   std::string bucket_url_;       // where the bucket's objects are: "<base>/" + encoded key

@@ -84,6 +84,69 @@ TEST(StorageReply, PermanentStatusesWithTheirHints) {
   }
 }
 
+// S3 answers a request sent to another region's endpoint with 301 and no Location, naming the
+// bucket's region in x-amz-bucket-region: the reason names it and what to set.
+TEST(StorageReply, ARegionRedirectWithoutLocationNamesTheBucketsRegion) {
+  ScriptedServer server([&](const RecordedRequest&, ScriptedConnection& c) {
+    c.write(ScriptedServer::reply(301,
+                                  s3_error("PermanentRedirect",
+                                           "The bucket you are attempting to access must be "
+                                           "addressed using the specified endpoint."),
+                                  {{"x-amz-bucket-region", "eu-west-1"}}));
+  });
+  auto http = loopback_client();
+  auto store = s3_store_at(server);
+  auto put = store->put(http, "p/a.png", "x", "image/png");
+  ASSERT_FALSE(put.ok());
+  EXPECT_FALSE(put.error().retryable());
+  EXPECT_EQ(put.error().http_status, 301);
+  EXPECT_EQ(put.error().reason,
+            "S3 PUT bucket/p/a.png: 301 — the bucket is in region eu-west-1, not us-east-1: set "
+            "AWS_REGION=eu-west-1 (--storage-region)");
+  auto check = store->check(http);  // what the worker runs at start
+  ASSERT_FALSE(check.ok());
+  EXPECT_NE(check.error().reason.find("in region eu-west-1"), std::string::npos)
+      << check.error().reason;
+}
+
+TEST(StorageReply, ASigningRegionMismatchNamesTheRegionFromTheBody) {
+  const auto error = put_error(
+      400,
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is "
+      "wrong; expecting 'ap-southeast-2'</Message><Region>ap-southeast-2</Region></Error>");
+  EXPECT_FALSE(error.retryable());
+  EXPECT_EQ(error.reason,
+            "S3 PUT bucket/p/a.png: 400 — the bucket is in region ap-southeast-2, not us-east-1: "
+            "set AWS_REGION=ap-southeast-2 (--storage-region)");
+}
+
+TEST(StorageReply, ARegionHeaderThatIsNoRegionNameIsNotQuoted) {
+  ScriptedServer server([&](const RecordedRequest&, ScriptedConnection& c) {
+    c.write(ScriptedServer::reply(301, "", {{"x-amz-bucket-region", "<b>evil</b> set X=1"}}));
+  });
+  auto http = loopback_client();
+  auto put = s3_store_at(server)->put(http, "p/a.png", "x", "image/png");
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().reason,
+            "S3 PUT bucket/p/a.png: 301 — the bucket is in another region: check AWS_REGION");
+}
+
+// A signed request is never re-sent to another host (the signature is bound to its origin):
+// the redirect is the answer, reported with what to check.
+TEST(StorageReply, ARedirectWithALocationIsNotFollowed) {
+  ScriptedServer server([&](const RecordedRequest&, ScriptedConnection& c) {
+    c.write(ScriptedServer::reply(307, "", {{"Location", "http://127.0.0.1:1/elsewhere"}}));
+  });
+  auto http = loopback_client();
+  auto put = s3_store_at(server)->put(http, "p/a.png", "x", "image/png");
+  ASSERT_FALSE(put.ok());
+  EXPECT_FALSE(put.error().retryable());
+  EXPECT_EQ(put.error().http_status, 307);
+  EXPECT_NE(put.error().reason.find("307 — the storage redirected the request"), std::string::npos)
+      << put.error().reason;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 TEST(StorageReply, TransportFailuresAreClassifiedByKind) {
   using K = net::TransportError::Kind;
   const storage::ReplyContext context{"S3 PUT b/k", nullptr, {"hidden"}};
