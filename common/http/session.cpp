@@ -11,6 +11,7 @@
 #include <boost/beast/http/write.hpp>
 #include <exception>
 
+#include "common/http/peer_address.hpp"
 #include "common/obs/log.hpp"
 
 namespace patchq::http {
@@ -63,6 +64,15 @@ void Session::run(std::uint64_t id) {
   id_ = id;
   beast::error_code ignored;
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  const auto peer = stream_.socket().remote_endpoint(ignored);
+  if (!ignored) {
+    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: name them as IPv4.
+    const auto address = peer.address();
+    peer_address_ =
+        address.is_v6() && address.to_v6().is_v4_mapped()
+            ? asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string()
+            : address.to_string();
+  }
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }
 
@@ -168,6 +178,7 @@ void Session::handle() {
   auto state = std::make_shared<ResponderState>(weak_from_this());
   Responder responder = [state](Response res) { state->answer(std::move(res)); };
   try {
+    const PeerAddressScope peer(peer_address_);
     settings_->handler(parser_->release(), responder);
   } catch (const std::exception& e) {
     obs::log_error("http_handler_threw").field("what", e.what());

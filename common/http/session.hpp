@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/http/connection_registry.hpp"
@@ -78,6 +79,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::tcp_stream stream_;
   std::shared_ptr<const SessionSettings> settings_;
   std::uint64_t id_ = 0;
+  std::string peer_address_;  // the client's address, for current_peer_address()
   Phase phase_ = Phase::awaiting_request;
   bool first_request_ = true;
   bool draining_ = false;  // server shutdown: answer what is in flight, then close

@@ -4,6 +4,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "common/http/peer_address.hpp"
 #include "common/http/target.hpp"
 #include "common/json/json_writer.hpp"
 #include "common/obs/log.hpp"
@@ -62,6 +63,21 @@ http::Response see_status(const http::Request& request) {
   return res;
 }
 
+// 429 for a client over the failed-token limit: the login form again (form posts), or JSON.
+http::Response too_many_attempts(const http::Request& request, std::chrono::seconds wait,
+                                 bool as_page) {
+  const std::string seconds = std::to_string(wait.count());
+  auto res = as_page ? html(request, bhttp::status::too_many_requests,
+                            render_login_page("Too many wrong tokens from your address: try "
+                                              "again in " +
+                                              seconds + " s."))
+                     : json_error(request, bhttp::status::too_many_requests,
+                                  "too many wrong admin tokens from this address; retry after " +
+                                      seconds + " s");
+  res.set(bhttp::field::retry_after, seconds);
+  return res;
+}
+
 bool is_form(const http::Request& request) {
   const auto it = request.find(bhttp::field::content_type);
   return it != request.end() &&
@@ -88,8 +104,17 @@ bool is_status_path(std::string_view path) {
          is_status_api_path(path);
 }
 
-StatusRoute::StatusRoute(AdminAuth auth, StatusService& service)
-    : auth_(std::move(auth)), service_(service) {}
+StatusRoute::StatusRoute(AdminAuth auth, StatusService& service, LoginThrottle::Options throttle)
+    : auth_(std::move(auth)), service_(service), throttle_(throttle) {}
+
+void StatusRoute::count_failure(const std::string& client) {
+  if (throttle_.record_failure(client, LoginThrottle::Clock::now())) {
+    obs::log_warn("status_login_throttled")
+        .field("client", client)
+        .field("failures", throttle_.options().max_failures)
+        .field("window_s", static_cast<std::int64_t>(throttle_.options().window.count()));
+  }
+}
 
 void StatusRoute::handle(http::Request&& request, std::string_view path, http::Responder respond) {
   const bool post = request.method() == bhttp::verb::post;
@@ -100,9 +125,10 @@ void StatusRoute::handle(http::Request&& request, std::string_view path, http::R
     respond(std::move(res));
   };
 
+  const std::string client(http::current_peer_address());
   if (path == "/status/login") {
     if (!post) return wrong_method("POST");
-    return login(request, std::move(respond));
+    return login(request, client, std::move(respond));
   }
   if (path == "/status/logout") {
     if (!post) return wrong_method("POST");
@@ -111,7 +137,22 @@ void StatusRoute::handle(http::Request&& request, std::string_view path, http::R
     return respond(std::move(res));
   }
 
+  // A Bearer token is a guess like the login form's; the cookie (an HMAC) is not guessable.
+  const auto authorization = request.find(bhttp::field::authorization);
+  const bool presents_token = authorization != request.end() && !authorization->value().empty();
+  if (presents_token) {
+    if (const auto wait = throttle_.refused_for(client, LoginThrottle::Clock::now())) {
+      return respond(too_many_attempts(request, *wait, false));
+    }
+  }
   const AdminAuth::Via via = auth_.check(request);
+  if (presents_token) {
+    if (via == AdminAuth::Via::header) {
+      throttle_.record_success(client);
+    } else {
+      count_failure(client);
+    }
+  }
   if (path == "/status") {
     if (!get) return wrong_method("GET");
     if (via == AdminAuth::Via::none) {
@@ -190,11 +231,17 @@ void StatusRoute::page(const http::Request& request, http::Responder respond) {
          });
 }
 
-void StatusRoute::login(const http::Request& request, http::Responder respond) {
+void StatusRoute::login(const http::Request& request, const std::string& client,
+                        http::Responder respond) {
+  if (const auto wait = throttle_.refused_for(client, LoginThrottle::Clock::now())) {
+    return respond(too_many_attempts(request, *wait, true));
+  }
   if (!auth_.accepts_token(form_field(request, "token"))) {
+    count_failure(client);
     return respond(
         html(request, bhttp::status::unauthorized, render_login_page("Wrong admin token.")));
   }
+  throttle_.record_success(client);
   auto res = see_status(request);
   res.set(bhttp::field::set_cookie, auth_.login_cookie());
   respond(std::move(res));

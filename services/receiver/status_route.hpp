@@ -8,12 +8,16 @@
 // Auth: "Authorization: Bearer <admin token>", or the session cookie; a POST authenticated by
 // the cookie must carry the CSRF token (form field csrf, or header X-CSRF-Token). A form POST
 // is answered with 303 to /status, any other with JSON.
+// Guessing: wrong tokens (login form or Bearer header) are counted per client address
+// (http::current_peer_address, read when handle() is called); an address over the limit gets
+// 429 with Retry-After for every token it presents until its window ends (login_throttle.hpp).
 // Redis work runs on the StatusService's thread; Redis unreachable answers 503.
 #pragma once
 
 #include <string_view>
 
 #include "common/http/message.hpp"
+#include "services/receiver/login_throttle.hpp"
 #include "services/receiver/status_auth.hpp"
 #include "services/receiver/status_service.hpp"
 
@@ -25,14 +29,16 @@ bool is_status_api_path(std::string_view path);
 
 class StatusRoute {
  public:
-  StatusRoute(AdminAuth auth, StatusService& service);
+  StatusRoute(AdminAuth auth, StatusService& service, LoginThrottle::Options throttle = {});
 
   // `path` is the request's decoded path (is_status_path(path) holds).
   void handle(http::Request&& request, std::string_view path, http::Responder respond);
 
  private:
   void page(const http::Request& request, http::Responder respond);
-  void login(const http::Request& request, http::Responder respond);
+  void login(const http::Request& request, const std::string& client, http::Responder respond);
+  // Counts a wrong token from `client` (and logs the moment it gets blocked).
+  void count_failure(const std::string& client);
   void stats(const http::Request& request, http::Responder respond);
   void retry(const http::Request& request, std::string job_id, bool from_form,
              http::Responder respond);
@@ -43,6 +49,7 @@ class StatusRoute {
 
   AdminAuth auth_;
   StatusService& service_;
+  LoginThrottle throttle_;
 };
 
 }  // namespace patchq::receiver

@@ -2,10 +2,15 @@
 // redis-server holding known jobs, rendered by headless Debian chromium (browser/status-page.js
 // drives it). The numbers shown match Redis, an item name with <script> shows as text and
 // runs nothing, the retry button moves a dead job back to the queue, the page without the
-// token is refused, and a receiver without an admin token has no such routes.
+// token is refused, a receiver without an admin token has no such routes, and wrong tokens
+// are throttled per client address.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
 #include <filesystem>
 
 #include "common/queue/job_queue.hpp"
@@ -209,6 +214,75 @@ TEST(StatusRoutesOn, TheApiNeedsTheAdminTokenNotTheWebhookToken) {
   const HttpReply ok = http_call(call);
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_NE(ok.body.find("\"queue\":{\"queued\":0"), std::string::npos) << ok.body;
+}
+
+// POST /status/login with `token` from the client address `from` (another loopback address
+// than 127.0.0.1 is another client to the server). Blocking, 10 s at most.
+HttpReply login_from(const std::string& from, int port, const std::string& token) {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  HttpReply reply;
+  beast::error_code ec;
+  stream.socket().open(asio::ip::tcp::v4(), ec);
+  if (!ec) stream.socket().bind({asio::ip::make_address(from), 0}, ec);
+  stream.expires_after(10s);
+  if (!ec)
+    stream.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)}, ec);
+  beast::http::request<beast::http::string_body> req{beast::http::verb::post, "/status/login", 11};
+  req.set(beast::http::field::host, "127.0.0.1");
+  req.set(beast::http::field::content_type, "application/x-www-form-urlencoded");
+  req.body() = "token=" + token;
+  req.prepare_payload();
+  if (!ec) beast::http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  if (!ec) beast::http::read(stream, buffer, res, ec);
+  if (ec) {
+    reply.error = ec.message();
+    return reply;
+  }
+  reply.status = static_cast<int>(res.result_int());
+  reply.body = res.body();
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
+}
+
+// Wrong admin tokens are counted per client address, as the server saw it: one loopback
+// address that guessed too often gets 429 with Retry-After, even for the right token, while
+// another address signs in.
+TEST(StatusRoutesOn, WrongTokensAreThrottledPerClientAddress) {
+  RedisServer redis;
+  const int port = free_port();
+  auto receiver = start_receiver(redis, port, {"--admin-token", kAdminToken});
+  ASSERT_TRUE(receiver->running());
+  auto login = [port](const std::string& from, const std::string& token) {
+    return login_from(from, port, token);
+  };
+  int refused_at = 0;
+  for (int attempt = 1; attempt <= 20 && refused_at == 0; ++attempt) {
+    const HttpReply reply = login("127.0.0.2", "guess-" + std::to_string(attempt));
+    ASSERT_TRUE(reply.status == 401 || reply.status == 429) << reply.status << reply.error;
+    if (reply.status == 429) refused_at = attempt;
+  }
+  EXPECT_EQ(refused_at, 11);  // ten wrong tokens are allowed, then the address waits
+  const HttpReply right_but_refused = login("127.0.0.2", kAdminToken);
+  EXPECT_EQ(right_but_refused.status, 429);
+  EXPECT_GE(std::stoi(right_but_refused.headers.count("retry-after")
+                          ? right_but_refused.headers.at("retry-after")
+                          : "0"),
+            1);
+  EXPECT_EQ(right_but_refused.headers.count("set-cookie"), 0u);
+  const HttpReply other = login("127.0.0.3", kAdminToken);
+  EXPECT_EQ(other.status, 303) << other.body;
+  EXPECT_EQ(other.headers.count("set-cookie"), 1u);
+  EXPECT_NE(receiver->stderr_text().find("status_login_throttled"), std::string::npos);
+  EXPECT_EQ(receiver->stderr_text().find(kAdminToken), std::string::npos);
 }
 
 }  // namespace

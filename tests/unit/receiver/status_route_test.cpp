@@ -10,6 +10,7 @@
 
 #include "common/codec/base64.hpp"
 #include "common/codec/sha256.hpp"
+#include "common/http/peer_address.hpp"
 #include "common/http/target.hpp"
 #include "common/queue/job_queue.hpp"
 #include "services/receiver/receiver_config.hpp"
@@ -224,6 +225,57 @@ TEST_F(StatusRouteTest, AWrongLoginTokenIsRefused) {
                                 "application/x-www-form-urlencoded"));
   EXPECT_EQ(res.result(), bhttp::status::unauthorized);
   EXPECT_EQ(res.count(bhttp::field::set_cookie), 0u);
+}
+
+http::Request login_form(const std::string& token) {
+  http::Request r{bhttp::verb::post, "/status/login", 11};
+  r.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
+  r.body() = "token=" + token;
+  r.prepare_payload();
+  return r;
+}
+
+TEST_F(StatusRouteTest, WrongLoginsFromOneAddressAreThrottledWith429AndRetryAfter) {
+  const std::string cookie = login();  // a browser signed in before the attack
+  {
+    const http::PeerAddressScope attacker("192.0.2.7");
+    for (int i = 0; i < LoginThrottle::Options{}.max_failures; ++i) {
+      ASSERT_EQ(call(login_form("guess-" + std::to_string(i))).result(),
+                bhttp::status::unauthorized)
+          << "attempt " << i;
+    }
+    // Over the limit even the right token is refused: the answer must not tell a right guess.
+    const auto refused = call(login_form(kAdminToken));
+    EXPECT_EQ(refused.result(), bhttp::status::too_many_requests);
+    EXPECT_EQ(refused.count(bhttp::field::set_cookie), 0u);
+    const int retry_after = std::stoi(std::string(refused[bhttp::field::retry_after]));
+    EXPECT_GE(retry_after, 1);
+    EXPECT_LE(retry_after, LoginThrottle::Options{}.window.count());
+    EXPECT_NE(refused.body().find("Too many wrong tokens"), std::string::npos);
+    EXPECT_NE(refused.body().find("action=\"/status/login\""), std::string::npos);
+    // The session cookie is no guess: a signed-in browser behind the same address still works.
+    auto page = request(bhttp::verb::get, "/status");
+    page.set(bhttp::field::cookie, cookie);
+    EXPECT_EQ(call(std::move(page)).result(), bhttp::status::ok);
+  }
+  const http::PeerAddressScope someone_else("192.0.2.8");
+  EXPECT_EQ(call(login_form(kAdminToken)).result(), bhttp::status::see_other);
+}
+
+TEST_F(StatusRouteTest, WrongBearerTokensCountAsGuessesToo) {
+  const http::PeerAddressScope attacker("2001:db8:7::1");
+  for (int i = 0; i < LoginThrottle::Options{}.max_failures; ++i) {
+    auto wrong = request(bhttp::verb::get, "/api/stats");
+    wrong.set(bhttp::field::authorization, "Bearer guess-" + std::to_string(i));
+    ASSERT_EQ(call(std::move(wrong)).result(), bhttp::status::unauthorized) << "attempt " << i;
+  }
+  const auto refused = call(with_bearer(request(bhttp::verb::get, "/api/stats")));
+  EXPECT_EQ(refused.result(), bhttp::status::too_many_requests);
+  EXPECT_FALSE(std::string(refused[bhttp::field::retry_after]).empty());
+  EXPECT_NE(refused.body().find("too many wrong admin tokens"), std::string::npos);
+  // The same /64 is the same client; the login form is throttled for it as well.
+  const http::PeerAddressScope same_host("2001:db8:7::2");
+  EXPECT_EQ(call(login_form(kAdminToken)).result(), bhttp::status::too_many_requests);
 }
 
 TEST_F(StatusRouteTest, ACookieActionWithoutTheCsrfTokenIsRefused) {
