@@ -1,6 +1,8 @@
 // Live: runs the prod overlay's receiver and worker as real processes, with their manifest args
 // and ConfigMap environment, against a real redis-server (the StatefulSet's Redis args) and
-// patchq-v7sim (the compose sim service's args), all on 127.0.0.1 with free ports. Then asks the
+// patchq-v7sim (the compose sim service's args), all on 127.0.0.1 with free ports (a service
+// that lost its port to another process between the probe and its own bind is started again
+// on another one; no port is fixed). Then asks the
 // probes the manifests and compose use, sends one webhook through to tiles in the simulator,
 // and stops each service with SIGTERM.
 // Every wait polls with a deadline; every process is killed when the check ends.
@@ -103,6 +105,26 @@ async function waitUntil(what, cond, timeoutMs, child) {
   }
 }
 
+// Starts a service on a free loopback port, `argsFor(port)` its command line, and waits until
+// it listens there. A free port is only free when probed: another process (a parallel test)
+// may bind it before the service does, which then exits with "address already in use"; it is
+// started again on another port, up to three times. -> { child, port }
+async function startOnFreePort(tmp, name, file, argsFor, env) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = start(tmp, attempt === 1 ? name : `${name}-${attempt}`, file, argsFor(port), env);
+    try {
+      await waitUntil(`${name} to listen on ${port}`, () => tcpOpen(port), 15000, child);
+      if (child.exitCode === null && child.signalCode === null) return { child, port };
+    } catch (err) {
+      if (child.exitCode === null && child.signalCode === null) throw err;
+    }
+    await child.exited;
+    if (attempt >= 3 || !/address already in use/i.test(tail(child))) {
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) on port ${port}: ${tail(child)}`);
+    }
+  }
+}
 
 // A probe as the kubelet would run it, against a port the test chose.
 async function probeOk(probe, portFor) {
@@ -145,35 +167,39 @@ async function checkLive(report, binDir) {
 
     // Redis with the StatefulSet's own args (its --dir moved to a temp folder).
     const redisArgs = k.containers(k.find(objects, "StatefulSet", "redis"))[0].args;
-    const redisPort = await freePort();
-    const redis = start(tmp, "redis-server", "redis-server",
-                        [...withFlag(redisArgs, "dir", tmp, true), "--port", String(redisPort), "--bind", "127.0.0.1",
-                         "--save", ""], {});
+    let redisPort = 0;
     const redisUp = await step("redis-server runs with the StatefulSet's args", async () => {
-      await waitUntil("redis to accept connections", () => tcpOpen(redisPort), 10000, redis);
+      ({ port: redisPort } = await startOnFreePort(tmp, "redis-server", "redis-server",
+        (port) => [...withFlag(redisArgs, "dir", tmp, true), "--port", String(port), "--bind", "127.0.0.1",
+                   "--save", ""], {}));
       return [];
     });
     if (!redisUp) return;
     const redisUrl = `redis://127.0.0.1:${redisPort}/0`;
 
-    const simPort = await freePort();
+    let simPort = 0;
     fs.mkdirSync(path.join(tmp, "v7sim"), { recursive: true });
-    const simProc = start(tmp, "patchq-v7sim", path.join(binDir, "patchq-v7sim"),
-                          withFlag(withFlag(withFlag(sim.args, "listen", `127.0.0.1:${simPort}`),
-                                            "data-dir", path.join(tmp, "v7sim")),
-                                   "public-url", `http://127.0.0.1:${simPort}`),
-                          { ...sim.env });
-    await step("patchq-v7sim runs with the compose sim service's args", async () => {
-      await waitUntil("v7sim to listen", () => tcpOpen(simPort), 10000, simProc);
+    const simUp = await step("patchq-v7sim runs with the compose sim service's args", async () => {
+      ({ port: simPort } = await startOnFreePort(tmp, "patchq-v7sim", path.join(binDir, "patchq-v7sim"),
+        (port) => withFlag(withFlag(withFlag(sim.args, "listen", `127.0.0.1:${port}`),
+                                    "data-dir", path.join(tmp, "v7sim")),
+                           "public-url", `http://127.0.0.1:${port}`),
+        { ...sim.env }));
       return [];
     });
+    if (!simUp) return;
 
     // Receiver: the Deployment's args and env, only its address and Redis moved to loopback.
-    const httpPort = await freePort();
     const rc = receiver.container;
-    const recv = start(tmp, "patchq-receiver", path.join(binDir, "patchq-receiver"),
-                       withFlag(receiver.args, "listen", `127.0.0.1:${httpPort}`),
-                       { ...receiver.env, PATCHQ_REDIS_URL: redisUrl });
+    let recv = null;
+    let httpPort = 0;
+    const recvUp = await step("receiver listens with the prod manifest's args and env", async () => {
+      ({ child: recv, port: httpPort } = await startOnFreePort(tmp, "patchq-receiver",
+        path.join(binDir, "patchq-receiver"), (port) => withFlag(receiver.args, "listen", `127.0.0.1:${port}`),
+        { ...receiver.env, PATCHQ_REDIS_URL: redisUrl }));
+      return [];
+    });
+    if (!recvUp) return;
     const recvPort = () => httpPort;
     await step("receiver answers its readinessProbe and livenessProbe (prod manifest)", async () => {
       await waitUntil("receiver readiness", () => probeOk(rc.readinessProbe, recvPort), 15000, recv);
@@ -188,15 +214,21 @@ async function checkLive(report, binDir) {
     // Worker: the Deployment's args and env, its metrics address, Redis and V7 moved to loopback,
     // plus the local trial's settings from sim.env (a private simulator address, create target).
     const simEnv = composeContainers().find((c) => c.program === "patchq-worker" && c.where.includes("sim.env")).env;
-    const metricsPort = await freePort();
     const wc = worker.container;
-    let wargs = withFlag(worker.args, "metrics-listen", `127.0.0.1:${metricsPort}`);
-    wargs = withFlag(wargs, "v7-api-url", `http://127.0.0.1:${simPort}`);
-    const work = start(tmp, "patchq-worker", path.join(binDir, "patchq-worker"), wargs,
-                       { ...worker.env, PATCHQ_ALLOW_PRIVATE_HOSTS: simEnv.PATCHQ_ALLOW_PRIVATE_HOSTS,
-                         PATCHQ_ALLOW_PRIVATE_V7_API: simEnv.PATCHQ_ALLOW_PRIVATE_V7_API,
-                         PATCHQ_CREATE_TARGET: simEnv.PATCHQ_CREATE_TARGET, PATCHQ_REDIS_URL: redisUrl,
-                         V7_API_KEY: sim.env.V7_API_KEY });
+    let work = null;
+    let metricsPort = 0;
+    const workUp = await step("worker listens on its metrics port with the prod manifest's args and env", async () => {
+      ({ child: work, port: metricsPort } = await startOnFreePort(tmp, "patchq-worker",
+        path.join(binDir, "patchq-worker"),
+        (port) => withFlag(withFlag(worker.args, "metrics-listen", `127.0.0.1:${port}`),
+                           "v7-api-url", `http://127.0.0.1:${simPort}`),
+        { ...worker.env, PATCHQ_ALLOW_PRIVATE_HOSTS: simEnv.PATCHQ_ALLOW_PRIVATE_HOSTS,
+          PATCHQ_ALLOW_PRIVATE_V7_API: simEnv.PATCHQ_ALLOW_PRIVATE_V7_API,
+          PATCHQ_CREATE_TARGET: simEnv.PATCHQ_CREATE_TARGET, PATCHQ_REDIS_URL: redisUrl,
+          V7_API_KEY: sim.env.V7_API_KEY }));
+      return [];
+    });
+    if (!workUp) return;
     await step("worker answers its livenessProbe on the metrics port (prod manifest)", async () => {
       for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
         if (wc[probe]) await waitUntil(`worker ${probe}`, () => probeOk(wc[probe], () => metricsPort), 15000, work);
