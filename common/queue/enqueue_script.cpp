@@ -2,6 +2,7 @@
 #include "common/queue/enqueue_script.hpp"
 
 #include "common/queue/payload_codec.hpp"
+#include "common/queue/skipped_count.hpp"
 #include "common/redis/async_client.hpp"
 #include "common/redis/sync_client.hpp"
 
@@ -9,7 +10,8 @@ namespace patchq::queue {
 namespace {
 
 // KEYS[1] jobs stream; for job i (1-based): KEYS[2i] its dedup key (<p>dedup:<hash>),
-//         KEYS[2i+1] its job record (<p>job:<id>), written by the HSET queued before this script
+//         KEYS[2i+1] its job record (<p>job:<id>), written by the HSET queued before this script;
+//         the last key: the skipped counter (<p>stats:skipped)
 // ARGV[1] max queue length (0 = no limit)   ARGV[2] dedup TTL (s)   ARGV[3] skipped-record TTL
 // (ms; 0 = none)   ARGV[2+2i] job i's id   ARGV[3+2i] 'queue', or 'skip' for a job recorded as
 // skipped (it takes no queue room and gets no stream entry)
@@ -20,10 +22,11 @@ local jobs = KEYS[1]
 local max = tonumber(ARGV[1])
 local ttl = ARGV[2]
 local skipped_ttl = tonumber(ARGV[3])
+local skipped_counter = KEYS[#KEYS]
 local length = 0
 if max > 0 then length = redis.call('XLEN', jobs) end
 local out = {}
-for i = 1, (#KEYS - 1) / 2 do
+for i = 1, (#KEYS - 2) / 2 do
   local dedup, record = KEYS[2 * i], KEYS[2 * i + 1]
   local id, mode = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
   local original = redis.call('GET', dedup)
@@ -33,6 +36,7 @@ for i = 1, (#KEYS - 1) / 2 do
   elseif mode == 'skip' then
     if skipped_ttl > 0 then redis.call('PEXPIRE', record, skipped_ttl) end
     redis.call('SET', dedup, id, 'EX', ttl)
+    redis.call('INCR', skipped_counter)
     out[2 * i - 1], out[2 * i] = 'skipped', id
   elseif max > 0 and length >= max then
     redis.call('DEL', record)
@@ -69,8 +73,8 @@ std::vector<std::vector<std::string>> build_enqueue_transaction(
   std::vector<std::vector<std::string>> commands;
   commands.reserve(requests.size() + 1);
   std::vector<std::string> eval = {"EVAL", enqueue_script().text(),
-                                   std::to_string(1 + 2 * requests.size()), keys.jobs_stream()};
-  eval.reserve(4 + 4 * requests.size() + 3);
+                                   std::to_string(2 + 2 * requests.size()), keys.jobs_stream()};
+  eval.reserve(5 + 4 * requests.size() + 3);
   for (auto& r : requests) {
     std::string record = keys.job_record(r.job_id);
     std::string received = std::to_string(r.received_at_ms);
@@ -91,6 +95,7 @@ std::vector<std::vector<std::string>> build_enqueue_transaction(
     eval.push_back(keys.dedup(r.dedup_hash));
     eval.push_back(std::move(record));
   }
+  eval.push_back(skipped_counter_key(keys));
   eval.push_back(std::to_string(policy.max_queue));
   eval.push_back(std::to_string(policy.dedup_ttl.count()));
   eval.push_back(std::to_string(policy.skipped_ttl.count()));

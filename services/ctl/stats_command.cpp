@@ -1,6 +1,7 @@
 // patchqctl stats: the queue at a glance, as aligned text or one JSON object.
 #include "common/json/json_writer.hpp"
 #include "common/queue/queue_stats.hpp"
+#include "common/queue/skipped_count.hpp"
 #include "services/ctl/commands.hpp"
 #include "services/ctl/text_format.hpp"
 
@@ -8,6 +9,7 @@ namespace patchq::ctl {
 
 CommandResult run_stats(const CommandInput& in) {
   const queue::QueueStats s = queue::read_queue_stats(in.client, in.keys);
+  const std::int64_t skipped = queue::read_skipped_count(in.client, in.keys);
   CommandResult r;
   if (in.options.json) {
     json::JsonWriter w;
@@ -17,6 +19,7 @@ CommandResult run_stats(const CommandInput& in) {
         .field("retrying", s.retrying)
         .field("dead", s.dead)
         .field("done", s.done)
+        .field("skipped", skipped)
         .field("consumers", s.consumers)
         .field("lag_seconds", static_cast<double>(s.lag_ms) / 1000.0)
         .end_object();
@@ -33,6 +36,7 @@ CommandResult run_stats(const CommandInput& in) {
   row("retrying", std::to_string(s.retrying));
   row("dead", std::to_string(s.dead));
   row("done", std::to_string(s.done));
+  row("skipped", std::to_string(skipped));
   row("consumers", std::to_string(s.consumers));
   row("lag", span_ms(s.lag_ms));
   return r;

@@ -2,6 +2,7 @@
 // operations, enqueue, and the exit codes and error texts of the failure cases.
 #include <gtest/gtest.h>
 
+#include "common/queue/enqueue_script.hpp"
 #include "common/queue/job_queue.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/redis_server.hpp"
@@ -64,7 +65,35 @@ TEST_F(Patchqctl, StatsPrintsEveryCountAsText) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "queued     0\npending    0\nretrying   0\ndead       1\ndone       1\n"
-            "consumers  1\nlag        0.000s\n");
+            "skipped    0\nconsumers  1\nlag        0.000s\n");
+}
+
+// A delivery recorded as skipped (nothing to cut) counts once; its redelivery is a duplicate.
+TEST_F(Patchqctl, StatsCountsSkippedDeliveries) {
+  auto skipped = [this](const std::string& job_id, const std::string& dedup_hash) {
+    queue::EnqueueRequest request;
+    request.job_id = job_id;
+    request.payload = "{}";
+    request.target = "ds";
+    request.item_id = "item-without-image";
+    request.delivery_id = "d-" + dedup_hash;
+    request.dedup_hash = dedup_hash;
+    request.received_at_ms = 1;
+    request.skip_reason = "no image slot";
+    return queue::enqueue_sync(client_, queue::KeySchema("c:"), std::move(request)).status;
+  };
+  EXPECT_EQ(skipped("s-1", "h-1"), queue::EnqueueStatus::skipped);
+  EXPECT_EQ(skipped("s-2", "h-2"), queue::EnqueueStatus::skipped);
+  EXPECT_EQ(skipped("s-3", "h-1"), queue::EnqueueStatus::duplicate);
+  enqueue();
+
+  const CtlRun text = ctl({"stats"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("\nskipped    2\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("queued     1\n"), std::string::npos) << text.out;
+  const CtlRun json = ctl({"stats", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"skipped\":2"), std::string::npos) << json.out;
 }
 
 TEST_F(Patchqctl, StatsJsonIsOneObject) {

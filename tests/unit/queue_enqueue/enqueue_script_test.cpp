@@ -7,6 +7,7 @@
 
 #include <future>
 
+#include "common/queue/skipped_count.hpp"
 #include "common/redis/async_client.hpp"
 #include "common/redis/sync_client.hpp"
 #include "tests/support/redis_server.hpp"
@@ -103,17 +104,18 @@ TEST(EnqueueTransaction, WritesOneRecordPerJobThenOneScriptCallWithTheKeysInOrde
   record[3] = hset[3];
   EXPECT_EQ(record, hset);
   const auto& eval = commands[2];
-  ASSERT_EQ(eval.size(), 3u + 5u + 3u + 4u);
+  ASSERT_EQ(eval.size(), 3u + 6u + 3u + 4u);  // EVAL script numkeys, keys, policy, jobs
   EXPECT_EQ(eval[0], "EVAL");
   std::vector<EnqueueRequest> other;
   other.push_back(request("job-3", "h3"));
   EXPECT_EQ(eval[1], build_enqueue_transaction(keys, other, {}).back()[1]);  // one script
   EXPECT_NE(eval[1].find("XADD"), std::string::npos);
-  EXPECT_EQ(eval[2], "5");
+  EXPECT_EQ(eval[2], "6");
   const std::vector<std::string> rest(eval.begin() + 3, eval.end());
   const std::vector<std::string> expected = {
-      "p:jobs", "p:dedup:h1", "p:job:job-1", "p:dedup:h2", "p:job:job-2", "500",
-      "60",     "604800000",  "job-1",       "queue",      "job-2",       "queue"};
+      "p:jobs",          "p:dedup:h1", "p:job:job-1", "p:dedup:h2", "p:job:job-2",
+      "p:stats:skipped", "500",        "60",          "604800000",  "job-1",
+      "queue",           "job-2",      "queue"};
   EXPECT_EQ(rest, expected);
 }
 
@@ -259,6 +261,8 @@ TEST(EnqueueScript, ASkippedDeliveryIsRecordedWithItsReasonAndNeverQueued) {
   skipped.dedup_hash = "h4";
   EXPECT_EQ(enqueue_sync(client, keys, skipped, policy).status,
             EnqueueStatus::skipped);  // a full queue does not refuse a skip
+  // Counted for patchqctl stats: the two skips, not the duplicate or the queued job.
+  EXPECT_EQ(server.command({"GET", skipped_counter_key(keys)}).str, "2");
 }
 
 TEST(EnqueueBatch, DecidesEachJobInOrderWithinOneTransaction) {

@@ -1,0 +1,16 @@
+// The skipped-delivery counter (see skipped_count.hpp).
+#include "common/queue/skipped_count.hpp"
+
+#include "common/queue/reply_fields.hpp"
+
+namespace patchq::queue {
+
+std::string skipped_counter_key(const KeySchema& keys) {
+  return keys.prefix() + "stats:skipped";
+}
+
+std::int64_t read_skipped_count(redis::SyncClient& client, const KeySchema& keys) {
+  return reply_int(client.command({"GET", skipped_counter_key(keys)}));
+}
+
+}  // namespace patchq::queue
