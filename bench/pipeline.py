@@ -129,6 +129,18 @@ def make_payloads(stack, image, jobs, rows, cols, width, height):
     return payloads
 
 
+def jobs_in_flight(worker_log):
+    """The workers' --jobs-in-flight as their worker_started lines say (the mode's default)."""
+    seen = set()
+    for line in open(worker_log, errors="replace"):
+        if '"worker_started"' in line:
+            try:
+                seen.add(json.loads(line).get("jobs_in_flight"))
+            except ValueError:
+                pass
+    return "/".join(str(n) for n in sorted(n for n in seen if n is not None)) or "?"
+
+
 def run_mode(args, mode, image, storage):
     work = tempfile.mkdtemp(prefix="patchq-bench-pipeline-")
     worker_args, sim_args, env = [], [], {}
@@ -157,6 +169,7 @@ def run_mode(args, mode, image, storage):
             return s.get("done", 0) >= len(job_ids)
         wait_until("%s: every job done" % mode, finished, timeout=args.timeout)
         elapsed = time.monotonic() - started
+        in_flight = jobs_in_flight(os.path.join(work, "worker.log"))
         sim_stats = json.loads(http("GET", stack.sim + "/_sim/stats")[1])
         items = json.loads(http("GET", stack.sim + "/_sim/datasets/patches/items")[1])["items"]
         tiles = len(items)
@@ -181,7 +194,7 @@ def run_mode(args, mode, image, storage):
                 "p50_ms": statistics.median(latencies),
                 "p99_ms": sorted(latencies)[min(len(latencies) - 1, int(0.99 * len(latencies)))],
                 "registration_calls_per_tile": registration_calls / tiles,
-                "rejected_429": limited, "tile_bytes": mean_bytes,
+                "rejected_429": limited, "tile_bytes": mean_bytes, "jobs_in_flight": in_flight,
                 "endpoints": {k: v["total"] for k, v in endpoints.items()}}
     finally:
         stack.stop()
@@ -302,6 +315,10 @@ def main():
             r["upload_calls_per_tile"], registrations, r["p50_ms"], r["p99_ms"], ceiling,
             r["rejected_429"]))
     print()
+    print("Jobs in flight per worker process (`--jobs-in-flight`, each mode's default unless "
+          "PATCHQ_JOBS_IN_FLIGHT was set): %s." % ", ".join(
+              "%s %s" % (r["mode"], r["jobs_in_flight"]) for r in results))
+    print()
     print("Mean tile size %.0f KB. API calls by endpoint: %s." % (
         statistics.mean(r["tile_bytes"] for r in results) / 1000 if results else 0,
         "; ".join("%s: %s" % (r["mode"], ", ".join("%s %d" % kv for kv in sorted(r["endpoints"].items()) if kv[1]))
@@ -312,9 +329,10 @@ def main():
               "docs/STORAGE.md): V7 allows 100 register_existing calls a minute per key and 100 "
               "items a call, and patchq paces them at 90/min (burst 5), so the ceiling per key is "
               "set by how full calls are: one 20-tile job a call caps the fleet at ~33 tiles/s, "
-              "full calls at 150 tiles/s (V7's own limit: 166). With 2 worker processes at most "
-              "2 jobs wait at a time, so calls here carry at most ~40 tiles; larger fleets fill "
-              "them further.")
+              "full calls at 150 tiles/s (V7's own limit: 166). Each worker process keeps "
+              "several jobs in flight in these modes, so while some wait for their registration "
+              "the process tiles the others and their tiles fill the same calls; with 2 "
+              "processes up to 2 x jobs in flight jobs wait at a time.")
         per_job = args.rows * args.cols
         if all(r["registration_calls_per_tile"] * per_job >= 0.95
                for r in results if r["registration_calls_per_tile"] > 0):

@@ -21,5 +21,8 @@ int main(int argc, char** argv) {
   program.check_handler_flags = [&handler_flags] {
     return patchq::worker::check_patch_handler_flags(handler_flags);
   };
+  program.default_jobs_in_flight = [&handler_flags] {
+    return patchq::worker::default_jobs_in_flight(handler_flags);
+  };
   return patchq::worker::worker_main(argc, argv, program);
 }

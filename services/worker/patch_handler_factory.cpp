@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <stop_token>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
@@ -103,6 +105,50 @@ class StorageRechecker {
   std::jthread thread_;
 };
 
+// The handler the worker's job lanes call, up to --jobs-in-flight at once. A PatchJobHandler
+// (its V7 client, connections, caches) serves one job at a time, so each concurrent job
+// borrows one; they share the fleet limiter, the registration desk and the journal, which are
+// thread-safe, so the jobs of one process fill the same registration calls. Handlers are made
+// when first needed: at most one per lane.
+class PatchHandlerPool {
+ public:
+  using Make = std::function<std::unique_ptr<patchjob::PatchJobHandler>()>;
+  explicit PatchHandlerPool(Make make) : make_(std::move(make)) {}
+
+  void prepare_one() { give_back(make_()); }
+
+  queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx) {
+    std::unique_ptr<patchjob::PatchJobHandler> handler = borrow();
+    struct GiveBack {
+      PatchHandlerPool& pool;
+      std::unique_ptr<patchjob::PatchJobHandler>& handler;
+      ~GiveBack() { pool.give_back(std::move(handler)); }
+    } give_back{*this, handler};
+    return handler->handle(job, ctx);
+  }
+
+ private:
+  std::unique_ptr<patchjob::PatchJobHandler> borrow() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        auto handler = std::move(idle_.back());
+        idle_.pop_back();
+        return handler;
+      }
+    }
+    return make_();
+  }
+  void give_back(std::unique_ptr<patchjob::PatchJobHandler> handler) {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(handler));
+  }
+
+  Make make_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<patchjob::PatchJobHandler>> idle_;
+};
+
 bool storage_not_ready() {
   for (const auto& reason : not_ready_reasons()) {
     if (reason.starts_with(std::string(kStorage) + ":")) return true;
@@ -116,6 +162,10 @@ Status check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
   auto config = patchjob::to_patch_job_config(values);
   if (!config) return config.error();
   return check_storage(*config);
+}
+
+std::int64_t default_jobs_in_flight(const patchjob::PatchJobFlags& values) {
+  return values.storage.enabled() ? kStorageJobsInFlight : 1;
 }
 
 queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
@@ -155,12 +205,16 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   journal_options.endpoint = config.redis;
   journal_options.key_prefix = config.prefix;
   auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
-  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
-                                                             registration_pacer, desk, journal);
+  auto pool = std::make_shared<PatchHandlerPool>(
+      [job_config = std::move(*job_config), limiter, registration_pacer, desk, journal] {
+        return std::make_unique<patchjob::PatchJobHandler>(job_config, limiter, registration_pacer,
+                                                           desk, journal);
+      });
+  pool->prepare_one();  // now: a configuration it refuses stops the process at start, not a job
   std::shared_ptr<StorageRechecker> rechecker;
   if (storage_not_ready()) rechecker = std::make_shared<StorageRechecker>(recheck_config);
-  return [handler, rechecker](const queue::Job& job, queue::JobContext& ctx) {
-    return handler->handle(job, ctx);
+  return [pool, rechecker](const queue::Job& job, queue::JobContext& ctx) {
+    return pool->handle(job, ctx);
   };
 }
 

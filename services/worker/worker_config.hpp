@@ -32,6 +32,9 @@ struct WorkerConfig {
   std::chrono::milliseconds block{2000};  // XREADGROUP BLOCK: how long an idle read waits
   std::string metrics_listen;             // "host:port"; empty: no endpoint
   std::optional<http::ListenAddress> metrics_address;  // parsed from metrics_listen, port > 0
+  // Jobs one process runs at once (job_lanes.hpp); 0 until worker_main settles it: the flag's
+  // 0 means the program's default for its handler (WorkerProgram::default_jobs_in_flight).
+  std::int64_t jobs_in_flight = 0;
   std::int64_t upload_concurrency = 8;  // for the handler: tile uploads in flight per job
   std::chrono::milliseconds done_ttl{std::chrono::hours(24 * 7)};
   std::string log_level = "info";

@@ -32,6 +32,10 @@ void add_worker_flags(config::FlagSet& flags, WorkerConfig& c) {
                     "How long one read waits for a new job (XREADGROUP BLOCK)")
       .add_string("metrics-listen", &c.metrics_listen, "PATCHQ_METRICS_LISTEN",
                   "host:port for Prometheus /metrics (process n listens on port + n); empty: off")
+      .add_int("jobs-in-flight", &c.jobs_in_flight, "PATCHQ_JOBS_IN_FLIGHT",
+               "Jobs each worker process runs at once; 0: the mode's default (1, storage "
+               "modes 4). Memory: this many times one job's (docs/OPERATIONS.md)",
+               0, 64)
       .add_int("upload-concurrency", &c.upload_concurrency, "PATCHQ_UPLOAD_CONCURRENCY",
                "Tile uploads in flight per job (passed to the job handler)", 1, 256)
       .add_duration("done-ttl", &c.done_ttl, "PATCHQ_DONE_TTL",

@@ -47,6 +47,9 @@ int worker_main(int argc, const char* const* argv, const WorkerProgram& program)
                  program.name.c_str());
     return 1;
   }
+  if (config.jobs_in_flight == 0) {
+    config.jobs_in_flight = program.default_jobs_in_flight ? program.default_jobs_in_flight() : 1;
+  }
   obs::set_log_level_named(config.log_level);
   obs::set_log_service(program.name);
 

@@ -3,6 +3,7 @@
 // in the job handler they plug in.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,9 @@ struct WorkerProgram {
   std::function<void(config::FlagSet&)> add_handler_flags;
   // Optional: checks the handler's flags once parsed; a failure exits 2 before forking.
   std::function<Status()> check_handler_flags;
+  // Optional: --jobs-in-flight when the flag is left at 0 (after check_handler_flags), e.g.
+  // more for a handler whose jobs mostly wait. Empty: 1.
+  std::function<std::int64_t()> default_jobs_in_flight;
 };
 
 // Exit codes: 0 drained after SIGTERM, 1 could not start, 2 usage error (message on stderr).

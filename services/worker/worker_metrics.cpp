@@ -27,6 +27,10 @@ WorkerMetrics::WorkerMetrics()
                                       "Redis calls that failed because Redis was unreachable")),
       redis_up_(registry_.gauge("patchq_worker_redis_up",
                                 "1 when the last scrape could read the queue from Redis")),
+      lanes_(registry_.gauge("patchq_worker_job_lanes",
+                             "Jobs this process may run at once (--jobs-in-flight)")),
+      in_flight_(
+          registry_.gauge("patchq_worker_jobs_in_flight", "Jobs this process is running now")),
       queued_(registry_.gauge("patchq_queue_depth", "Jobs in the stream not yet delivered")),
       pending_(registry_.gauge("patchq_queue_pending", "Jobs delivered without an outcome yet")),
       lag_(registry_.gauge("patchq_queue_lag_seconds",

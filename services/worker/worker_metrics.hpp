@@ -25,6 +25,8 @@ class WorkerMetrics {
   void redis_error() { redis_errors_.inc(); }
   void queue_snapshot(const queue::QueueStats& stats);
   void redis_up(bool up) { redis_up_.set(up ? 1 : 0); }
+  void job_lanes(std::int64_t n) { lanes_.set(static_cast<double>(n)); }
+  void jobs_in_flight(std::int64_t n) { in_flight_.set(static_cast<double>(n)); }
 
   // This process's series, then those its libraries registered (obs::process_registry).
   std::string render() const { return registry_.render() + obs::process_registry().render(); }
@@ -38,6 +40,8 @@ class WorkerMetrics {
   obs::Counter& forwarded_;
   obs::Counter& redis_errors_;
   obs::Gauge& redis_up_;
+  obs::Gauge& lanes_;
+  obs::Gauge& in_flight_;
   obs::Gauge& queued_;
   obs::Gauge& pending_;
   obs::Gauge& lag_;

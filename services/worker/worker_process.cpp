@@ -1,15 +1,14 @@
 // run_worker_process: wiring of one worker process (see worker_process.hpp).
 #include "services/worker/worker_process.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <memory>
 
 #include "common/obs/log.hpp"
 #include "common/queue/queue_stats.hpp"
 #include "services/worker/consumer_name.hpp"
+#include "services/worker/job_lanes.hpp"
 #include "services/worker/job_loop.hpp"
-#include "services/worker/lease_keeper.hpp"
 #include "services/worker/metrics_endpoint.hpp"
 #include "services/worker/retry_forwarder.hpp"
 #include "services/worker/shutdown_watcher.hpp"
@@ -57,10 +56,10 @@ std::unique_ptr<MetricsEndpoint> start_metrics(const WorkerConfig& config, Worke
 
 int run_worker_process(const WorkerConfig& config, const HandlerFactory& make_handler) {
   StopToken stop;
-  std::atomic<LeaseKeeper*> lease_keeper_for_abandon{nullptr};
+  std::atomic<JobLanes*> lanes_for_abandon{nullptr};
   // First: blocks SIGTERM/SIGINT for every thread started below.
   ShutdownWatcher watcher(stop, config.shutdown_grace, [&] {
-    if (LeaseKeeper* keeper = lease_keeper_for_abandon.load()) keeper->release();
+    if (JobLanes* lanes = lanes_for_abandon.load()) lanes->release_leases();
   });
 
   const std::string consumer = consumer_name();
@@ -80,22 +79,20 @@ int run_worker_process(const WorkerConfig& config, const HandlerFactory& make_ha
       .field("slot", config.slot)
       .field("redis", config.redis.describe())
       .field("prefix", config.prefix)
-      .field("lease_ms", static_cast<std::int64_t>(config.lease.count()));
+      .field("lease_ms", static_cast<std::int64_t>(config.lease.count()))
+      .field("jobs_in_flight", config.jobs_in_flight);
 
-  const milliseconds renew_period = config.lease_renew_period();
-  const milliseconds renew_timeout =
-      std::clamp(renew_period, milliseconds(200), milliseconds(5000));
-  LeaseKeeper lease_keeper(side_connection(config, renew_timeout), keys, consumer, renew_period,
-                           metrics);
-  lease_keeper_for_abandon = &lease_keeper;
+  JobLanes lanes(config, consumer, std::move(handler), metrics, stop);
+  lanes_for_abandon = &lanes;
   {
     RetryForwarder forwarder(side_connection(config, milliseconds(2000)), keys,
                              RetryForwarder::interval_for(config.retry_base), stop, metrics);
-    JobLoop loop(config, consumer, std::move(handler), metrics, stop, lease_keeper);
+    JobLoop loop(config, consumer, lanes, metrics, stop);
     loop.run();
+    lanes.finish();  // the jobs in flight run to their outcomes (or the grace ends them)
   }
   watcher.drained();
-  lease_keeper_for_abandon = nullptr;
+  lanes_for_abandon = nullptr;
   obs::log_info("worker_drained").field("consumer", consumer);
   return 0;
 }

@@ -52,9 +52,10 @@ Chain::Chain(ChainOptions options) {
   if (options.create_target) args.push_back("--create-target");
   args.insert(args.end(), options.worker_args.begin(), options.worker_args.end());
   // The key goes through the environment, as in production.
-  worker_ = std::make_unique<testing::ChildProcess>(
-      testing::binary_path("patchq-worker"), args,
-      std::map<std::string, std::string>{{"V7_API_KEY", sim_->options().api_key}});
+  std::map<std::string, std::string> env = options.worker_env;
+  env["V7_API_KEY"] = sim_->options().api_key;
+  worker_ =
+      std::make_unique<testing::ChildProcess>(testing::binary_path("patchq-worker"), args, env);
 }
 
 Chain::~Chain() {

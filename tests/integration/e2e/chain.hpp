@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +27,8 @@ struct ChainOptions {
   // stand-in's origin alone is exempt from the address rules).
   bool allow_private_hosts = true;
   int worker_processes = 2;
-  std::vector<std::string> worker_args = {};  // more worker flags, after the defaults
+  std::vector<std::string> worker_args = {};           // more worker flags, after the defaults
+  std::map<std::string, std::string> worker_env = {};  // more worker environment (credentials)
   // The stand-in enforces V7's 1000 requests a minute per key, as V7 does.
   std::vector<std::string> sim_args = {"--enforce-rate-limit"};
 };

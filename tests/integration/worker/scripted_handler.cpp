@@ -7,8 +7,10 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "common/redis/sync_client.hpp"
 
@@ -64,17 +66,28 @@ queue::JobHandler make_scripted_handler(const worker::WorkerConfig& config) {
   try {
     client->pipeline(
         {{"SADD", "testbed:pids", pid},
-         {"SET", "testbed:upload_concurrency", std::to_string(config.upload_concurrency)}});
+         {"SET", "testbed:upload_concurrency", std::to_string(config.upload_concurrency)},
+         {"SET", "testbed:jobs_in_flight", std::to_string(config.jobs_in_flight)}});
   } catch (const redis::ConnectionError&) {
     // Redis down at start is a case the worker must survive; the tests that need these keys
     // start Redis first.
   }
-  return [client, pid](const queue::Job& job, queue::JobContext& ctx) {
+  // The worker's lanes call the handler concurrently: one call at a time on the connection.
+  auto mutex = std::make_shared<std::mutex>();
+  auto command = [client, mutex](const std::vector<std::string>& argv) {
+    std::lock_guard lock(*mutex);
+    return client->command(argv);
+  };
+  return [client, mutex, command, pid](const queue::Job& job, queue::JobContext& ctx) {
     const Script s = parse_script(job.payload);
     const auto started = std::chrono::steady_clock::now();
-    const auto replies = client->pipeline(
-        {{"INCR", "testbed:runs:" + job.id}, {"SET", "testbed:running:" + job.id, pid}});
-    const std::int64_t run = replies[0].integer;
+    std::int64_t run = 0;
+    {
+      std::lock_guard lock(*mutex);
+      const auto replies = client->pipeline(
+          {{"INCR", "testbed:runs:" + job.id}, {"SET", "testbed:running:" + job.id, pid}});
+      run = replies[0].integer;
+    }
     ctx.record_stage("fetch", std::chrono::steady_clock::now() - started);
     if (s.sleep_ms > 0 && applies(s.sleep_times, run)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(s.sleep_ms));
@@ -85,7 +98,7 @@ queue::JobHandler make_scripted_handler(const worker::WorkerConfig& config) {
       std::abort();
     }
     std::string outcome = s.outcome;
-    if (!s.succeed_flag.empty() && client->command({"EXISTS", s.succeed_flag}).integer == 1) {
+    if (!s.succeed_flag.empty() && command({"EXISTS", s.succeed_flag}).integer == 1) {
       outcome = "done";
     }
     if (outcome == "retry") {
@@ -95,7 +108,7 @@ queue::JobHandler make_scripted_handler(const worker::WorkerConfig& config) {
     }
     if (outcome == "dead") return queue::JobOutcome::dead(s.error);
     if (outcome == "throw") throw std::runtime_error(s.error);
-    client->command({"INCR", "testbed:effects:" + job.id});
+    command({"INCR", "testbed:effects:" + job.id});
     return queue::JobOutcome::done(s.tiles);
   };
 }

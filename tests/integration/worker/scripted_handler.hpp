@@ -15,6 +15,7 @@
 //   testbed:effects:<job>  INCR when a run returns done: "exactly once in effect" means 1
 //   testbed:pids           SADD of every worker process that built a handler
 //   testbed:upload_concurrency  the value the handler was configured with
+//   testbed:jobs_in_flight      the worker's --jobs-in-flight once settled
 #pragma once
 
 #include "services/worker/worker_config.hpp"

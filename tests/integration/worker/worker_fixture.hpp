@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,13 +20,15 @@ namespace patchq::testing {
 class WorkerFixture : public ::testing::Test {
  protected:
   // Short settings so every test stays bounded; `extra` flags come after and win.
-  ChildProcess& start_worker(const std::vector<std::string>& extra = {}) {
+  ChildProcess& start_worker(const std::vector<std::string>& extra = {},
+                             const std::map<std::string, std::string>& env = {}) {
     std::vector<std::string> args = {
         "--redis",     redis_.url(), "--prefix",    "it:",   "--processes",  "1",
         "--lease",     "500ms",      "--block",     "100ms", "--retry-base", "50ms",
         "--retry-cap", "200ms",      "--log-level", "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
-    workers_.push_back(std::make_unique<ChildProcess>(binary_path("patchq-worker-testbed"), args));
+    workers_.push_back(
+        std::make_unique<ChildProcess>(binary_path("patchq-worker-testbed"), args, env));
     return *workers_.back();
   }
 
