@@ -214,8 +214,13 @@ def run_redis(sc):
         trace = []
 
         def attach_strace(st):
-            if shutil.which("strace"):
+            if not shutil.which("strace"):
+                sub.figures["powerloss"] = "not measured: strace is not installed"
+                return
+            try:
                 trace.append(AofTrace(st.redis.pid, os.path.join(sub.dir, "redis.strace")))
+            except TimeoutError as e:  # no ptrace here (not root, or ptrace_scope)
+                sub.figures["powerloss"] = "not measured: strace could not attach (%s)" % e
         st = sub.stack(appendfsync=mode, receivers=1, workers=2, after_redis=attach_strace)
         try:
             wl = Workload(st, sc.run_id + mode[0], 4, sc.bin)

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 
-from chaos_stack import Proc, Resp, free_port, wait_until
+from chaos_stack import Proc, RedisError, Resp, free_port, wait_until
 
 LINE = re.compile(r"^(?P<tid>\d+)\s+\S+\s+(?P<rest>.*)$")
 WRITE = re.compile(r"^write\((?P<fd>\d+),.*\)\s+=\s+(?P<n>-?\d+)")
@@ -47,7 +47,12 @@ class AofTrace:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # strace says nothing when it is attached; its output file appears at once, and a
         # traced process shows a TracerPid.
-        wait_until("strace attached", lambda: self._traced(redis_pid), 10)
+        try:
+            wait_until("strace attached", lambda: self._traced(redis_pid), 10)
+        except TimeoutError:
+            self.strace.kill()
+            self.strace.wait()
+            raise
         self.base = os.path.getsize(self.path)
 
     @staticmethod
@@ -115,12 +120,20 @@ def surviving_jobs(redis_dir, aof_path, durable, job_ids, work_dir):
             except (OSError, ConnectionError):
                 return False
         wait_until("the power-loss copy loaded", loaded, 30)
-        c = Resp("127.0.0.1", port)
-        try:
-            ids = sorted(job_ids)
-            exists = c.pipeline([["EXISTS", "patchq:job:" + j] for j in ids])
-        finally:
-            c.close()
+        ids = sorted(job_ids)
+        if not ids:
+            return set()
+
+        def answers():
+            # Redis loads the AOF's parts one by one and says "loading:0" between them; until
+            # the last is in, commands get -LOADING.
+            c = Resp("127.0.0.1", port)
+            try:
+                exists = c.pipeline([["EXISTS", "patchq:job:" + j] for j in ids])
+            finally:
+                c.close()
+            return None if any(isinstance(e, RedisError) for e in exists) else exists
+        exists = wait_until("the power-loss copy answers", answers, 30, 0.1)
         return {j for j, e in zip(ids, exists) if e == 1}
     finally:
         p.stop(signal.SIGTERM)
