@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from chaos_load import Sender, Workload, reconcile, verdict, wait_settled  # noqa: E402
 from chaos_netns import Network, netns_unavailable  # noqa: E402
 from chaos_powerloss import AofTrace, surviving_jobs  # noqa: E402
-from chaos_stack import Stack, http_json, wait_until  # noqa: E402
+from chaos_stack import Stack, wait_until  # noqa: E402
 
 SCENARIOS = ["volume", "redis", "outage", "full", "hosts"]
 FAULTS_15 = {"endpoint": "*", "p429": 0.05, "retry_after_s": 1, "p5xx": 0.07, "preset": 0.03,
@@ -41,10 +41,15 @@ INJECTED = ("429", "500", "502", "503", "504", "reset")
 
 # Counts per mode: quick fits scripts/test (about 2 min on a busy 2-core machine).
 SIZES = {
-    "quick": {"volume": 200, "volume_rate": 10, "volume_workers": 3, "redis": 150, "redis_s": 10, "outage": 150, "outage_s": 8,
-              "full": 150, "full_s": 4, "hosts": 120, "settle_s": 60},
-    "full": {"volume": 10000, "volume_rate": 20, "volume_workers": 4, "redis": 1500, "redis_s": 60, "outage": 1000, "outage_s": 30,
-             "full": 1000, "full_s": 10, "hosts": 600, "settle_s": 300},
+    "quick": {"volume": 150, "volume_rate": 10, "volume_backlog": 80, "volume_s": 20,
+              "volume_chaos_drain_s": 8, "volume_workers": 6, "images": 4,
+              "redis": 100, "redis_s": 7, "redis_modes": ["always"], "outage": 100, "outage_s": 6,
+              "full": 100, "full_s": 4, "hosts": 80, "settle_s": 40, "budget_s": 110},
+    "full": {"volume": 10000, "volume_rate": 40, "volume_backlog": 300, "volume_s": 660,
+             "volume_chaos_drain_s": 60, "volume_workers": 16, "images": 8,
+             "redis": 1500, "redis_s": 60, "redis_modes": ["always", "everysec"],
+             "outage": 1000, "outage_s": 30,
+             "full": 1000, "full_s": 10, "hosts": 600, "settle_s": 300, "budget_s": 1020},
 }
 
 
@@ -74,16 +79,29 @@ class Every(threading.Thread):
 
 
 class Feeder(threading.Thread):
-    """Hands deliveries to the sender at a steady rate (so chaos meets work in flight)."""
+    """Hands deliveries to the sender at a steady rate (so chaos meets work in flight); with
+    `backlog` (a function: jobs acked but not done) it waits while that is over `max_backlog`,
+    and with `deadline_s` it stops early: `submitted` says how many went out."""
 
-    def __init__(self, sender, deliveries, per_s):
+    def __init__(self, sender, deliveries, per_s, backlog=None, max_backlog=0, deadline_s=None):
         super().__init__(daemon=True)
         self.sender, self.deliveries, self.per_s = sender, deliveries, per_s
+        self.backlog, self.max_backlog = backlog, max_backlog
+        self.deadline = None if deadline_s is None else time.monotonic() + deadline_s
+        self.submitted = 0
 
     def run(self):
         step = max(1, int(self.per_s / 10))
         for i in range(0, len(self.deliveries), step):
-            self.sender.submit(self.deliveries[i:i + step])
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                return
+            while self.backlog is not None and self.backlog() > self.max_backlog:
+                if self.deadline is not None and time.monotonic() > self.deadline:
+                    return
+                time.sleep(0.2)
+            part = self.deliveries[i:i + step]
+            self.sender.submit(part)
+            self.submitted += len(part)
             time.sleep(step / self.per_s)
 
 
@@ -121,13 +139,14 @@ class Scenario:
         st.check_alive()
         return st
 
-    def finish(self, st, workload, deliveries, targets, extra_wait=None):
-        """Waits for the sender and the jobs, then reconciles."""
+    def finish(self, st, workload, deliveries, targets, extra_wait=None, settle_s=None):
+        """Waits for the sender and the jobs (up to `settle_s`, then `extra_wait` runs), then
+        reconciles."""
         t0 = time.monotonic()
         wait_until("every delivery acknowledged", lambda: all(d.acked_at for d in deliveries),
                    self.size["settle_s"], 0.2)
         self.figures["send_s"] = round(time.monotonic() - self.started, 1)
-        open_jobs = wait_settled(st, deliveries, self.size["settle_s"],
+        open_jobs = wait_settled(st, deliveries, settle_s or self.size["settle_s"],
                                  self._progress())
         if extra_wait:
             extra_wait()
@@ -154,13 +173,26 @@ def run_volume(sc):
     st = sc.stack(receivers=2, workers=sc.size["volume_workers"])
     try:
         targets = ["chaos-a", "chaos-b"]
-        wl = Workload(st, sc.run_id, 8, sc.bin)
+        wl = Workload(st, sc.run_id, sc.size["images"], sc.bin)
+        sc.figures["setup_s"] = round(time.monotonic() - sc.started, 1)
         st.set_faults(dict(FAULTS_15, seed=sc.rng.getrandbits(31)))
         deliveries = wl.deliveries(sc.size["volume"], targets)
         sender = Sender(st.receivers, Stack.TOKEN, threads=8)
         sender.start()
-        # Spread over the run, so that receiver restarts meet deliveries in flight.
-        feeder = Feeder(sender, deliveries, per_s=sc.size["volume_rate"])
+        # Spread over the run, so that receiver restarts meet deliveries in flight; paced by
+        # the backlog, so that the run ends soon after the last delivery.
+        acked_total = lambda: sum(1 for d in deliveries if d.acked_at)  # noqa: E731
+
+        def backlog():
+            c = st.redis_client()
+            try:
+                return acked_total() - int(c.call("GET", "patchq:stats:done") or 0)
+            except (OSError, ConnectionError):
+                return 0
+            finally:
+                c.close()
+        feeder = Feeder(sender, deliveries, per_s=sc.size["volume_rate"], backlog=backlog,
+                        max_backlog=sc.size["volume_backlog"], deadline_s=sc.size["volume_s"])
         feeder.start()
         killer = Every(1.0, lambda: st.kill_random_worker(sc.rng), sc.rng)
         receiver_turn = [0]
@@ -180,9 +212,19 @@ def run_volume(sc):
             sc.figures["chaos_errors"] = killer.errors + restarter.errors
             st.set_faults(None)
             # Jobs whose worker was killed last wait for their lease; let them finish.
-            wait_settled(st, deliveries, sc.size["settle_s"])
+            sc.figures["open_when_chaos_stopped"] = wait_settled(st, deliveries, 0)
+            wait_settled(st, deliveries, sc.size["settle_s"], sc._progress())
         try:
-            ok = sc.finish(st, wl, deliveries, targets, extra_wait=stop_chaos)
+            wait_until("the feeder is through", lambda: not feeder.is_alive(),
+                       sc.size["volume_s"] + 60, 0.5)
+            sc.figures["feed_s"] = round(time.monotonic() - sc.started, 1)
+            if feeder.submitted < len(deliveries):
+                sc.figures["note"] = "time budget reached: %d of %d deliveries sent" % (
+                    feeder.submitted, len(deliveries))
+                del deliveries[feeder.submitted:]
+            # The chaos goes on while the backlog drains, for a while.
+            ok = sc.finish(st, wl, deliveries, targets, extra_wait=stop_chaos,
+                           settle_s=sc.size["volume_chaos_drain_s"])
         finally:
             if killer.is_alive():
                 killer.stop()
@@ -204,7 +246,7 @@ def run_redis(sc):
     """SIGKILL Redis under load, restart it from its AOF; count acked deliveries lost."""
     results = {}
     ok = True
-    for mode in ("always", "everysec"):
+    for mode in sc.size["redis_modes"]:
         sub = Scenario.__new__(Scenario)
         sub.__dict__.update(sc.__dict__)
         sub.dir = os.path.join(sc.dir, mode)
@@ -447,10 +489,19 @@ def main():
     log("run folder %s, seed %d, mode %s" % (root, seed, "quick" if args.quick else "full"))
     all_figures = []
     failed = []
+    run_started = time.monotonic()
     try:
         for name in args.scenarios.split(","):
             if name not in RUNNERS:
                 sys.exit("chaos: unknown scenario %r (have %s)" % (name, ", ".join(SCENARIOS)))
+            budget = SIZES["quick" if args.quick else "full"]["budget_s"]
+            if time.monotonic() - run_started > budget:
+                # Bounded: a scenario starts only while there is time for it (a slow machine
+                # runs fewer of them, and says so).
+                all_figures.append({"scenario": name, "passed": True,
+                                    "skipped": "not started: the run's %d s budget is spent" % budget})
+                log("%s: SKIPPED (the run's %d s budget is spent)" % (name, budget))
+                continue
             sc = Scenario(name, args, args.bin, root, rng)
             log("%s: start" % name)
             try:
