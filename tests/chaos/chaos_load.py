@@ -46,9 +46,9 @@ class Workload:
 
     def __init__(self, stack, run_id, images, bin_dir):
         self.stack, self.run_id = stack, run_id
-        self.items = []  # (payload template, {(r, c): sha256})
         ref_dir = os.path.join(stack.dir, "reference")
         os.makedirs(ref_dir, exist_ok=True)
+        templates, cuts = [], []
         for i in range(images):
             png = make_png(96, 64, seed=i)
             name = "src%02d.png" % i
@@ -56,15 +56,20 @@ class Workload:
                 "%s/_sim/datasets/chaos-source/images?name=%s" % (stack.sim_url, name),
                 data=png, method="POST", headers={"Content-Type": "image/png"})
             with urllib.request.urlopen(req, timeout=10) as r:
-                template = json.loads(r.read())
-            self.items.append((template, self._reference(template, png, ref_dir, i, bin_dir)))
+                templates.append(json.loads(r.read()))
+            cuts.append(self._cut(templates[-1], png, ref_dir, i, bin_dir))
+        self.items = []  # (payload template, {(r, c): sha256})
+        for template, (proc, out) in zip(templates, cuts):
+            if proc.wait() != 0:
+                raise RuntimeError("patchq-tile failed on the reference image (%s)" % out)
+            self.items.append((template, self._reference(out)))
 
     @staticmethod
-    def _reference(template, png, ref_dir, i, bin_dir):
-        """The tiles patchq-tile cuts offline for this image and box: every delivered tile of
-        the image must have exactly these bytes."""
+    def _cut(template, png, ref_dir, i, bin_dir):
+        """Starts patchq-tile offline on this image and box: every delivered tile of the
+        image must have exactly the bytes it writes."""
         payload = dict(template)
-        payload["annotations"] = [dict(annotation(0, "reference-%d" % i))]
+        payload["annotations"] = [annotation(0, "reference-%d" % i)]
         payload_path = os.path.join(ref_dir, "p%d.json" % i)
         image_path = os.path.join(ref_dir, "i%d.png" % i)
         out = os.path.join(ref_dir, "t%d" % i)
@@ -72,9 +77,12 @@ class Workload:
             json.dump(payload, f)
         with open(image_path, "wb") as f:
             f.write(png)
-        subprocess.run([os.path.join(bin_dir, "patchq-tile"), "--payload", payload_path,
-                        "--image", image_path, "--out", out], check=True,
-                       stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen([os.path.join(bin_dir, "patchq-tile"), "--payload", payload_path,
+                                 "--image", image_path, "--out", out], stdout=subprocess.DEVNULL)
+        return proc, out
+
+    @staticmethod
+    def _reference(out):
         shas = {}
         for name in os.listdir(out):
             m = re.search(r"_r(\d+)c(\d+)\.png$", name)
