@@ -67,11 +67,17 @@ class Every(threading.Thread):
         self.errors = []
 
     def run(self):
-        while not self.stopped.wait(self.period_s * (0.8 + 0.4 * self.rng.random())):
+        due = time.monotonic()
+        while True:
+            # A steady cadence: the action's own time (a restart) is part of the period.
+            due += self.period_s * (0.8 + 0.4 * self.rng.random())
+            if self.stopped.wait(max(0.0, due - time.monotonic())):
+                return
             try:
                 self.action()
             except Exception as e:  # noqa: BLE001 - a failed action is reported, not fatal
                 self.errors.append(repr(e))
+            due = max(due, time.monotonic() - self.period_s / 2)  # no burst to catch up
 
     def stop(self):
         self.stopped.set()
