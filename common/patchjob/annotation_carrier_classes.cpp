@@ -70,7 +70,10 @@ v7::V7Status CarriedClasses::create(const std::string& dataset,
   auto id = dataset_id(dataset, report);
   if (!id) {
     if (id.error().retryable()) return id.error();
-    for (const auto& key : missing) report.refused.push_back(named(key) + ": " + id.error().reason);
+    for (const auto& key : missing) {
+      report.refused.push_back(named(key) + ": " + id.error().reason);
+      refused_at_[key] = Clock::now();
+    }
     return v7::success();
   }
   if (!type_ids_) {
@@ -85,6 +88,7 @@ v7::V7Status CarriedClasses::create(const std::string& dataset,
     const auto type = type_ids_->find(key.first);
     if (type == type_ids_->end()) {
       report.refused.push_back(named(key) + ": V7 names no annotation type " + key.first);
+      refused_at_[key] = Clock::now();
       continue;
     }
     ++report.api_calls;
@@ -92,6 +96,7 @@ v7::V7Status CarriedClasses::create(const std::string& dataset,
     if (!created) {
       if (created.error().retryable()) return created.error();
       report.refused.push_back(named(key) + ": " + created.error().reason);
+      refused_at_[key] = Clock::now();
       continue;
     }
     ids_.emplace(key, created->id);
@@ -126,12 +131,17 @@ v7::V7Status CarriedClasses::prepare(const std::string& team, const std::string&
     if (auto read = read_classes(team, report); !read) return read.error();
     read_now = true;
   }
-  std::vector<ClassKey> missing = missing_of(ids_, needed);
+  std::erase_if(refused_at_, [](const auto& entry) { return !fresh(entry.second); });
+  std::set<ClassKey> wanted;
+  for (const ClassKey& key : needed) {
+    if (!refused_at_.contains(key)) wanted.insert(key);
+  }
+  std::vector<ClassKey> missing = missing_of(ids_, wanted);
   if (!missing.empty() && !read_now) {
     // Made since the list was read (by a person, or another worker): read it again first.
     if (stop && stop()) return stopped();
     if (auto read = read_classes(team, report); !read) return read.error();
-    missing = missing_of(ids_, needed);
+    missing = missing_of(ids_, wanted);
   }
   if (!missing.empty()) {
     if (auto made = create(dataset, missing, stop, report); !made) return made.error();

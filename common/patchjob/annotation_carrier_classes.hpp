@@ -9,7 +9,8 @@
 //   - the dataset's attributes (GET /api/datasets/{id}/attributes), only when an annotation
 //     has attributes, reused for kClassListTtl.
 // A class V7 refuses to create (a permanent error, e.g. its name is taken by a class of
-// another type) stays missing: its annotations are left out and reported, the job goes on.
+// another type) stays missing: its annotations are left out and reported, the job goes on,
+// and it is not asked for again for kClassListTtl (so it costs no calls in every job).
 // Retryable errors are returned (the job is retried; what was created is found in the list).
 #pragma once
 
@@ -73,6 +74,7 @@ class CarriedClasses {
   annotations::AttributeIds attributes_;
   std::int64_t attributes_dataset_ = 0;
   std::optional<std::chrono::steady_clock::time_point> attributes_at_;
+  std::map<ClassKey, std::chrono::steady_clock::time_point> refused_at_;
 };
 
 }  // namespace patchq::patchjob

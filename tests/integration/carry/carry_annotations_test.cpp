@@ -276,6 +276,12 @@ TEST_F(CarryAnnotationsTest, AClassV7RefusesToCreateLeavesItsAnnotationsOutNotTh
   const Imported l = imported(sim_, tile_id("refused_p-1_", "_r0c0.png"));
   EXPECT_EQ(l.count, 1u);
   EXPECT_TRUE(l.by_shape.contains("tag"));
+  // The refusal is remembered: the next job asks neither for the class nor for the list.
+  ASSERT_EQ(run(h, payload_with({kPatch, kSign, kSunny}, "refused-again.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
+  EXPECT_EQ(endpoint_calls("annotation_classes"), 1);
+  EXPECT_EQ(imported(sim_, tile_id("refused-again_p-1_", "_r0c0.png")).count, 1u);
 }
 
 TEST_F(CarryAnnotationsTest, AttributesTextAndInstanceIdsAreCarriedAsV7sImportWantsThem) {
