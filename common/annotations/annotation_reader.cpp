@@ -196,10 +196,15 @@ Result<ReadResult> read_annotations(std::string_view payload_json, const ReadOpt
   if (parser.parse(payload_json.data(), payload_json.size()).get(doc) != simdjson::SUCCESS) {
     return fail("payload is not valid JSON");
   }
-  if (!doc.is_object()) return fail("payload is not a JSON object");
   ReadResult out;
   simdjson::dom::array list;
-  if (doc["annotations"].get_array().get(list) != simdjson::SUCCESS) return out;
+  if (doc.get_array().get(list) == simdjson::SUCCESS) {
+    // A bare list of annotations.
+  } else if (!doc.is_object()) {
+    return fail("payload is not a JSON object or list");
+  } else if (doc["annotations"].get_array().get(list) != simdjson::SUCCESS) {
+    return out;
+  }
   // Legacy layout: a list per file; the item is the first file.
   if (list.size() > 0 && list.at(0).is_array()) {
     if (list.at(0).get_array().get(list) != simdjson::SUCCESS) return out;

@@ -2,7 +2,7 @@
 // read from the payload JSON itself (the patch engine's Item keeps only what patches need).
 // Lenient like V7's exports demand: an annotation that is not a patch and has a shape patchq
 // does not carry (ellipse, line, skeleton, mask, ...) or broken fields is skipped and counted,
-// never an error. Only a payload that is not JSON, or not an object, fails.
+// never an error. Only a payload that is not JSON, or neither an object nor a list, fails.
 // Bounds: at most max_annotations annotations and max_points polygon points in all; past
 // either, the rest is skipped and counted (`over_limit`).
 #pragma once
@@ -37,8 +37,9 @@ struct ReadResult {
   std::size_t over_limit = 0;                  // past max_annotations or max_points
 };
 
-// Darwin JSON 2.0 ("annotations": [...]) and the legacy layout ("annotations": [[...], ...],
-// of which the first list is the item's) are both read. No "annotations" key: none.
+// Darwin JSON 2.0 ("annotations": [...]), the legacy layout ("annotations": [[...], ...],
+// of which the first list is the item's) and a bare list (V7's item annotations endpoint may
+// answer one) are read. An object without an "annotations" key: none.
 Result<ReadResult> read_annotations(std::string_view payload_json, const ReadOptions& options);
 
 }  // namespace patchq::annotations

@@ -1,5 +1,7 @@
 #include "common/annotations/darwin_json.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 #include "common/json/json_writer.hpp"
@@ -47,7 +49,57 @@ void write_shape(JsonWriter& w, const CarriedAnnotation& a) {
   }
 }
 
+void add_once(std::vector<std::string>& list, std::string entry) {
+  if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(std::move(entry));
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.size() <= 18 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "attributes": {"attributes": [<ids>]} for the names the class has.
+void write_attributes(JsonWriter& w, const CarriedAnnotation& a, std::int64_t class_id,
+                      const AttributeIds& attributes, ImportBody& out) {
+  w.key("attributes").begin_object().key("attributes").begin_array();
+  for (const std::string& name : attribute_names(a)) {
+    const auto it = attributes.find(std::make_pair(class_id, name));
+    if (it == attributes.end()) {
+      add_once(out.missing_attributes, a.name + ":" + name);
+      continue;
+    }
+    if (all_digits(it->second)) {
+      w.raw(it->second);
+    } else {
+      w.value(it->second);
+    }
+  }
+  w.end_array().end_object();
+}
+
 }  // namespace
+
+std::vector<std::string> attribute_names(const CarriedAnnotation& annotation) {
+  std::vector<std::string> names;
+  for (const auto& [key, raw] : annotation.subs) {
+    if (key != "attributes") continue;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(raw).get(doc) != simdjson::SUCCESS) continue;
+    simdjson::dom::array list;
+    if (doc.get_array().get(list) != simdjson::SUCCESS &&
+        doc["attributes"].get_array().get(list) != simdjson::SUCCESS) {
+      continue;
+    }
+    for (simdjson::dom::element e : list) {
+      std::string_view name;
+      if (e.get_string().get(name) == simdjson::SUCCESS && !name.empty()) {
+        names.emplace_back(name);
+      }
+    }
+  }
+  return names;
+}
 
 std::string_view shape_name(ShapeKind kind) {
   switch (kind) {
@@ -90,7 +142,7 @@ std::string tile_darwin_json(const TileItem& tile,
 }
 
 ImportBody import_body(const std::vector<CarriedAnnotation>& annotations, const ClassIds& classes,
-                       bool overwrite) {
+                       const AttributeIds& attributes, bool overwrite) {
   ImportBody out;
   JsonWriter w;
   w.begin_object().key("annotations").begin_array();
@@ -98,18 +150,20 @@ ImportBody import_body(const std::vector<CarriedAnnotation>& annotations, const 
     const std::string shape(shape_name(a.kind));
     const auto it = classes.find(std::make_pair(shape, a.name));
     if (it == classes.end()) {
-      std::string missing = shape + ":" + a.name;
-      if (std::find(out.missing_classes.begin(), out.missing_classes.end(), missing) ==
-          out.missing_classes.end()) {
-        out.missing_classes.push_back(std::move(missing));
-      }
+      add_once(out.missing_classes, shape + ":" + a.name);
       continue;
     }
     w.begin_object().field("annotation_class_id", it->second);
     w.key("data").begin_object();
     write_shape(w, a);
+    bool attributes_written = false;
     for (const auto& [key, raw] : a.subs) {
-      if (key != "attributes") w.key(key).raw(raw);
+      if (key != "attributes") {
+        w.key(key).raw(raw);
+      } else if (!attributes_written) {
+        write_attributes(w, a, it->second, attributes, out);
+        attributes_written = true;
+      }
     }
     w.end_object();
     w.key("context_keys").begin_object().key("slot_names").begin_array().value(kTileSlot);

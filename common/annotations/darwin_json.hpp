@@ -6,8 +6,11 @@
 //     sub-annotations}, "context_keys": {"slot_names"}, "id"}], "overwrite": "true"}.
 // V7's import names classes by id, so each annotation needs its class's id from the team's
 // classes (`GET /api/teams/{team}/annotation_classes`); one whose class is not there is left
-// out and reported. Attributes go into the file by name; the import leaves them out, as V7
-// wants attribute ids there.
+// out and reported. Sub-annotations as darwin-py's importer sends them: "text": {"text"} and
+// "instance_id": {"value"} as read; attributes go into the file by name and into the import
+// as {"attributes": {"attributes": [<ids>]}}, each name looked up among the dataset's
+// attributes of the annotation's class (`GET /api/datasets/{id}/attributes`); a name that is
+// not there is left out and reported, as darwin-py does (it creates no attributes).
 #pragma once
 
 #include <cstdint>
@@ -40,14 +43,22 @@ std::string tile_darwin_json(const TileItem& tile,
 // (shape name, class name) -> the team's annotation class id.
 using ClassIds = std::map<std::pair<std::string, std::string>, std::int64_t, std::less<>>;
 
+// (class id, attribute name) -> the attribute's id, as V7 spells it (a number or a string).
+using AttributeIds = std::map<std::pair<std::int64_t, std::string>, std::string, std::less<>>;
+
+// The attribute names of an annotation's "attributes" sub-annotation: Darwin JSON 2.0's list
+// of names, or 1.0's {"attributes": [names]}. Empty when it has none.
+std::vector<std::string> attribute_names(const CarriedAnnotation& annotation);
+
 struct ImportBody {
   std::string json;
-  std::size_t annotations = 0;               // in the body
-  std::vector<std::string> missing_classes;  // "<shape>:<name>" of those left out
+  std::size_t annotations = 0;                  // in the body
+  std::vector<std::string> missing_classes;     // "<shape>:<name>" of those left out
+  std::vector<std::string> missing_attributes;  // "<class>:<attribute>" of those left out
 };
 
 // `overwrite`: V7 replaces the item's annotations with these ("true") or adds them ("false").
 ImportBody import_body(const std::vector<CarriedAnnotation>& annotations, const ClassIds& classes,
-                       bool overwrite);
+                       const AttributeIds& attributes, bool overwrite);
 
 }  // namespace patchq::annotations

@@ -1,6 +1,7 @@
 #include "common/patchjob/annotation_carrier.hpp"
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "common/annotations/darwin_json.hpp"
@@ -27,33 +28,26 @@ v7::V7Error for_tile(const std::string& name, v7::V7Error error) {
   return error;
 }
 
-bool knows_all(const annotations::ClassIds& classes, const std::vector<CarriedAnnotation>& list) {
-  for (const auto& a : list) {
-    if (!classes.contains(std::make_pair(std::string(annotations::shape_name(a.kind)), a.name))) {
-      return false;
-    }
+// The annotations of `source` on `slot` (the first of slot_names counts, as for patches);
+// every one for an empty slot name.
+std::vector<CarriedAnnotation> on_slot(const std::vector<CarriedAnnotation>& source,
+                                       const std::string& slot) {
+  std::vector<CarriedAnnotation> out;
+  for (const auto& a : source) {
+    if (slot.empty() || a.slot_names.empty() || a.slot_names.front() == slot) out.push_back(a);
   }
-  return true;
+  return out;
+}
+
+void add_once(std::vector<std::string>& list, const std::string& entry) {
+  if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(entry);
 }
 
 }  // namespace
 
 AnnotationCarrier::AnnotationCarrier(const v7::V7ClientConfig& config, v7::RateLimiter* limiter,
                                      const storage::ObjectStore* store)
-    : api_(config, limiter), http_(api_.http_options()), store_(store) {}
-
-v7::V7Status AnnotationCarrier::refresh_classes(const std::string& team) {
-  auto listed = api_.annotation_classes(http_, team);
-  if (!listed) return listed.error();
-  annotations::ClassIds ids;
-  for (const auto& c : *listed) {
-    for (const auto& type : c.annotation_types) ids.emplace(std::make_pair(type, c.name), c.id);
-  }
-  classes_ = std::move(ids);
-  classes_team_ = team;
-  classes_at_ = std::chrono::steady_clock::now();
-  return v7::success();
-}
+    : api_(config, limiter), http_(api_.http_options()), store_(store), classes_(api_, http_) {}
 
 v7::V7Status AnnotationCarrier::write_file(const std::string& dataset, const CarriedTile& tile,
                                            const std::string& json) {
@@ -87,9 +81,14 @@ v7::V7Result<CarryReport> AnnotationCarrier::carry(const std::string& team,
     std::vector<CarriedAnnotation> annotations;
   };
   std::vector<Pending> pending;
+  std::map<std::string, std::vector<CarriedAnnotation>, std::less<>> by_slot;
   for (const CarriedTile& tile : tiles) {
     if (!delivered(tile)) continue;
-    auto clipped = annotations::annotations_for_tile(source, tile.rect, tile.name);
+    auto slot = by_slot.find(tile.slot_name);
+    if (slot == by_slot.end()) {
+      slot = by_slot.emplace(tile.slot_name, on_slot(source, tile.slot_name)).first;
+    }
+    auto clipped = annotations::annotations_for_tile(slot->second, tile.rect, tile.name);
     if (clipped.empty()) continue;
     ++report.tiles_with_annotations;
     if (store_ != nullptr) {
@@ -110,26 +109,29 @@ v7::V7Result<CarryReport> AnnotationCarrier::carry(const std::string& team,
   }
   if (pending.empty()) return report;
 
-  const bool stale = !classes_ || classes_team_ != team ||
-                     std::chrono::steady_clock::now() - classes_at_ > kClassListTtl;
-  bool fetched = false;
-  if (stale) {
-    if (auto refreshed = refresh_classes(team); !refreshed) return refreshed.error();
-    fetched = true;
-  }
+  std::set<ClassKey> needed;
+  bool with_attributes = false;
   for (const Pending& p : pending) {
-    // A class made since the list was read: read it again, once a job.
-    if (!fetched && !knows_all(*classes_, p.annotations)) {
-      if (auto refreshed = refresh_classes(team); !refreshed) return refreshed.error();
-      fetched = true;
+    for (const auto& a : p.annotations) {
+      needed.emplace(std::string(annotations::shape_name(a.kind)), a.name);
+      with_attributes = with_attributes || !annotations::attribute_names(a).empty();
     }
+  }
+  ClassesReport classes;
+  const auto prepared = classes_.prepare(team, dataset, needed, with_attributes, stop, classes);
+  report.class_calls = classes.api_calls;
+  report.classes_created = classes.created;
+  for (const auto& refused : classes.refused) {
+    obs::log_warn("annotation_class_not_created").field("dataset", dataset).field("why", refused);
+  }
+  if (!prepared) return prepared.error();
+  for (const Pending& p : pending) {
     if (stop && stop()) return v7::V7Error::retryable_error("stopped while importing annotations");
-    const annotations::ImportBody body = annotations::import_body(p.annotations, *classes_, true);
-    for (const auto& missing : body.missing_classes) {
-      if (std::find(report.missing_classes.begin(), report.missing_classes.end(), missing) ==
-          report.missing_classes.end()) {
-        report.missing_classes.push_back(missing);
-      }
+    const annotations::ImportBody body =
+        annotations::import_body(p.annotations, classes_.ids(), classes_.attributes(), true);
+    for (const auto& missing : body.missing_classes) add_once(report.missing_classes, missing);
+    for (const auto& missing : body.missing_attributes) {
+      add_once(report.missing_attributes, missing);
     }
     if (body.annotations == 0) continue;
     if (auto imported = api_.import_annotations(http_, team, p.tile->item_id, body.json);

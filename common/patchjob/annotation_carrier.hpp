@@ -1,8 +1,10 @@
 // AnnotationCarrier: --carry-annotations. After a job's tiles are in V7, every other
 // annotation of the item that overlaps a tile is clipped to it (common/annotations) and
 // imported onto the tile's item: one POST .../items/{item_id}/import per tile that has any,
-// none for a tile with nothing on it, plus one annotation-class lookup per job (cached a
-// minute), all through V7Api (fleet rate limiter, in-call retries, error classes).
+// none for a tile with nothing on it, plus the class work of annotation_carrier_classes.hpp
+// (the team's class list, cached a minute; one call per class it has to create; the
+// dataset's attributes when annotations carry some), all through V7Api (fleet rate limiter,
+// in-call retries, error classes).
 // In storage mode each such tile also gets its Darwin JSON 2.0 file beside it in the bucket
 // ("<dataset>/<tile stem>.json"), written before any import (no API call), for darwin-py.
 // Idempotent: ids, bodies and files are the same on every run, and the import replaces the
@@ -22,6 +24,7 @@
 #include "common/annotations/shape.hpp"
 #include "common/annotations/tile_clip.hpp"
 #include "common/net/http_client.hpp"
+#include "common/patchjob/annotation_carrier_classes.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/v7/api_messages.hpp"
 #include "common/v7/client_config.hpp"
@@ -36,17 +39,21 @@ struct CarriedTile {
   std::string name;
   std::string path = "/";
   annotations::TileRect rect;  // in the item's pixels
+  std::string slot_name;       // the slot it was cut from; empty: the item's only image
   v7::TileOutcome outcome = v7::TileOutcome::failed;
   std::string item_id;
 };
 
 struct CarryReport {
   std::size_t tiles_with_annotations = 0;
-  std::size_t annotations = 0;               // imported, over all tiles
-  std::size_t import_calls = 0;              // tiles imported (one call each)
-  std::size_t files_written = 0;             // storage mode
-  std::size_t without_item_id = 0;           // uploaded, but V7's answer named no item id
-  std::vector<std::string> missing_classes;  // "<shape>:<name>" not among the team's classes
+  std::size_t annotations = 0;                  // imported, over all tiles
+  std::size_t import_calls = 0;                 // tiles imported (one call each)
+  std::size_t files_written = 0;                // storage mode
+  std::size_t without_item_id = 0;              // uploaded, but V7's answer named no item id
+  std::size_t class_calls = 0;                  // class list, types, datasets, creations
+  std::vector<std::string> classes_created;     // "<shape>:<name>"
+  std::vector<std::string> missing_classes;     // "<shape>:<name>" V7 would not create
+  std::vector<std::string> missing_attributes;  // "<class>:<attribute>" the dataset lacks
 };
 
 class AnnotationCarrier {
@@ -55,7 +62,8 @@ class AnnotationCarrier {
   AnnotationCarrier(const v7::V7ClientConfig& config, v7::RateLimiter* limiter,
                     const storage::ObjectStore* store);
 
-  // `source`: the item's carried annotations (read_annotations). `stop` is asked between
+  // `source`: the item's carried annotations (read_annotations), each naming its slot; a tile
+  // gets those of its slot (and those naming none). `stop` is asked between
   // calls; when it says stop, the result is a retryable "stopped" error.
   v7::V7Result<CarryReport> carry(const std::string& team, const std::string& dataset,
                                   const std::vector<annotations::CarriedAnnotation>& source,
@@ -63,19 +71,13 @@ class AnnotationCarrier {
                                   const std::function<bool()>& stop);
 
  private:
-  v7::V7Status refresh_classes(const std::string& team);
   v7::V7Status write_file(const std::string& dataset, const CarriedTile& tile,
                           const std::string& json);
 
   v7::V7Api api_;
   net::HttpClient http_;
   const storage::ObjectStore* store_;
-  std::string classes_team_;
-  std::chrono::steady_clock::time_point classes_at_{};
-  std::optional<std::map<std::pair<std::string, std::string>, std::int64_t, std::less<>>> classes_;
+  CarriedClasses classes_;
 };
-
-// How long a team's class list is reused before it is read again.
-inline constexpr std::chrono::seconds kClassListTtl{60};
 
 }  // namespace patchq::patchjob

@@ -105,15 +105,14 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
 }
 
 std::vector<annotations::CarriedAnnotation> PatchJobHandler::annotations_to_carry(
-    const queue::Job& job, const webhook::Item& item) const {
+    const queue::Job& job, std::string_view annotations_json, const webhook::Item& item) const {
   if (!carrier_) return {};
   annotations::ReadOptions options;
   const patch::PatchNameRules& rules = config_.tiles.patches.names;
   options.is_patch = [&rules](std::string_view name) {
     return patch::classify_patch_name(name, rules).kind != patch::PatchNameKind::not_patch;
   };
-  options.slot_name = item.slot.slot_name;
-  auto read = annotations::read_annotations(job.payload, options);
+  auto read = annotations::read_annotations(annotations_json, options);
   if (!read) {
     obs::log_warn("annotations_not_read")
         .field("job_id", job.id)
@@ -126,6 +125,12 @@ std::vector<annotations::CarriedAnnotation> PatchJobHandler::annotations_to_carr
         .field("unknown_shape", read->unknown_shape)
         .field("malformed", read->malformed)
         .field("over_limit", read->over_limit);
+  }
+  // As for patches (slot_selection): an annotation naming no slot is on the first image slot.
+  if (!item.image_slots.empty()) {
+    for (auto& a : read->annotations) {
+      if (a.slot_names.empty()) a.slot_names.push_back(item.image_slots.front().slot_name);
+    }
   }
   return std::move(read->annotations);
 }
@@ -151,11 +156,21 @@ JobOutcome PatchJobHandler::carry_annotations(
       .field("import_calls", carried->import_calls)
       .field("annotations", carried->annotations)
       .field("files_written", carried->files_written)
-      .field("without_item_id", carried->without_item_id);
+      .field("without_item_id", carried->without_item_id)
+      .field("class_calls", carried->class_calls);
+  const auto joined = [](const std::vector<std::string>& list) {
+    std::string out;
+    for (const auto& entry : list) out += (out.empty() ? "" : ",") + entry;
+    return out;
+  };
+  if (!carried->classes_created.empty()) {
+    line.field("classes_created", joined(carried->classes_created));
+  }
   if (!carried->missing_classes.empty()) {
-    std::string missing;
-    for (const auto& m : carried->missing_classes) missing += (missing.empty() ? "" : ",") + m;
-    line.field("missing_classes", missing);
+    line.field("missing_classes", joined(carried->missing_classes));
+  }
+  if (!carried->missing_attributes.empty()) {
+    line.field("missing_attributes", joined(carried->missing_attributes));
   }
   return JobOutcome::done(delivered);
 }
@@ -174,6 +189,8 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   auto target = client_.ensure_target(*team, wanted_target);
   if (!target) return from_v7_error("target", target.error());
 
+  // Where the item's annotations were read from: the payload, or V7's answer below.
+  std::string fetched_annotations;
   if (!item.annotations_included && item.shape == webhook::PayloadShape::darwin_v2) {
     // The stage sends no annotations (include_annotations off): ask V7 for them (one call).
     // Legacy payloads name no V7 item, so there is nothing to ask for.
@@ -186,12 +203,17 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
     }
     item.annotations = std::move(annotations).value();
     item.annotations_included = true;
+    fetched_annotations = std::move(fetched).value();
   }
 
   SlotSelection selection = select_slots(item, config_.tiles.patches.names);
   std::vector<patch::SkippedAnnotation> skipped = std::move(selection.skipped);
 
-  const std::vector<annotations::CarriedAnnotation> to_carry = annotations_to_carry(job, item);
+  const std::vector<annotations::CarriedAnnotation> to_carry = annotations_to_carry(
+      job,
+      item.annotations_included && !fetched_annotations.empty() ? fetched_annotations : job.payload,
+      item);
+  std::string slot_of_tiles;  // the slot being cut, for the carried tiles
   std::vector<CarriedTile> carried_tiles;
   // Each tile goes to the uploader the moment it is encoded: uploads overlap encoding. One
   // uploader serves every slot, so the item's tiles share batches and the budget.
@@ -215,7 +237,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
           {upload.name, upload.path,
            annotations::TileRect{static_cast<double>(r.x), static_cast<double>(r.y),
                                  static_cast<double>(r.right()), static_cast<double>(r.bottom())},
-           v7::TileOutcome::failed, ""});
+           slot_of_tiles, v7::TileOutcome::failed, ""});
     }
     uploader->add(std::move(upload));
     return !ctx.stop_requested();
@@ -233,6 +255,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
       failed = JobOutcome::retry("stopped before tiling", std::chrono::milliseconds(0));
       break;
     }
+    slot_of_tiles = view.slot.slot_name;
     patch::TileResult tiled = patch::cut_tiles(view, *image, config_.tiles, sink);
     image->clear();
     image->shrink_to_fit();  // the source image is not needed while the last uploads finish

@@ -63,9 +63,11 @@ class PatchJobHandler {
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 
  private:
-  // The item's annotations to carry into its tiles (empty unless --carry-annotations).
-  std::vector<annotations::CarriedAnnotation> annotations_to_carry(const queue::Job& job,
-                                                                   const webhook::Item& item) const;
+  // The item's annotations to carry into its tiles (empty unless --carry-annotations), read
+  // from `annotations_json` (the payload, or V7's answer when the stage sent none), every
+  // slot's; each names its slot.
+  std::vector<annotations::CarriedAnnotation> annotations_to_carry(
+      const queue::Job& job, std::string_view annotations_json, const webhook::Item& item) const;
   queue::JobOutcome carry_annotations(const queue::Job& job, queue::JobContext& ctx,
                                       const std::string& team, const std::string& target,
                                       const std::vector<annotations::CarriedAnnotation>& source,

@@ -204,7 +204,9 @@ Result<std::vector<DatasetRef>> parse_datasets(std::string_view body) {
   for (element d : list) {
     auto slug = string_at(d, "slug");
     if (!slug) continue;
-    out.push_back({std::string(*slug), std::string(string_at(d, "name").value_or(""))});
+    std::int64_t id = 0;
+    if (d["id"].get_int64().get(id) != simdjson::SUCCESS) id = 0;
+    out.push_back({std::string(*slug), std::string(string_at(d, "name").value_or("")), id});
   }
   return out;
 }
@@ -272,6 +274,79 @@ Result<std::vector<AnnotationClassRef>> parse_annotation_classes(std::string_vie
     } else if (c["annotation_types"].get_string().get(one) == simdjson::SUCCESS) {
       ref.annotation_types.emplace_back(one);
     }
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+Result<AnnotationClassRef> parse_created_annotation_class(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
+  AnnotationClassRef ref;
+  if (doc["id"].get_int64().get(ref.id) != simdjson::SUCCESS) {
+    return fail("created annotation class has no integer id");
+  }
+  ref.name = std::string(string_at(doc, "name").value_or(""));
+  return ref;
+}
+
+std::string build_create_annotation_class(std::int64_t dataset_id, std::string_view name,
+                                          const std::vector<std::int64_t>& type_ids) {
+  json::JsonWriter w;
+  w.begin_object().field("dataset_id", dataset_id).field("name", name);
+  w.key("metadata").begin_object().field("_color", "auto").end_object();
+  w.key("annotation_type_ids").begin_array();
+  for (const auto id : type_ids) w.value(id);
+  w.end_array();
+  w.key("datasets").begin_array().begin_object().field("id", dataset_id).end_object().end_array();
+  return w.end_object().take();
+}
+
+Result<std::vector<AnnotationTypeRef>> parse_annotation_types(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
+  simdjson::dom::array list;
+  if (doc.get_array().get(list) != simdjson::SUCCESS &&
+      doc["annotation_types"].get_array().get(list) != simdjson::SUCCESS) {
+    return fail("annotation type list is not an array");
+  }
+  std::vector<AnnotationTypeRef> out;
+  for (element t : list) {
+    AnnotationTypeRef ref;
+    auto name = string_at(t, "name");
+    if (!name || t["id"].get_int64().get(ref.id) != simdjson::SUCCESS) continue;
+    ref.name = std::string(*name);
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+Result<std::vector<AttributeRef>> parse_attributes(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto parsed = parse(parser, body, doc); !parsed) return parsed.error();
+  simdjson::dom::array list;
+  if (doc.get_array().get(list) != simdjson::SUCCESS &&
+      doc["attributes"].get_array().get(list) != simdjson::SUCCESS) {
+    return fail("attribute list is not an array");
+  }
+  std::vector<AttributeRef> out;
+  for (element a : list) {
+    AttributeRef ref;
+    auto name = string_at(a, "name");
+    if (!name || a["class_id"].get_int64().get(ref.class_id) != simdjson::SUCCESS) continue;
+    std::int64_t numeric = 0;
+    std::string_view text;
+    if (a["id"].get_int64().get(numeric) == simdjson::SUCCESS) {
+      ref.id = std::to_string(numeric);
+    } else if (a["id"].get_string().get(text) == simdjson::SUCCESS && !text.empty()) {
+      ref.id = std::string(text);
+    } else {
+      continue;
+    }
+    ref.name = std::string(*name);
     out.push_back(std::move(ref));
   }
   return out;

@@ -47,6 +47,7 @@ struct ExistingItem {
 struct DatasetRef {
   std::string slug;
   std::string name;
+  std::int64_t id = 0;  // 0 when the list did not say
 };
 
 struct RegisteredItem {
@@ -120,6 +121,28 @@ struct AnnotationClassRef {
   std::vector<std::string> annotation_types;  // "polygon", "bounding_box", "keypoint", "tag", ...
 };
 Result<std::vector<AnnotationClassRef>> parse_annotation_classes(std::string_view body);
+// The class POST /api/annotation_classes answers with (its `id`, at least).
+Result<AnnotationClassRef> parse_created_annotation_class(std::string_view body);
+// POST /api/annotation_classes, as darwin-py's create_annotation_class sends it: the class,
+// in dataset `dataset_id`, with the annotation types of `type_ids` (GET /api/annotation_types).
+std::string build_create_annotation_class(std::int64_t dataset_id, std::string_view name,
+                                          const std::vector<std::int64_t>& type_ids);
+
+// GET /api/annotation_types: [{"id","name"}] (name: "polygon", "attributes", ...).
+struct AnnotationTypeRef {
+  std::int64_t id = 0;
+  std::string name;
+};
+Result<std::vector<AnnotationTypeRef>> parse_annotation_types(std::string_view body);
+
+// GET /api/datasets/{dataset_id}/attributes: [{"id","name","class_id"}]; V7's import names
+// an annotation's attributes by these ids.
+struct AttributeRef {
+  std::string id;  // V7 sends a number or a string; kept as text
+  std::string name;
+  std::int64_t class_id = 0;
+};
+Result<std::vector<AttributeRef>> parse_attributes(std::string_view body);
 
 // errors.code of an error body ("INSUFFICIENT_REMAINING_STORAGE"), when there is one.
 std::optional<std::string> error_code(std::string_view body);

@@ -285,6 +285,34 @@ V7Result<std::vector<AnnotationClassRef>> V7Api::annotation_classes(net::HttpCli
   return parsed_or_error(parse_annotation_classes(r->body), "annotation classes");
 }
 
+V7Result<std::vector<AnnotationTypeRef>> V7Api::annotation_types(net::HttpClient& http) const {
+  auto r = exchange(http, {.url = api_path("/api/annotation_types"), .what = "annotation types"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_annotation_types(r->body), "annotation types");
+}
+
+V7Result<AnnotationClassRef> V7Api::create_annotation_class(
+    net::HttpClient& http, std::int64_t dataset_id, std::string_view name,
+    const std::vector<std::int64_t>& type_ids) const {
+  const std::string body = build_create_annotation_class(dataset_id, name, type_ids);
+  auto r = exchange(http, {.method = "POST",
+                           .url = api_path("/api/annotation_classes"),
+                           .body = body,
+                           .json_body = true,
+                           .what = "create annotation class"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_created_annotation_class(r->body), "create annotation class");
+}
+
+V7Result<std::vector<AttributeRef>> V7Api::dataset_attributes(net::HttpClient& http,
+                                                              std::int64_t dataset_id) const {
+  auto r = exchange(http,
+                    {.url = api_path("/api/datasets/" + std::to_string(dataset_id) + "/attributes"),
+                     .what = "dataset attributes"});
+  if (!r) return r.error();
+  return parsed_or_error(parse_attributes(r->body), "dataset attributes");
+}
+
 V7Status V7Api::import_annotations(net::HttpClient& http, std::string_view team,
                                    std::string_view item_id, std::string_view body) const {
   auto r = exchange(

@@ -70,6 +70,16 @@ class V7Api {
   // The team's annotation classes (GET /api/teams/{team}/annotation_classes?include_tags=true).
   V7Result<std::vector<AnnotationClassRef>> annotation_classes(net::HttpClient& http,
                                                                std::string_view team) const;
+  // GET /api/annotation_types: V7's ids of shape and sub-annotation types.
+  V7Result<std::vector<AnnotationTypeRef>> annotation_types(net::HttpClient& http) const;
+  // POST /api/annotation_classes (darwin-py's create_annotation_class): a class of the team,
+  // added to dataset `dataset_id`.
+  V7Result<AnnotationClassRef> create_annotation_class(
+      net::HttpClient& http, std::int64_t dataset_id, std::string_view name,
+      const std::vector<std::int64_t>& type_ids) const;
+  // GET /api/datasets/{dataset_id}/attributes: the attributes of the dataset's classes.
+  V7Result<std::vector<AttributeRef>> dataset_attributes(net::HttpClient& http,
+                                                         std::int64_t dataset_id) const;
   // Annotations onto an item: POST /api/v2/teams/{team}/items/{item_id}/import with a Darwin
   // JSON 2.0 import body (common/annotations/darwin_json.hpp: import_body). One call per item.
   V7Status import_annotations(net::HttpClient& http, std::string_view team,

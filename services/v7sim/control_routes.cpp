@@ -1,11 +1,14 @@
 // ControlRoutes: see control_routes.hpp for the table.
 #include "services/v7sim/control_routes.hpp"
 
+#include <simdjson.h>
+
 #include <charconv>
 
 #include "common/json/json_writer.hpp"
 #include "services/v7sim/image_size.hpp"
 #include "services/v7sim/routed_call.hpp"
+#include "services/v7sim/stage_payload.hpp"
 #include "services/v7sim/webhook_payload.hpp"
 
 namespace patchq::v7sim {
@@ -47,6 +50,7 @@ Response ControlRoutes::handle(const Request& req, const Target& target,
       return item_file(req, target, slug, s[4]);
   }
   if (n == 4 && s[1] == "items" && s[3] == "payload" && get) return item_payload(req, s[2]);
+  if (n == 4 && s[1] == "items" && s[3] == "payload" && post) return made_payload(req, s[2]);
   if (n == 4 && s[1] == "items" && s[3] == "annotations" && req.method() == bhttp::verb::put)
     return seed_annotations(req, s[2]);
   if (n == 2 && s[1] == "faults" && get)
@@ -121,6 +125,24 @@ Response ControlRoutes::item_payload(const Request& req, const std::string& item
                              darwin_payload(*item, *dataset, urls_, team_name_));
 }
 
+Response ControlRoutes::made_payload(const Request& req, const std::string& item_id) const {
+  // The body is the spec without item_id; the path names the item.
+  simdjson::dom::parser parser;
+  simdjson::dom::object spec;
+  const std::string body = req.body().empty() ? std::string("{}") : req.body();
+  if (parser.parse(body).get_object().get(spec) != simdjson::SUCCESS) {
+    return http::json_error(req, bhttp::status::bad_request, "body must be a JSON object");
+  }
+  json::JsonWriter w;
+  w.begin_object().field("item_id", item_id);
+  for (auto field : spec) {
+    if (field.key != "item_id") w.key(field.key).raw(simdjson::minify(field.value));
+  }
+  auto made = generated_payload(w.end_object().take(), store_, urls_, team_name_);
+  if (!made) return http::json_error(req, bhttp::status::unprocessable_entity, made.error().reason);
+  return http::make_response(req, bhttp::status::ok, std::move(made).value());
+}
+
 Response ControlRoutes::seed_annotations(const Request& req, const std::string& item_id) {
   if (!store_.item(item_id)) return http::json_error(req, bhttp::status::not_found, "no such item");
   store_.set_annotations(item_id, req.body());
@@ -141,7 +163,14 @@ Response ControlRoutes::start_stage(const Request& req) {
   if (auto* error = std::get_if<std::string>(&parsed)) {
     return http::json_error(req, bhttp::status::bad_request, *error);
   }
-  const auto id = stages_.start(std::move(std::get<StageRequest>(parsed)));
+  auto& request = std::get<StageRequest>(parsed);
+  if (!request.item_spec.empty()) {
+    auto made = generated_payload(request.item_spec, store_, urls_, team_name_);
+    if (!made)
+      return http::json_error(req, bhttp::status::unprocessable_entity, made.error().reason);
+    request.payload = std::move(made).value();
+  }
+  const auto id = stages_.start(std::move(request));
   json::JsonWriter w;
   w.begin_object().field("stage_id", id).end_object();
   return http::make_response(req, bhttp::status::accepted, w.take());

@@ -6,6 +6,9 @@
 //   GET  /_sim/datasets/{slug}/items                    confirmed items (name, path, size, sha256)
 //   GET  /_sim/datasets/{slug}/items/{name}/file?path=  the stored bytes
 //   GET  /_sim/items/{item_id}/payload                  the webhook payload of an item again
+//   POST /_sim/items/{item_id}/payload                  {"slots","annotations",
+//                                                        "include_annotations"} -> the payload
+//                                                        V7 would send (stage_payload.hpp)
 //   PUT  /_sim/items/{item_id}/annotations              JSON the annotations endpoint answers
 //   GET  /_sim/faults        POST /_sim/faults          fault rules (see faults.hpp)
 //   GET  /_sim/stats         POST /_sim/stats/reset     counters (see sim_stats.hpp)
@@ -40,6 +43,7 @@ class ControlRoutes {
   http::Response item_file(const http::Request& req, const http::Target& target,
                            const std::string& slug, const std::string& name) const;
   http::Response item_payload(const http::Request& req, const std::string& item_id) const;
+  http::Response made_payload(const http::Request& req, const std::string& item_id) const;
   http::Response seed_annotations(const http::Request& req, const std::string& item_id);
   http::Response set_faults(const http::Request& req);
   http::Response start_stage(const http::Request& req);

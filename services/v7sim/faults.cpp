@@ -10,12 +10,24 @@
 namespace patchq::v7sim {
 
 const std::vector<std::string_view>& fault_endpoint_names() {
-  static const std::vector<std::string_view> names = {
-      "token_info",    "datasets",          "item",
-      "download",      "storage_get",       "register_upload",
-      "sign",          "storage_put",       "confirm",
-      "direct_upload", "register_existing", "register_existing_readonly",
-      "annotations"};
+  static const std::vector<std::string_view> names = {"token_info",
+                                                      "datasets",
+                                                      "item",
+                                                      "download",
+                                                      "storage_get",
+                                                      "register_upload",
+                                                      "sign",
+                                                      "storage_put",
+                                                      "confirm",
+                                                      "direct_upload",
+                                                      "register_existing",
+                                                      "register_existing_readonly",
+                                                      "annotations",
+                                                      "annotation_classes",
+                                                      "import_annotations",
+                                                      "annotation_types",
+                                                      "create_annotation_class",
+                                                      "attributes"};
   return names;
 }
 

@@ -19,6 +19,30 @@ constexpr std::array<std::string_view, 15> kShapes = {
     "bounding_box", "cuboid", "ellipse", "keypoint",     "line",  "link", "polygon",     "skeleton",
     "tag",          "string", "table",   "simple_table", "graph", "mask", "raster_layer"};
 
+// V7's annotation types as the stand-in numbers them: the shapes, then sub-annotation types
+// (darwin-py looks ids up by name, so only the names matter).
+constexpr std::array<std::string_view, 19> kTypeNames = {
+    "bounding_box", "cuboid",      "ellipse",           "keypoint",
+    "line",         "link",        "polygon",           "skeleton",
+    "tag",          "string",      "simple_table",      "table",
+    "graph",        "mask",        "raster_layer",      "attributes",
+    "text",         "instance_id", "directional_vector"};
+
+std::int64_t type_id_of(std::string_view name) {
+  const auto it = std::find(kTypeNames.begin(), kTypeNames.end(), name);
+  return it == kTypeNames.end() ? 0 : static_cast<std::int64_t>(it - kTypeNames.begin()) + 1;
+}
+
+std::optional<std::int64_t> number_in(std::string_view text) {
+  std::int64_t value = 0;
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
 Response forbidden(const Request& req, const std::string& team) {
   return v7_error(req, bhttp::status::forbidden, "FORBIDDEN",
                   "the API key has no access to team " + team);
@@ -38,6 +62,27 @@ std::optional<RoutedCall> ImportRoutes::match(bhttp::verb method,
                         return team == urls_.team() ? list_classes(r) : forbidden(r, team);
                       }};
   }
+  if (s.size() == 2 && s[0] == "api" && s[1] == "annotation_types" && method == bhttp::verb::get) {
+    return RoutedCall{"annotation_types", RoutedCall::Guard::api_key,
+                      [this](const Request& r, const Target&) { return list_types(r); }};
+  }
+  if (s.size() == 2 && s[0] == "api" && s[1] == "annotation_classes" &&
+      method == bhttp::verb::post) {
+    return RoutedCall{"create_annotation_class", RoutedCall::Guard::api_key,
+                      [this](const Request& r, const Target&) { return create_class(r); }};
+  }
+  if (s.size() == 4 && s[0] == "api" && s[1] == "datasets" && s[3] == "attributes" &&
+      method == bhttp::verb::get) {
+    const auto dataset_id = number_in(s[2]);
+    return RoutedCall{"attributes", RoutedCall::Guard::api_key,
+                      [this, dataset_id](const Request& r, const Target&) {
+                        if (!dataset_id) {
+                          return v7_error(r, bhttp::status::not_found, "NOT_FOUND",
+                                          "no such dataset");
+                        }
+                        return list_attributes(r, *dataset_id);
+                      }};
+  }
   if (s.size() == 7 && s[0] == "api" && s[1] == "v2" && s[2] == "teams" && s[4] == "items" &&
       s[6] == "import" && method == bhttp::verb::post) {
     const std::string team = s[3];
@@ -55,6 +100,9 @@ std::optional<Response> ImportRoutes::control(const Request& req,
   if (s.size() == 2 && s[1] == "annotation_classes" && req.method() == bhttp::verb::post) {
     return add_class(req);
   }
+  if (s.size() == 2 && s[1] == "attributes" && req.method() == bhttp::verb::post) {
+    return add_attribute(req);
+  }
   if (s.size() == 4 && s[1] == "items" && s[3] == "annotations" &&
       req.method() == bhttp::verb::get) {
     return item_annotations(req, s[2]);
@@ -70,10 +118,134 @@ Response ImportRoutes::list_classes(const Request& req) const {
     w.begin_object().field("id", c.id).field("name", c.name).key("annotation_types");
     w.begin_array();
     for (const auto& t : c.types) w.value(t);
+    w.end_array().key("datasets").begin_array();
+    for (const auto id : c.datasets) w.begin_object().field("id", id).end_object();
     w.end_array().end_object();
   }
   w.end_array().end_object();
   return json_ok(req, w.take());
+}
+
+Response ImportRoutes::list_types(const Request& req) const {
+  json::JsonWriter w;
+  w.begin_array();
+  for (const auto name : kTypeNames) {
+    w.begin_object().field("id", type_id_of(name)).field("name", name).end_object();
+  }
+  return json_ok(req, w.end_array().take());
+}
+
+Response ImportRoutes::create_class(const Request& req) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(req.body()).get(doc) != simdjson::SUCCESS) {
+    return v7_error(req, bhttp::status::bad_request, "BAD_REQUEST", "body is not JSON");
+  }
+  std::string_view name;
+  std::int64_t dataset_id = 0;
+  simdjson::dom::array type_ids;
+  if (doc["name"].get_string().get(name) != simdjson::SUCCESS || name.empty() ||
+      doc["dataset_id"].get_int64().get(dataset_id) != simdjson::SUCCESS ||
+      doc["annotation_type_ids"].get_array().get(type_ids) != simdjson::SUCCESS) {
+    return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                    "expected name, dataset_id and annotation_type_ids");
+  }
+  const auto datasets = store_.datasets();
+  if (std::none_of(datasets.begin(), datasets.end(),
+                   [&](const Dataset& d) { return d.id == dataset_id; })) {
+    return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                    "no dataset " + std::to_string(dataset_id));
+  }
+  AnnotationClass c;
+  c.name = std::string(name);
+  c.datasets.push_back(dataset_id);
+  for (simdjson::dom::element t : type_ids) {
+    std::int64_t id = 0;
+    if (t.get_int64().get(id) != simdjson::SUCCESS || id < 1 ||
+        id > static_cast<std::int64_t>(kTypeNames.size())) {
+      return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                      "unknown annotation type id");
+    }
+    c.types.emplace_back(kTypeNames[static_cast<std::size_t>(id - 1)]);
+  }
+  if (c.types.empty()) {
+    return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                    "annotation_type_ids is empty");
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& existing : classes_) {
+    if (existing.name != c.name) continue;
+    for (const auto& type : c.types) {
+      if (std::find(existing.types.begin(), existing.types.end(), type) != existing.types.end()) {
+        return v7_field_error(req, "name", "has already been taken");
+      }
+    }
+  }
+  c.id = 1000 + static_cast<std::int64_t>(classes_.size());
+  classes_.push_back(c);
+  json::JsonWriter w;
+  w.begin_object().field("id", c.id).field("name", c.name).key("annotation_types").begin_array();
+  for (const auto& t : c.types) w.value(t);
+  w.end_array().key("datasets").begin_array().begin_object().field("id", dataset_id);
+  w.end_object().end_array().end_object();
+  return json_ok(req, w.take());
+}
+
+Response ImportRoutes::list_attributes(const Request& req, std::int64_t dataset_id) const {
+  const auto datasets = store_.datasets();
+  if (std::none_of(datasets.begin(), datasets.end(),
+                   [&](const Dataset& d) { return d.id == dataset_id; })) {
+    return v7_error(req, bhttp::status::not_found, "NOT_FOUND",
+                    "no dataset " + std::to_string(dataset_id));
+  }
+  std::lock_guard lock(mu_);
+  json::JsonWriter w;
+  w.begin_array();
+  for (const auto& a : attributes_) {
+    if (a.dataset_id != dataset_id) continue;
+    w.begin_object().field("id", a.id).field("name", a.name).field("class_id", a.class_id);
+    w.end_object();
+  }
+  return json_ok(req, w.end_array().take());
+}
+
+Response ImportRoutes::add_attribute(const Request& req) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  Attribute a;
+  std::string_view name;
+  if (parser.parse(req.body()).get(doc) != simdjson::SUCCESS ||
+      doc["class_id"].get_int64().get(a.class_id) != simdjson::SUCCESS ||
+      doc["dataset_id"].get_int64().get(a.dataset_id) != simdjson::SUCCESS ||
+      doc["name"].get_string().get(name) != simdjson::SUCCESS || name.empty()) {
+    return http::json_error(req, bhttp::status::bad_request,
+                            "expected {\"class_id\",\"dataset_id\",\"name\"}");
+  }
+  a.name = std::string(name);
+  std::lock_guard lock(mu_);
+  a.id = 5000 + static_cast<std::int64_t>(attributes_.size());
+  attributes_.push_back(a);
+  json::JsonWriter w;
+  return json_ok(req, w.begin_object().field("id", a.id).end_object().take(),
+                 bhttp::status::created);
+}
+
+std::string ImportRoutes::attributes_problem(simdjson::dom::element attributes,
+                                             std::int64_t class_id) const {
+  simdjson::dom::array ids;
+  if (attributes["attributes"].get_array().get(ids) != simdjson::SUCCESS) {
+    return "attributes must be {\"attributes\": [ids]}";
+  }
+  for (simdjson::dom::element e : ids) {
+    std::int64_t id = 0;
+    if (e.get_int64().get(id) != simdjson::SUCCESS) return "attribute ids must be integers";
+    const bool known = std::any_of(attributes_.begin(), attributes_.end(), [&](const Attribute& a) {
+      return a.id == id && a.class_id == class_id;
+    });
+    if (!known)
+      return "no attribute " + std::to_string(id) + " of class " + std::to_string(class_id);
+  }
+  return "";
 }
 
 Response ImportRoutes::import(const Request& req, const std::string& item_id) {
@@ -124,6 +296,12 @@ Response ImportRoutes::import(const Request& req, const std::string& item_id) {
     if (shapes != 1 || !shape_of_class) {
       return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
                       "data must hold one shape of class " + cls->name + "'s type");
+    }
+    if (simdjson::dom::element attributes;
+        data["attributes"].get(attributes) == simdjson::SUCCESS) {
+      if (const std::string problem = attributes_problem(attributes, class_id); !problem.empty()) {
+        return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR", problem);
+      }
     }
     accepted.push_back(simdjson::minify(a));
   }

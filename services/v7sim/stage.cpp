@@ -39,8 +39,13 @@ std::variant<StageRequest, std::string> parse_stage_request(std::string_view jso
   }
   r.url = std::string(text);
   simdjson::dom::element payload;
-  if (obj["payload"].get(payload) != simdjson::SUCCESS) return std::string("payload is required");
-  r.payload = simdjson::minify(payload);
+  if (obj["payload"].get(payload) == simdjson::SUCCESS) {
+    r.payload = simdjson::minify(payload);
+  } else if (obj["item"].get(payload) == simdjson::SUCCESS) {
+    r.item_spec = simdjson::minify(payload);
+  } else {
+    return std::string("payload or item is required");
+  }
   simdjson::dom::element auth;
   if (obj["authorization"].get(auth) == simdjson::SUCCESS) {
     if (auth.get_string().get(text) != simdjson::SUCCESS) {

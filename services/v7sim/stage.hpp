@@ -24,14 +24,16 @@ namespace patchq::v7sim {
 struct StageRequest {
   std::string url;
   std::string payload;        // JSON text
+  std::string item_spec;      // instead of a payload: the stand-in makes it (stage_payload.hpp)
   std::string authorization;  // sent as Authorization when not empty
   int retries = 5;
   std::chrono::milliseconds retry_delay{60000};  // V7 retries minutes apart
   std::chrono::milliseconds timeout{30000};      // per attempt
 };
 
-// {"url":..., "payload":{...}, "authorization":"...", "retries":5, "retry_delay_ms":..,
-//  "timeout_ms":..} -> the request, or the reason it is not one.
+// {"url":..., "payload":{...} or "item":{...}, "authorization":"...", "retries":5,
+//  "retry_delay_ms":.., "timeout_ms":..} -> the request, or the reason it is not one. With
+// "item", `item_spec` holds it and `payload` is empty until the caller makes it.
 std::variant<StageRequest, std::string> parse_stage_request(std::string_view json_body);
 
 class StageRunner {

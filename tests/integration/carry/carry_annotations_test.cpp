@@ -1,8 +1,9 @@
 // --carry-annotations end to end below the worker: PatchJobHandler against the V7 stand-in.
 // The item (200 x 100) has a patch cut into two tiles, a car polygon that crosses from the
 // first tile into the second and, in the second, leaves the tile and comes back, a keypoint,
-// an item-level tag, an ellipse (not carried) and a box whose class the team lacks. What the
-// stand-in stored for each tile item is checked against shapely's clipping of the car.
+// an item-level tag, an ellipse (not carried) and a box whose class the team lacks (patchq
+// creates it). What the stand-in stored for each tile item is checked against shapely's
+// clipping of the car.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -106,6 +107,26 @@ class CarryAnnotationsTest : public ::testing::Test {
     return out;
   }
 
+  // The id of the team's class `name` of `type`, from the stand-in's class list.
+  int64_t class_id(const std::string& name, const std::string& type) {
+    auto reply = sim_.api("GET", "/api/teams/" + team() + "/annotation_classes");
+    simdjson::dom::parser parser;
+    for (auto c : parser.parse(reply.body)["annotation_classes"].get_array()) {
+      if (std::string_view(c["name"]) != name) continue;
+      for (auto t : c["annotation_types"].get_array()) {
+        if (std::string_view(t) == type) return int64_t(c["id"]);
+      }
+    }
+    ADD_FAILURE() << "no class " << name << " of type " << type;
+    return 0;
+  }
+
+  std::string team() {
+    auto reply = sim_.api("GET", "/api/users/token_info");
+    simdjson::dom::parser parser;
+    return std::string(std::string_view(parser.parse(reply.body)["selected_team"]["slug"]));
+  }
+
   long endpoint_calls(const std::string& endpoint) {
     auto reply = sim_.call("GET", "/_sim/stats");
     simdjson::dom::parser parser;
@@ -197,9 +218,10 @@ TEST_F(CarryAnnotationsTest, EachTileGetsItsClippedAnnotationsAsShapelyClipsThem
 
   const Imported l = imported(sim_, left);
   EXPECT_EQ(l.imports, 1);
-  EXPECT_EQ(l.count, 2u);  // car and the tag; the wheel is in the other tile
+  EXPECT_EQ(l.count, 3u);  // car, the tag and the sign; the wheel is in the other tile
   ASSERT_TRUE(l.by_shape.contains("polygon"));
   EXPECT_TRUE(l.by_shape.contains("tag"));
+  ASSERT_TRUE(l.by_shape.contains("bounding_box"));
   expect_near_all(imported_polygon(l.by_shape.at("polygon")), shapely_expectation(0, 10, 100, 90));
 
   const Imported r = imported(sim_, right);
@@ -213,9 +235,83 @@ TEST_F(CarryAnnotationsTest, EachTileGetsItsClippedAnnotationsAsShapelyClipsThem
   EXPECT_EQ(double(wheel["data"]["keypoint"]["x"]), 50.0);
   EXPECT_EQ(double(wheel["data"]["keypoint"]["y"]), 50.0);
   EXPECT_EQ(std::string_view(wheel["context_keys"]["slot_names"].at(0)), "0");
-  // One class lookup, one import a tile: the sign (no class) and the ellipse cost nothing.
+  // One class lookup, one import a tile, the sign's class created (one call, after one read
+  // of the type ids); the ellipse costs nothing.
   EXPECT_EQ(endpoint_calls("annotation_classes"), 1);
+  EXPECT_EQ(endpoint_calls("annotation_types"), 1);
+  EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
   EXPECT_EQ(endpoint_calls("import_annotations"), 2);
+  simdjson::dom::element sign = parser.parse(l.by_shape.at("bounding_box"));
+  EXPECT_EQ(int64_t(sign["annotation_class_id"]), class_id("sign", "bounding_box"));
+  EXPECT_EQ(double(sign["data"]["bounding_box"]["y"]), 10.0);  // item y 20, tile from y 10
+  EXPECT_EQ(double(sign["data"]["bounding_box"]["h"]), 30.0);
+}
+
+TEST_F(CarryAnnotationsTest, AClassIsCreatedOnceAndThenComesFromTheCache) {
+  auto h = handler();
+  ASSERT_EQ(run(h, payload_with({kPatch, kSign}, "first.png")).kind, queue::JobOutcome::Kind::done);
+  ASSERT_EQ(run(h, payload_with({kPatch, kSign}, "second.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
+  EXPECT_EQ(endpoint_calls("annotation_types"), 1);
+  EXPECT_EQ(endpoint_calls("annotation_classes"), 1);  // the second job reads no list
+  EXPECT_EQ(imported(sim_, tile_id("second_p-1_", "_r0c0.png")).count, 1u);
+  // A new handler (another worker) finds the class in the list and creates nothing.
+  auto other = handler();
+  ASSERT_EQ(run(other, payload_with({kPatch, kSign}, "third.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
+  EXPECT_EQ(imported(sim_, tile_id("third_p-1_", "_r0c0.png")).count, 1u);
+}
+
+TEST_F(CarryAnnotationsTest, AClassV7RefusesToCreateLeavesItsAnnotationsOutNotTheJob) {
+  auto h = handler();
+  // The stand-in refuses a class for good: its annotations are left out, the rest imported.
+  ASSERT_EQ(sim_.call("POST", "/_sim/faults",
+                      R"({"endpoint":"create_annotation_class","fail_next":1,"status":422})")
+                .status,
+            200);
+  const auto outcome = run(h, payload_with({kPatch, kSign, kSunny}, "refused.png"));
+  ASSERT_EQ(outcome.kind, queue::JobOutcome::Kind::done) << outcome.error;
+  const Imported l = imported(sim_, tile_id("refused_p-1_", "_r0c0.png"));
+  EXPECT_EQ(l.count, 1u);
+  EXPECT_TRUE(l.by_shape.contains("tag"));
+  // The refusal is remembered: the next job asks neither for the class nor for the list.
+  ASSERT_EQ(run(h, payload_with({kPatch, kSign, kSunny}, "refused-again.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
+  EXPECT_EQ(endpoint_calls("annotation_classes"), 1);
+  EXPECT_EQ(imported(sim_, tile_id("refused-again_p-1_", "_r0c0.png")).count, 1u);
+}
+
+TEST_F(CarryAnnotationsTest, AttributesTextAndInstanceIdsAreCarriedAsV7sImportWantsThem) {
+  // The target dataset and its car attributes exist before the job.
+  auto created = sim_.api("POST", "/api/datasets", R"({"name":"patches"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  simdjson::dom::parser parser;
+  const int64_t dataset_id = int64_t(parser.parse(created.body)["id"]);
+  const int64_t car = class_id("car", "polygon");
+  auto red = sim_.call("POST", "/_sim/attributes",
+                       R"({"class_id":)" + std::to_string(car) + R"(,"dataset_id":)" +
+                           std::to_string(dataset_id) + R"(,"name":"red"})");
+  ASSERT_EQ(red.status, 201) << red.body;
+  const int64_t red_id = int64_t(parser.parse(red.body)["id"]);
+  const std::string car_with_subs =
+      R"({"id":"car-9","name":"car","polygon":{"paths":[[{"x":10,"y":20},{"x":60,"y":20},)"
+      R"({"x":60,"y":60}]]},"attributes":["red","rusty"],"text":{"text":"AB 123"},)"
+      R"("instance_id":{"value":4}})";
+  auto h = handler();
+  ASSERT_EQ(run(h, payload_with({kPatch, car_with_subs}, "subs.png")).kind,
+            queue::JobOutcome::Kind::done);
+  const Imported l = imported(sim_, tile_id("subs_p-1_", "_r0c0.png"));
+  ASSERT_EQ(l.count, 1u);
+  simdjson::dom::element a = parser.parse(l.by_shape.at("polygon"));
+  auto ids = a["data"]["attributes"]["attributes"].get_array();
+  ASSERT_EQ(ids.size(), 1u);  // "rusty" is not an attribute of the dataset's car class
+  EXPECT_EQ(int64_t(ids.at(0)), red_id);
+  EXPECT_EQ(std::string_view(a["data"]["text"]["text"]), "AB 123");
+  EXPECT_EQ(int64_t(a["data"]["instance_id"]["value"]), 4);
+  EXPECT_EQ(endpoint_calls("attributes"), 1);
 }
 
 TEST_F(CarryAnnotationsTest, ARerunReplacesTheTilesAnnotationsInsteadOfAddingCopies) {
@@ -242,6 +338,34 @@ TEST_F(CarryAnnotationsTest, ATileWithNothingOnItCostsNoCall) {
   EXPECT_EQ(endpoint_calls("import_annotations"), 1);
   EXPECT_EQ(imported(sim_, tile_id("one_p-1_", "_r0c0.png")).imports, 0);
   EXPECT_EQ(imported(sim_, tile_id("one_p-1_", "_r0c1.png")).count, 1u);
+}
+
+TEST_F(CarryAnnotationsTest, AnnotationsFetchedFromV7AreCarriedWhenTheStageSentNone) {
+  auto h = handler();
+  // include_annotations off: no "annotations" key; V7's endpoint answers them.
+  std::string payload = payload_with({}, "fetched.png");
+  const std::string key = R"(,"annotations":[])";
+  const auto at = payload.find(key);
+  ASSERT_NE(at, std::string::npos) << payload;
+  payload.erase(at, key.size());
+  simdjson::dom::parser parser;
+  const std::string item_id(
+      std::string_view(parser.parse(payload)["item"]["source_info"]["item_id"]));
+  const std::string seeded =
+      std::string(R"({"annotations":[)") + kPatch + "," + kCar + "," + kWheel + "," + kSunny + "]}";
+  ASSERT_EQ(sim_.call("PUT", "/_sim/items/" + item_id + "/annotations", seeded).status, 204);
+
+  const auto outcome = run(h, payload);
+  ASSERT_EQ(outcome.kind, queue::JobOutcome::Kind::done) << outcome.error;
+  EXPECT_EQ(outcome.tiles, 2);
+  EXPECT_EQ(endpoint_calls("annotations"), 1);
+  const Imported l = imported(sim_, tile_id("fetched_p-1_", "_r0c0.png"));
+  EXPECT_EQ(l.count, 2u);  // car and tag
+  ASSERT_TRUE(l.by_shape.contains("polygon"));
+  expect_near_all(imported_polygon(l.by_shape.at("polygon")), shapely_expectation(0, 10, 100, 90));
+  const Imported r = imported(sim_, tile_id("fetched_p-1_", "_r0c1.png"));
+  EXPECT_EQ(r.count, 3u);  // car, wheel and tag
+  EXPECT_TRUE(r.by_shape.contains("keypoint"));
 }
 
 TEST_F(CarryAnnotationsTest, WithoutTheFlagNothingIsImported) {

@@ -71,5 +71,48 @@ TEST_F(ImportRouteTest, RefusesUnknownClassesWrongShapesAndUnknownItems) {
             403);
 }
 
+TEST_F(ImportRouteTest, CreatesClassesAsDarwinPysBodyAsksAndRefusesADuplicate) {
+  simdjson::dom::parser parser;
+  int64_t box_type = 0;
+  for (auto t : parser.parse(sim_.api("GET", "/api/annotation_types").body).get_array()) {
+    if (std::string_view(t["name"]) == "bounding_box") box_type = int64_t(t["id"]);
+  }
+  ASSERT_NE(box_type, 0);
+  const int64_t dataset_id =
+      int64_t(parser.parse(sim_.api("GET", "/api/datasets").body).at(0)["id"]);
+  const std::string body =
+      R"({"dataset_id":)" + std::to_string(dataset_id) +
+      R"(,"name":"sign","metadata":{"_color":"auto"},"annotation_type_ids":[)" +
+      std::to_string(box_type) + R"(],"datasets":[{"id":)" + std::to_string(dataset_id) + "}]}";
+  auto created = sim_.api("POST", "/api/annotation_classes", body);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const int64_t sign = int64_t(parser.parse(created.body)["id"]);
+  EXPECT_EQ(sim_.api("POST", "/api/annotation_classes", body).status, 422);  // taken
+  EXPECT_EQ(sim_.api("POST", "/api/annotation_classes",
+                     R"({"dataset_id":999999,"name":"x","annotation_type_ids":[1]})")
+                .status,
+            422);
+  // The new class imports; an attribute must be one of its own.
+  ASSERT_EQ(sim_.call("POST", "/_sim/attributes",
+                      R"({"class_id":)" + std::to_string(sign) + R"(,"dataset_id":)" +
+                          std::to_string(dataset_id) + R"(,"name":"big"})")
+                .status,
+            201);
+  auto listed = sim_.api("GET", "/api/datasets/" + std::to_string(dataset_id) + "/attributes");
+  ASSERT_EQ(listed.status, 200);
+  simdjson::dom::element big = parser.parse(listed.body).at(0);
+  EXPECT_EQ(std::string_view(big["name"]), "big");
+  const int64_t big_id = int64_t(big["id"]);
+  const auto sign_box = [&](const std::string& attributes) {
+    return R"({"annotations":[{"annotation_class_id":)" + std::to_string(sign) +
+           R"(,"data":{"bounding_box":{"x":0,"y":0,"w":1,"h":1},"attributes":)" + attributes +
+           "}}]}";
+  };
+  EXPECT_EQ(import(sign_box(R"({"attributes":[)" + std::to_string(big_id) + "]}")), 200);
+  EXPECT_EQ(import(sign_box(R"({"attributes":[424242]})")), 422);
+  EXPECT_EQ(import(sign_box(R"(["big"])")), 422);  // names, not ids
+  EXPECT_EQ(stored(), 1u);
+}
+
 }  // namespace
 }  // namespace patchq::v7sim::testing

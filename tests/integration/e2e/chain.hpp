@@ -59,6 +59,7 @@ class Chain {
   Chain& operator=(const Chain&) = delete;
 
   v7sim::testing::SimProcess& sim() { return *sim_; }
+  int receiver_port() const { return receiver_->port(); }
 
   // Adds `image` as `name` to the stand-in's dataset `slug`; returns the webhook payload the
   // stand-in answers with (annotations empty), in folder `path`. Throws when the stand-in

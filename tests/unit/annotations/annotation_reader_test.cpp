@@ -83,9 +83,21 @@ TEST(AnnotationReader, NoAnnotationsKeyIsNoAnnotations) {
   EXPECT_TRUE(read->annotations.empty());
 }
 
-TEST(AnnotationReader, RefusesWhatIsNotAJsonObject) {
+TEST(AnnotationReader, ReadsABareListAsV7sAnnotationsEndpointMayAnswer) {
+  auto read = read_annotations(
+      R"([{"id":"t1","name":"sunny","tag":{}},{"id":"p1","name":"patch","tag":{}},1])",
+      skip_patches());
+  ASSERT_TRUE(read.ok()) << read.error().reason;
+  ASSERT_EQ(read->annotations.size(), 1u);
+  EXPECT_EQ(read->annotations[0].id, "t1");
+  EXPECT_EQ(read->patches, 1u);
+  EXPECT_EQ(read->malformed, 1u);
+}
+
+TEST(AnnotationReader, RefusesWhatIsNeitherAnObjectNorAList) {
   EXPECT_FALSE(read_annotations("{nope", skip_patches()).ok());
-  EXPECT_FALSE(read_annotations("[1]", skip_patches()).ok());
+  EXPECT_FALSE(read_annotations("3", skip_patches()).ok());
+  EXPECT_FALSE(read_annotations(R"("text")", skip_patches()).ok());
 }
 
 TEST(AnnotationReader, StopsAtThePointBudget) {

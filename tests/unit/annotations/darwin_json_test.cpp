@@ -13,7 +13,9 @@ std::vector<CarriedAnnotation> sample() {
   car.kind = ShapeKind::polygon;
   car.paths = {{{0, 0}, {4, 0}, {4, 3}}};
   car.box = {0, 0, 4, 3};
-  car.subs = {{"attributes", R"(["red"])"}, {"text", R"({"text":"x"})"}};
+  car.subs = {{"attributes", R"(["red","old"])"},
+              {"text", R"({"text":"x"})"},
+              {"instance_id", R"({"value":7})"}};
   CarriedAnnotation tag;
   tag.id = "a2";
   tag.name = "sunny";
@@ -41,9 +43,12 @@ TEST(DarwinJson, TileFileIsDarwinJson2WithOneImageSlot) {
 
 TEST(DarwinJson, ImportBodyNamesClassesByIdAndLeavesOutUnknownOnes) {
   ClassIds classes{{{"polygon", "car"}, 11}};
-  const ImportBody body = import_body(sample(), classes, true);
+  // "red" of class 11; "old" exists only for another class.
+  const AttributeIds attributes{{{11, "red"}, "501"}, {{12, "old"}, "502"}};
+  const ImportBody body = import_body(sample(), classes, attributes, true);
   EXPECT_EQ(body.annotations, 1u);
   ASSERT_EQ(body.missing_classes, std::vector<std::string>{"tag:sunny"});
+  EXPECT_EQ(body.missing_attributes, std::vector<std::string>{"car:old"});
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(body.json);
   EXPECT_EQ(std::string_view(doc["overwrite"]), "true");
@@ -52,7 +57,10 @@ TEST(DarwinJson, ImportBodyNamesClassesByIdAndLeavesOutUnknownOnes) {
   EXPECT_EQ(std::string_view(car["id"]), "a1");
   EXPECT_EQ(double(car["data"]["polygon"]["paths"].at(0).at(1)["x"]), 4.0);
   EXPECT_EQ(std::string_view(car["data"]["text"]["text"]), "x");
-  EXPECT_EQ(car["data"]["attributes"].error(), simdjson::NO_SUCH_FIELD);  // V7 wants ids there
+  // As darwin-py's importer: attribute ids under "attributes", text and instance id as read.
+  ASSERT_EQ(car["data"]["attributes"]["attributes"].get_array().size(), 1u);
+  EXPECT_EQ(int64_t(car["data"]["attributes"]["attributes"].at(0)), 501);
+  EXPECT_EQ(int64_t(car["data"]["instance_id"]["value"]), 7);
   EXPECT_EQ(std::string_view(car["context_keys"]["slot_names"].at(0)), "0");
 }
 
@@ -68,12 +76,27 @@ TEST(DarwinJson, ImportBodyOfBoxAndKeypoint) {
   point.kind = ShapeKind::keypoint;
   point.keypoint = {5, 6};
   const ImportBody body = import_body(
-      {box, point}, ClassIds{{{"bounding_box", "sign"}, 1}, {{"keypoint", "wheel"}, 2}}, false);
+      {box, point}, ClassIds{{{"bounding_box", "sign"}, 1}, {{"keypoint", "wheel"}, 2}}, {}, false);
   EXPECT_EQ(body.json,
             R"({"annotations":[{"annotation_class_id":1,"data":{"bounding_box":{"x":1,"y":2,"w":3,)"
             R"("h":4}},"context_keys":{"slot_names":["0"]},"id":"b"},{"annotation_class_id":2,)"
             R"("data":{"keypoint":{"x":5,"y":6}},"context_keys":{"slot_names":["0"]},"id":"k"}],)"
             R"("overwrite":"false"})");
+}
+
+TEST(DarwinJson, AttributeNamesOfBothLayoutsAndNonNumericIds) {
+  CarriedAnnotation a;
+  a.name = "car";
+  a.subs = {{"attributes", R"({"attributes":["red",3,""]})"}};
+  EXPECT_EQ(attribute_names(a), std::vector<std::string>{"red"});
+  a.kind = ShapeKind::tag;
+  const ImportBody body =
+      import_body({a}, ClassIds{{{"tag", "car"}, 4}}, AttributeIds{{{4, "red"}, "uuid-1"}}, true);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(body.json);
+  EXPECT_EQ(std::string_view(doc["annotations"].at(0)["data"]["attributes"]["attributes"].at(0)),
+            "uuid-1");
+  EXPECT_TRUE(body.missing_attributes.empty());
 }
 
 }  // namespace
