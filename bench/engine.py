@@ -6,7 +6,7 @@ the machine's load falls on all of them alike. Prints the docs/BENCHMARKS.md eng
 Per engine and scenario: tiles/s, s/job (wall), CPU s/job (user + sys: what the job costs a
 worker's core budget), peak RSS, bytes per tile; medians of --runs runs; ratios to the cv2 loop.
 Images are cached in --cache (generation of the 400 Mpx one takes minutes).
-Usage: engine.py --bin DIR --cache DIR [--runs 5] [--budget-s 420] [--no-400]
+Usage: engine.py --bin DIR --cache DIR [--runs 5] [--budget-s 2400] [--no-400]
 """
 import argparse
 import json
@@ -238,7 +238,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--cache", required=True)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--budget-s", type=float, default=420,
+    ap.add_argument("--budget-s", type=float, default=2400,
                     help="start no scenario after the first two once this many seconds have passed")
     ap.add_argument("--no-400", action="store_true")
     args = ap.parse_args()
