@@ -6,11 +6,12 @@ the machine's load falls on all of them alike. Prints the docs/BENCHMARKS.md eng
 Per engine and scenario: tiles/s, s/job (wall), CPU s/job (user + sys: what the job costs a
 worker's core budget), peak RSS, bytes per tile; medians of --runs runs; ratios to the cv2 loop.
 Images are cached in --cache (generation of the 400 Mpx one takes minutes).
-Usage: engine.py --bin DIR --cache DIR [--runs 5] [--budget-s 420] [--no-400]
+Usage: engine.py --bin DIR --cache DIR [--runs 5] [--budget-s 2400] [--no-400]
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -76,31 +77,62 @@ def tile_rects(p, ext):
 
 
 def run_once(cmd, out_dir, env=None):
-    """Runs cmd once into an emptied out_dir: wall s, CPU s, peak RSS bytes, tile bytes, tiles."""
+    """Runs cmd once into an emptied out_dir: wall s, CPU s, peak RSS bytes, tile bytes, tiles,
+    and from patchq-tile's summary its decode and encode wall ms (0 for the other engines)."""
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
+    summary = tempfile.TemporaryFile()
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=summary, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
     err = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
+    summary.seek(0)
+    try:
+        phases = json.loads(summary.read().decode(errors="replace"))
+    except ValueError:
+        phases = {}
+    summary.close()
+    if not isinstance(phases, dict):
+        phases = {}
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit("engine bench: %s failed (%d): %s" % (" ".join(cmd), proc.returncode, err[-2000:]))
     files = os.listdir(out_dir)
     size = sum(os.path.getsize(os.path.join(out_dir, f)) for f in files)
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024,
-            "bytes": size, "tiles": len(files)}
+            "bytes": size, "tiles": len(files), "decode_ms": float(phases.get("decode_ms", 0)),
+            "encode_ms": float(phases.get("encode_ms", 0))}
+
+
+def ours_by_name(ours_dir):
+    """patchq's tile files by the comparison engines' names: patchq's carry the patch's box key
+    (`bench_<id>_<8 hex>_r<row>c<col>.<ext>`), the others' do not."""
+    return {re.sub(r"_[0-9a-f]{8}(_r\d+c\d+\.)", r"\1", f): os.path.join(ours_dir, f) for f in os.listdir(ours_dir)}
 
 
 def check_identical(ours_dir, theirs_dir, tiles):
     """Every patchq tile decodes to the same pixels as the cv2 loop's tile of the same name."""
     same = 0
+    ours = ours_by_name(ours_dir)
     for t in tiles:
-        a = cv2.imread(os.path.join(ours_dir, t["name"]), cv2.IMREAD_UNCHANGED)
+        if t["name"] not in ours:
+            continue
+        a = cv2.imread(ours[t["name"]], cv2.IMREAD_UNCHANGED)
         b = cv2.imread(os.path.join(theirs_dir, t["name"]), cv2.IMREAD_UNCHANGED)
         if a is not None and b is not None and a.shape == b.shape and (a == b).all():
+            same += 1
+    return same
+
+
+def same_bytes(ours_dir, theirs_dir, tiles):
+    """Tiles whose files are byte for byte the cv2 loop's (JPEG and WebP: the same encoders)."""
+    same = 0
+    ours = ours_by_name(ours_dir)
+    for t in tiles:
+        a, b = ours.get(t["name"], ""), os.path.join(theirs_dir, t["name"])
+        if os.path.exists(a) and os.path.exists(b) and open(a, "rb").read() == open(b, "rb").read():
             same += 1
     return same
 
@@ -169,13 +201,24 @@ class Bench:
                 m["bytes"] / m["tiles"], ratio, cpu_ratio, size))
         notes = []
         if "j1" in med and "j2" in med:
-            notes.append("one job on 2 threads takes **%.2fx** its 1-thread time" % (med["j2"]["wall"] / med["j1"]["wall"]))
+            notes.append("one job on 2 threads takes **%.2fx** its 1-thread time (wall; CPU %.2fx)" % (
+                med["j2"]["wall"] / med["j1"]["wall"], med["j2"]["cpu"] / med["j1"]["cpu"]))
+            dec, enc = med["j1"]["decode_ms"], med["j1"]["encode_ms"]
+            if dec + enc > 0:
+                # Two threads overlap encoding with the decode and share the encoding: at best
+                # the longer of the decode and half of all the work.
+                notes.append("`--jobs 1` spends %.0f %% of its decode + encode time decoding, so 2 threads "
+                             "could take at best %.2fx of it" % (100 * dec / (dec + enc), max(dec, (dec + enc) / 2) / (dec + enc)))
         if "j1" in med and "full" in med:
-            notes.append("partial decode is **%.2fx** faster than the full decode (peak RSS %.0f vs %.0f MB)" % (
-                med["full"]["wall"] / med["j1"]["wall"], med["j1"]["rss"] / 1e6, med["full"]["rss"] / 1e6))
+            notes.append("partial decode is **%.2fx** faster than the full decode in CPU time (%.2fx wall; peak RSS %.0f vs %.0f MB)" % (
+                med["full"]["cpu"] / med["j1"]["cpu"], med["full"]["wall"] / med["j1"]["wall"],
+                med["j1"]["rss"] / 1e6, med["full"]["rss"] / 1e6))
         if decoded_bytes and "j1" in med:
             notes.append("peak RSS of `--jobs 1` is %.0f MB against the bound 1.5 x %.0f MB decoded + 64 MiB = %.0f MB" % (
                 med["j1"]["rss"] / 1e6, decoded_bytes / 1e6, (1.5 * decoded_bytes + (64 << 20)) / 1e6))
+        if "cv2" in dirs and "j1" in dirs and fmt != "png":
+            notes.append("patchq's tiles are byte for byte the cv2 loop's (same encoder): %d of %d" % (
+                same_bytes(dirs["j1"], dirs["cv2"], tiles), len(tiles)))
         if "cv2" in dirs and "j1" in dirs and fmt == "png":
             same = check_identical(dirs["j1"], dirs["cv2"], tiles)
             notes.append("patchq's tiles decode pixel-identical to the cv2 loop's: %d of %d" % (same, len(tiles)))
@@ -195,7 +238,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--cache", required=True)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--budget-s", type=float, default=420,
+    ap.add_argument("--budget-s", type=float, default=2400,
                     help="start no scenario after the first two once this many seconds have passed")
     ap.add_argument("--no-400", action="store_true")
     args = ap.parse_args()
@@ -216,12 +259,14 @@ def main():
             ("smooth photo-like 24 Mpx JPEG (6000x4000), PNG tiles", "smooth", s24, std(*s24), "png", all_png),
             ("sparse: 10 keypoint patches (500x500) on a noisy 400 Mpx JPEG (20000x20000), PNG tiles",
              "noisy", (20000, 20000), sparse, "png", ["j1", "full"]),
-            ("noisy 400 Mpx JPEG, a 2x2 grid of a 4000 px box and two more patches, PNG tiles",
-             "noisy", (20000, 20000), big, "png", ["cv2", "sharp1", "j1", "j2"]),
+            ("sparse: the same on the noisy 400 Mpx JPEG with a restart marker after every MCU row, PNG tiles",
+             "noisy-rst", (20000, 20000), sparse, "png", ["j1", "full"]),
             ("noisy 24 Mpx JPEG, JPEG tiles (quality 90)", "noisy", n24, std(*n24), "jpeg", ["cv2", "j1", "j2"]),
             ("noisy 24 Mpx JPEG, WebP tiles (quality 90)", "noisy", n24, std(*n24), "webp", ["cv2", "j1", "j2"]),
             ("sparse: 10 keypoint patches (500x500) on a smooth 400 Mpx JPEG, PNG tiles",
              "smooth", (20000, 20000), sparse, "png", ["j1", "full"]),
+            ("noisy 400 Mpx JPEG, a 2x2 grid of a 4000 px box and two more patches, PNG tiles",
+             "noisy", (20000, 20000), big, "png", ["cv2", "sharp1", "j1", "j2"]),
         ]
         skipped = []
         for i, (title, kind, size, pay, fmt, which) in enumerate(scenarios):
@@ -238,7 +283,7 @@ def main():
         print("Written by `scripts/bench engine` (bench/engine.py) on %s, %d cores; Python cv2 %s (Debian), sharp %s." % (
             time.strftime("%Y-%m-%d"), os.cpu_count(), cv2.__version__, sharp_version() if bench.sharp_ok else "not installed"))
         print("The images are generated (bench/engine_images.py): photo-like colour waves, noisy with grain of sigma 12 or smooth, JPEG")
-        print("quality 92. Wall and CPU times are per job (one process: read, decode, cut, encode, write the tiles); medians.")
+        print("quality 92 (`noisy-rst`: the noisy pixels with a restart marker after every MCU row). Wall and CPU times are per job (one process: read, decode, cut, encode, write the tiles); medians.")
         print("CPU s/job is what a job costs a worker's cores; tiles per CPU s is the one-core throughput, and the fair")
         print("measure when the box is loaded (then wall time mostly measures the scheduler). Compare ratios within one table.")
         print("\n".join(bench.lines))

@@ -3,8 +3,10 @@
 
 noisy: colour gradients and waves with sensor-like grain (sigma 12): the hard case for PNG and
 the JPEG decoder's Huffman stage. smooth: the same without grain (compresses ~15x as PNG).
+noisy-rst: the noisy pixels written with a restart marker after every MCU row, as many cameras
+write them (the region decode then skips the entropy-coded data between patches).
 Generated in strips of rows so a 400 Mpx image needs only its own 1.2 GB, not float copies.
-Usage: engine_images.py noisy|smooth WIDTH HEIGHT OUT.jpg
+Usage: engine_images.py noisy|smooth|noisy-rst WIDTH HEIGHT OUT.jpg
 """
 import sys
 
@@ -21,7 +23,7 @@ def make(kind, width, height):
         for c, (a, b) in enumerate([(3.0, 2.0), (5.0, 1.5), (2.0, 4.0)]):
             channel = 128 + 60 * np.sin(a * np.pi * x + c) * np.cos(b * np.pi * y)
             channel = channel + 40 * np.sin(9 * x * y + c)
-            if kind == "noisy":
+            if kind.startswith("noisy"):
                 channel = channel + rng.standard_normal(channel.shape, dtype=np.float32) * 12
             image[y0:y0 + channel.shape[0], :, c] = np.clip(channel, 0, 255).astype(np.uint8)
     return image
@@ -29,9 +31,12 @@ def make(kind, width, height):
 
 def main():
     kind, width, height, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    if kind not in ("noisy", "smooth"):
-        sys.exit("engine_images.py: kind must be noisy or smooth")
-    if not cv2.imwrite(out, make(kind, width, height), [cv2.IMWRITE_JPEG_QUALITY, 92]):
+    if kind not in ("noisy", "smooth", "noisy-rst"):
+        sys.exit("engine_images.py: kind must be noisy, smooth or noisy-rst")
+    params = [cv2.IMWRITE_JPEG_QUALITY, 92]
+    if kind == "noisy-rst":
+        params += [cv2.IMWRITE_JPEG_RST_INTERVAL, (width + 15) // 16]  # 4:2:0: 16 px per MCU
+    if not cv2.imwrite(out, make(kind, width, height), params):
         sys.exit("engine_images.py: cannot write " + out)
 
 

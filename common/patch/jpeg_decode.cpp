@@ -14,8 +14,11 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "common/patch/jpeg_restart.hpp"
 
 // clang-format off
 #include <jpeglib.h>
@@ -303,54 +306,125 @@ Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t wor
 }  // namespace patchq::patch
 
 namespace patchq::patch {
+namespace {
+
+bool regions_fit(const std::vector<JpegRegion>& regions, std::int64_t width, std::int64_t height) {
+  std::int64_t previous_bottom = 0;
+  for (const JpegRegion& r : regions) {
+    if (r.rect.x < 0 || r.rect.w <= 0 || r.rect.right() > width || r.rect.y < 0 || r.rect.h <= 0 ||
+        r.rect.bottom() > height || r.rect.y < previous_bottom) {
+      return false;
+    }
+    previous_bottom = r.rect.bottom();
+  }
+  return true;
+}
+
+// One libjpeg pass over `bytes` (a whole file or a restart excerpt) for `regions`.
+Result<bool, JpegError> decode_regions_in(std::string_view bytes,
+                                          std::uint64_t working_memory_limit,
+                                          std::vector<JpegRegion>& regions) {
+  JpegSession s;
+  s.input = reinterpret_cast<const unsigned char*>(bytes.data());
+  s.input_size = static_cast<unsigned long>(bytes.size());
+  s.working_memory_limit = working_memory_limit;
+  s.stop_if_progressive = true;
+  if (!run_guarded(s, start_step)) return refusal(s);
+  if (s.progressive) return false;
+
+  const jpeg_decompress_struct& c = s.cinfo;
+  if (!regions_fit(regions, c.output_width, c.output_height)) {
+    return JpegError{false, "JPEG: regions must lie inside the " + std::to_string(c.output_width) +
+                                "x" + std::to_string(c.output_height) +
+                                " image, sorted by row, their rows disjoint"};
+  }
+  const int channels = c.num_components == 1 ? 1 : 3;
+  std::int64_t left = c.output_width;
+  std::int64_t right = 0;
+  for (JpegRegion& r : regions) {
+    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w),
+                    CV_MAKETYPE(CV_8U, channels));
+    left = std::min(left, r.rect.x);
+    right = std::max(right, r.rect.right());
+  }
+  left = std::max<std::int64_t>(left - kRegionMargin, 0);
+  right = std::min<std::int64_t>(right + kRegionMargin, c.output_width);
+  if (right <= left) right = std::min<std::int64_t>(left + 1, c.output_width);
+  s.crop_x = static_cast<JDIMENSION>(left);
+  s.crop_w = static_cast<JDIMENSION>(right - left);
+  // Full width: the crop can only narrow it, and the scratch is allocated before it is known.
+  std::vector<unsigned char> scratch(std::size_t{c.output_width} *
+                                     static_cast<std::size_t>(output_components(c)) * kRowsPerRead);
+  s.scratch = scratch.data();
+  s.regions = &regions;
+  if (!run_guarded(s, read_regions_step)) return refusal(s);
+  return true;
+}
+
+// Regions decoded from restart excerpts: consecutive regions whose excerpts (their rows with
+// kRegionMargin around, widened to whole intervals) overlap or touch share one. False when this
+// saves nothing or any excerpt fails; the caller then decodes the whole stream, which gives a
+// damaged file its usual refusal.
+bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& index,
+                               std::uint64_t working_memory_limit, std::vector<JpegRegion>& regions,
+                               JpegRegionStats* stats) {
+  if (!regions_fit(regions, index.width, index.height)) return false;
+  struct Excerpt {
+    McuRowSpan span;
+    std::size_t first_region = 0;
+    std::size_t end_region = 0;
+  };
+  std::vector<Excerpt> excerpts;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const PixelRect& r = regions[i].rect;
+    const McuRowSpan span =
+        aligned_mcu_rows(index, r.y - kRegionMargin, r.bottom() + kRegionMargin);
+    if (!excerpts.empty() && span.first <= excerpts.back().span.last) {
+      excerpts.back().span.last = std::max(excerpts.back().span.last, span.last);
+      excerpts.back().end_region = i + 1;
+    } else {
+      excerpts.push_back(Excerpt{span, i, i + 1});
+    }
+  }
+  std::int64_t rows_read = 0;
+  for (const Excerpt& e : excerpts) rows_read += e.span.last - e.span.first;
+  if (rows_read >= index.mcu_rows) return false;
+
+  const int type = CV_MAKETYPE(CV_8U, index.components == 1 ? 1 : 3);
+  for (const Excerpt& e : excerpts) {
+    const std::string excerpt = restart_excerpt(bytes, index, e.span);
+    const std::int64_t top = e.span.first * index.mcu_height;
+    std::vector<JpegRegion> shifted;  // the same pixels, in the excerpt's rows
+    for (std::size_t i = e.first_region; i < e.end_region; ++i) {
+      JpegRegion& r = regions[i];
+      r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
+      shifted.push_back(
+          JpegRegion{PixelRect{r.rect.x, r.rect.y - top, r.rect.w, r.rect.h}, r.pixels});
+    }
+    const Result<bool, JpegError> done = decode_regions_in(excerpt, working_memory_limit, shifted);
+    if (!done.ok() || !*done) return false;
+  }
+  if (stats != nullptr) {
+    stats->excerpts = static_cast<int>(excerpts.size());
+    stats->rows_not_read = std::min(index.height, (index.mcu_rows - rows_read) * index.mcu_height);
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
                                             std::uint64_t working_memory_limit,
-                                            std::vector<JpegRegion>& regions) {
+                                            std::vector<JpegRegion>& regions,
+                                            JpegRegionStats* stats) {
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
+  if (stats != nullptr) *stats = JpegRegionStats{};
   try {
-    JpegSession s;
-    s.input = reinterpret_cast<const unsigned char*>(bytes.data());
-    s.input_size = static_cast<unsigned long>(bytes.size());
-    s.working_memory_limit = working_memory_limit;
-    s.stop_if_progressive = true;
-    if (!run_guarded(s, start_step)) return refusal(s);
-    if (s.progressive) return false;
-
-    const jpeg_decompress_struct& c = s.cinfo;
-    std::int64_t previous_bottom = 0;
-    for (const JpegRegion& r : regions) {
-      if (r.rect.x < 0 || r.rect.w <= 0 || r.rect.right() > c.output_width || r.rect.y < 0 ||
-          r.rect.h <= 0 || r.rect.bottom() > c.output_height || r.rect.y < previous_bottom) {
-        return JpegError{false, "JPEG: regions must lie inside the " +
-                                    std::to_string(c.output_width) + "x" +
-                                    std::to_string(c.output_height) +
-                                    " image, sorted by row, their rows disjoint"};
-      }
-      previous_bottom = r.rect.bottom();
+    const std::optional<JpegRestartIndex> index = index_restart_intervals(bytes);
+    if (index && decode_regions_by_restart(bytes, *index, working_memory_limit, regions, stats)) {
+      return true;
     }
-    const int channels = c.num_components == 1 ? 1 : 3;
-    std::int64_t left = c.output_width;
-    std::int64_t right = 0;
-    for (JpegRegion& r : regions) {
-      r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w),
-                      CV_MAKETYPE(CV_8U, channels));
-      left = std::min(left, r.rect.x);
-      right = std::max(right, r.rect.right());
-    }
-    left = std::max<std::int64_t>(left - kRegionMargin, 0);
-    right = std::min<std::int64_t>(right + kRegionMargin, c.output_width);
-    if (right <= left) right = std::min<std::int64_t>(left + 1, c.output_width);
-    s.crop_x = static_cast<JDIMENSION>(left);
-    s.crop_w = static_cast<JDIMENSION>(right - left);
-    // Full width: the crop can only narrow it, and the scratch is allocated before it is known.
-    std::vector<unsigned char> scratch(std::size_t{c.output_width} *
-                                       static_cast<std::size_t>(output_components(c)) *
-                                       kRowsPerRead);
-    s.scratch = scratch.data();
-    s.regions = &regions;
-    if (!run_guarded(s, read_regions_step)) return refusal(s);
-    return true;
+    return decode_regions_in(bytes, working_memory_limit, regions);
   } catch (const std::bad_alloc&) {
     return JpegError{false, "JPEG: out of memory for the decoded regions"};
   } catch (const std::exception& e) {

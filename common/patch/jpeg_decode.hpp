@@ -44,16 +44,25 @@ Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
 // Region decode: only the rows and columns the regions cover go through libjpeg's IDCT and
 // colour conversion (jpeg_crop_scanline to the regions' column hull, jpeg_skip_scanlines between
 // them); the rest of the file is still entropy-decoded, so damage anywhere refuses the file as a
-// full decode does. Each region's `pixels` gets rect.h x rect.w pixels of the same type a full
-// decode gives. Preconditions: rects inside the image, sorted by y, their row ranges disjoint.
+// full decode does. Except with restart markers whose structure is intact (jpeg_restart.hpp):
+// then only the restart intervals under the regions (and a margin) are read at all, each group of
+// nearby regions from an excerpt of its own, and damage inside the intervals left out goes
+// unnoticed (a truncated file, or a marker missing or out of order, is still refused).
+// Each region's `pixels` gets rect.h x rect.w pixels of the same type a full decode gives.
+// Preconditions: rects inside the image, sorted by y, their row ranges disjoint.
 // Returns false, decoding nothing, for a progressive file (its coefficients are buffered
 // whole anyway, and libjpeg smooths blocks across the rows a skip leaves out).
 struct JpegRegion {
   PixelRect rect;
   cv::Mat pixels;
 };
+struct JpegRegionStats {
+  int excerpts = 0;                // restart excerpts decoded (0: the whole stream was read)
+  std::int64_t rows_not_read = 0;  // image rows whose entropy-coded data was left unread
+};
 Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
                                             std::uint64_t working_memory_limit,
-                                            std::vector<JpegRegion>& regions);
+                                            std::vector<JpegRegion>& regions,
+                                            JpegRegionStats* stats = nullptr);
 
 }  // namespace patchq::patch

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <opencv2/imgcodecs.hpp>
+#include <utility>
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/patch/jpeg_writer.hpp"
@@ -136,6 +137,104 @@ TEST(DecodeJpegRegions, PixelsMatchTheFullDecodeForEveryLayout) {
       patchq::testing::read_file(patchq::testing::source_path("tests/data/patch/cmyk_32x16.jpg")),
       "CMYK");
   expect_regions_match_full_decode(encode(photo(600, 400), ".jpg"), "600x400 4:2:0");
+}
+
+TEST(DecodeJpegRegions, WithRestartMarkersPixelsMatchTheFullDecode) {
+  const cv::Mat color = photo();
+  const cv::Mat tall = photo(150, 700);
+  for (const auto& [jpeg, label] : std::vector<std::pair<std::string, std::string>>{
+           {encode(color, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 1}), "every MCU"},
+           {encode(color, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 13}), "every MCU row"},
+           {encode(color, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 40}), "3 rows and a bit"},
+           {encode(tall, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10}), "tall, every MCU row"},
+           {encode(tall, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 7}), "tall, 7 MCUs"},
+           {encode(photo(150, 700, CV_8UC1), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 19}),
+            "tall gray"},
+           {write_jpeg(tall, {.luma_h = 1, .luma_v = 1, .restart_rows = 1}), "tall 4:4:4"},
+           {write_jpeg(tall, {.luma_h = 2, .luma_v = 1, .restart_rows = 3}), "tall 4:2:2"},
+           {write_jpeg(tall, {.luma_h = 1, .luma_v = 2, .restart_rows = 1}), "tall 4:4:0"},
+           {without_huffman_tables(write_jpeg(tall, {.restart_rows = 1})), "tall, no tables"}}) {
+    expect_regions_match_full_decode(jpeg, label);
+    // Bands far apart, each from an excerpt of its own.
+    const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
+    ASSERT_TRUE(full.ok()) << label;
+    if (full->rows < 700) continue;
+    std::vector<JpegRegion> regions{{PixelRect{3, 1, 40, 33}, {}},
+                                    {PixelRect{70, 301, 77, 45}, {}},
+                                    {PixelRect{0, 360, 5, 5}, {}},
+                                    {PixelRect{149, 650, 1, 50}, {}}};
+    JpegRegionStats stats;
+    const Result<bool, JpegError> done = decode_jpeg_regions(jpeg, 0, regions, &stats);
+    ASSERT_TRUE(done.ok()) << label << ": " << done.error().reason;
+    EXPECT_GE(stats.excerpts, 3) << label;
+    EXPECT_GT(stats.rows_not_read, 200) << label;
+    for (const JpegRegion& r : regions) {
+      const cv::Mat expected =
+          (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                           static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+      EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+          << label << " region at " << r.rect.x << "," << r.rect.y;
+    }
+  }
+}
+
+TEST(DecodeJpegRegions, ReadsTheWholeStreamWithoutRestartMarkers) {
+  std::vector<JpegRegion> regions{{PixelRect{0, 0, 16, 16}, {}}};
+  JpegRegionStats stats;
+  ASSERT_TRUE(decode_jpeg_regions(encode(photo(150, 700), ".jpg"), 0, regions, &stats).ok());
+  EXPECT_EQ(stats.excerpts, 0);
+  EXPECT_EQ(stats.rows_not_read, 0);
+}
+
+// Restart excerpts read only the intervals under the regions: a file whose markers are intact
+// but whose entropy-coded bytes are damaged far from every region gives the right pixels; a
+// truncated file, a lost or misnumbered marker, or damage under a region is refused as before.
+TEST(DecodeJpegRegions, WithRestartMarkersRefusesTruncationAndDamageUnderARegion) {
+  const std::string jpeg = encode(photo(150, 700), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10});
+  const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
+  ASSERT_TRUE(full.ok());
+  const auto regions_of = [] { return std::vector<JpegRegion>{{PixelRect{10, 20, 50, 30}, {}}}; };
+  // The interval of MCU row 30 (rows 480..495) lies far below the region (rows 20..50).
+  const std::size_t scan = jpeg.find("\xFF\xDA");
+  std::size_t rst = jpeg.find("\xFF\xD5", scan);  // the 6th marker (RST5): ends MCU row 5
+  for (int k = 0; k < 3; ++k) rst = jpeg.find("\xFF\xD5", rst + 2);  // RST5 of rows 13, 21, 29
+  ASSERT_NE(rst, std::string::npos);
+  std::string far_damage = jpeg;
+  for (std::size_t i = rst + 4; i < rst + 12; ++i) {
+    if (far_damage[i] != '\xFF' && far_damage[i - 1] != '\xFF') far_damage[i] ^= 0x5A;
+  }
+  ASSERT_FALSE(decode_jpeg(far_damage).ok()) << "the damage is visible to a full decode";
+  std::vector<JpegRegion> regions = regions_of();
+  JpegRegionStats stats;
+  const Result<bool, JpegError> done = decode_jpeg_regions(far_damage, 0, regions, &stats);
+  ASSERT_TRUE(done.ok()) << done.error().reason;
+  EXPECT_EQ(stats.excerpts, 1);
+  EXPECT_EQ(cv::norm(regions[0].pixels, (*full)(cv::Rect(10, 20, 50, 30)), cv::NORM_INF), 0.0);
+
+  regions = regions_of();
+  const Result<bool, JpegError> truncated =
+      decode_jpeg_regions(jpeg.substr(0, jpeg.size() * 3 / 4), 0, regions);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().reason.rfind("JPEG: premature end of data", 0), 0u)
+      << truncated.error().reason;
+  regions = regions_of();
+  EXPECT_FALSE(decode_jpeg_regions(jpeg.substr(0, jpeg.size() - 2), 0, regions).ok())
+      << "a missing end-of-image marker";
+  std::string misnumbered = jpeg;
+  misnumbered[rst + 1] = '\xD6';
+  regions = regions_of();
+  const Result<bool, JpegError> lost = decode_jpeg_regions(misnumbered, 0, regions);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_NE(lost.error().reason.find("instead of RST5"), std::string::npos) << lost.error().reason;
+  std::string near_damage = jpeg;
+  const std::size_t under = jpeg.find("\xFF\xD1", scan) + 6;  // MCU row 2: rows 32..47
+  for (std::size_t i = under; i < under + 8; ++i) {
+    if (near_damage[i] != '\xFF' && near_damage[i - 1] != '\xFF') near_damage[i] ^= 0x5A;
+  }
+  regions = regions_of();
+  const Result<bool, JpegError> near = decode_jpeg_regions(near_damage, 0, regions);
+  ASSERT_FALSE(near.ok());
+  EXPECT_EQ(near.error().reason.rfind("JPEG: corrupt data", 0), 0u) << near.error().reason;
 }
 
 TEST(DecodeJpegRegions, RefusesRegionsOutsideTheImageOrOutOfOrder) {

@@ -452,18 +452,30 @@ TEST(CutTiles, ParallelEncodingGivesTheSameTilesInTheSameOrder) {
 }
 
 // Photo-like enough for JPEG and large enough for several MCU rows and columns between patches.
-std::string sparse_jpeg(int width = 1200, int height = 900) {
+// `restart_mcus`: a restart marker every that many MCUs (0: none).
+std::string sparse_jpeg(int width = 1200, int height = 900, int restart_mcus = 0) {
   cv::Mat image = noise(width, height, CV_8UC3, 3);
   cv::GaussianBlur(image, image, cv::Size(9, 9), 0);
-  return encode(image, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
+  return encode(image, ".jpg",
+                {cv::IMWRITE_JPEG_QUALITY, 92, cv::IMWRITE_JPEG_RST_INTERVAL, restart_mcus});
 }
 
 webhook::Annotation point(std::string id, double x, double y) {
   return webhook::Annotation{std::move(id), "patch", webhook::Keypoint{x, y}};
 }
 
+void expect_sparse_patches_cut_like_a_full_decode(const std::string& jpeg);
+
 TEST(CutTiles, SparsePatchesOnAJpegDecodeOnlyTheirRegionsWithTheSameTiles) {
-  const std::string jpeg = sparse_jpeg();
+  // Without restart markers; with one after every MCU row (75 MCUs of 16 px), and after every
+  // 7 MCUs: then the regions come from excerpts of the restart intervals under them.
+  for (const int restart_mcus : {0, 75, 7}) {
+    SCOPED_TRACE("restart interval " + std::to_string(restart_mcus));
+    expect_sparse_patches_cut_like_a_full_decode(sparse_jpeg(1200, 900, restart_mcus));
+  }
+}
+
+void expect_sparse_patches_cut_like_a_full_decode(const std::string& jpeg) {
   const auto item = item_with({point("a", 103, 77), point("b", 1111, 850), point("c", 600, 120),
                                box("d", "patch (2x3)", 301, 455, 157, 99)});
   TileOptions partial = quiet();

@@ -1,0 +1,68 @@
+// libFuzzer target: any bytes -> JPEG region decode (restart index, excerpts, libjpeg).
+// Invariants: never reads outside the input; the restart index's intervals lie inside the input,
+// in order; a region decode that succeeds gives each region its size, and exactly the pixels of
+// a full decode wherever the full decode accepts the file too.
+#include <cstdint>
+#include <cstdlib>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "common/patch/image_header.hpp"
+#include "common/patch/jpeg_decode.hpp"
+#include "common/patch/jpeg_restart.hpp"
+
+namespace {
+
+// Keeps each input's decode in milliseconds.
+constexpr std::int64_t kMaxPixels = 512 * 512;
+
+void check_index(std::string_view bytes) {
+  const std::optional<patchq::patch::JpegRestartIndex> index =
+      patchq::patch::index_restart_intervals(bytes);
+  if (!index) return;
+  if (index->begin.size() != index->end.size() || index->begin.empty()) std::abort();
+  std::size_t previous = index->header_end;
+  for (std::size_t k = 0; k < index->begin.size(); ++k) {
+    if (index->begin[k] < previous || index->end[k] < index->begin[k] ||
+        index->end[k] + 2 > bytes.size()) {
+      std::abort();
+    }
+    previous = index->end[k];
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  check_index(bytes);
+  const patchq::patch::HeaderResult header = patchq::patch::read_image_header(bytes);
+  if (!header.header || header.header->format != patchq::patch::ImageFormat::jpeg) return 0;
+  const std::int64_t w = header.header->width;
+  const std::int64_t h = header.header->height;
+  if (w * h > kMaxPixels) return 0;
+  std::vector<patchq::patch::JpegRegion> regions{{{0, 0, (w + 1) / 2, (h + 3) / 4}, {}}};
+  if (h >= 4) regions.push_back({{w / 3, h - h / 4, w - w / 3, h / 4}, {}});
+  const auto done = patchq::patch::decode_jpeg_regions(bytes, 64 << 20, regions);
+  if (!done.ok()) {
+    if (done.error().reason.empty()) std::abort();
+    return 0;
+  }
+  if (!*done) return 0;  // progressive: left to the full decode
+  for (const patchq::patch::JpegRegion& r : regions) {
+    if (r.pixels.rows != r.rect.h || r.pixels.cols != r.rect.w) std::abort();
+  }
+  const auto full = patchq::patch::decode_jpeg(bytes, 64 << 20);
+  if (!full.ok()) return 0;  // damage in rows no region reads (restart excerpts)
+  for (const patchq::patch::JpegRegion& r : regions) {
+    const cv::Mat expected =
+        (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                         static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+    if (r.pixels.type() != expected.type() || cv::norm(r.pixels, expected, cv::NORM_INF) != 0.0) {
+      std::abort();
+    }
+  }
+  return 0;
+}
