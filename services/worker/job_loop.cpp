@@ -151,7 +151,8 @@ JobLoop::Written JobLoop::write_outcome(const queue::Job& job, const queue::JobO
       bool ok = false;
       switch (decision.kind) {
         case queue::Decision::Kind::complete:
-          ok = queue_.complete(job, consumer_, outcome.tiles, config_.done_ttl, outcome.note);
+          ok = queue_.complete(job, consumer_, outcome.tiles, config_.done_ttl, outcome.note,
+                               outcome.counts);
           break;
         case queue::Decision::Kind::retry:
           ok = queue_.schedule_retry(job, consumer_, decision.delay, outcome.error).has_value();

@@ -131,6 +131,7 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   limits.api_key = job_config->v7.api_key;
   limits.rate_per_minute = job_config->v7.rate_per_minute;
   limits.burst = job_config->v7.rate_burst;
+  limits.share_window = job_config->v7.rate_share_window;
   v7::FleetRateLimiter::Options registration_limits = limits;
   registration_limits.bucket = std::string(v7::kRegistrationBucket);
   registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
@@ -155,8 +156,10 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   journal_options.endpoint = config.redis;
   journal_options.key_prefix = config.prefix;
   auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
-  auto handler = std::make_shared<patchjob::PatchJobHandler>(std::move(*job_config), limiter,
-                                                             registration_pacer, desk, journal);
+  auto handler = std::make_shared<patchjob::PatchJobHandler>(
+      std::move(*job_config), limiter, registration_pacer, desk, journal,
+      std::make_shared<patchjob::RedisCutLedger>(
+          patchjob::RedisCutLedger::Options{config.redis, config.prefix}));
   std::shared_ptr<StorageRechecker> rechecker;
   if (storage_not_ready()) rechecker = std::make_shared<StorageRechecker>(recheck_config);
   return [handler, rechecker](const queue::Job& job, queue::JobContext& ctx) {
