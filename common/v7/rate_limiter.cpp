@@ -75,21 +75,33 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%.0f', low
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. string.format('%.0f', now - window))
 local others = redis.call('ZCARD', KEYS[4])
 if redis.call('ZSCORE', KEYS[4], share) then others = others - 1 end
-local start = tonumber(redis.call('GET', KEYS[5])) or low
-if start < low then start = low end
-local slot = start
-local taken = redis.call('ZRANGEBYSCORE', KEYS[3], string.format('%.0f', start), '+inf',
-                         'LIMIT', 0, 100000)
-for _, v in ipairs(taken) do
-  local n = tonumber(v)
-  if n == slot then slot = slot + 1 elseif n > slot then break end
+local stored_next = tonumber(redis.call('GET', KEYS[5]))
+local function first_free(from, to)
+  local slot = from
+  for _, v in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], string.format('%.0f', from), to,
+                                'LIMIT', 0, 100000)) do
+    local n = tonumber(v)
+    if n == slot then slot = slot + 1 elseif n > slot then break end
+  end
+  return slot
+end
+local slot = nil
+-- A slot of the burst window nobody took is free capacity: whoever asks takes it at once.
+local now_text = string.format('%.0f', now_slot)
+if redis.call('ZCOUNT', KEYS[3], string.format('%.0f', low), now_text) < now_slot - low + 1 then
+  slot = first_free(low, now_text)
+end
+if slot == nil then
+  local start = stored_next or low
+  if start < low then start = low end
+  slot = first_free(start, '+inf')
 end
 local member = string.format('%.0f', slot)
 redis.call('ZADD', KEYS[3], slot, member)
 local slot_at = slot * slot_ms
 local wait = 0
 if slot > now_slot then wait = math.ceil(slot_at - now) end
-local next_slot = slot + others + 1
+local next_slot = math.max(stored_next or 0, slot + others + 1)
 local share_until = math.max(now, slot_at)
 redis.call('ZADD', KEYS[4], share_until, share)
 redis.call('SET', KEYS[5], string.format('%.0f', next_slot), 'PX',
