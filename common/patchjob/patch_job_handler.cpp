@@ -78,6 +78,17 @@ TileOrigin origin_of(const webhook::Item& item, const AnnotationNames& names,
                     annotation_id};
 }
 
+// Names one item of one target dataset for the cut ledger.
+std::string item_identity(const std::string& team, const std::string& target,
+                          const webhook::Item& item) {
+  std::string identity = team;
+  identity += '\0';
+  identity += target;
+  identity += '\0';
+  identity += item.item_id.empty() ? item.name : item.item_id;
+  return identity;
+}
+
 PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
   if (config.storage.enabled() && config.storage.readonly) {
     config.tiles.thumbnail_max_side = kThumbnailMaxSide;
@@ -90,10 +101,12 @@ PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
 PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                                  std::shared_ptr<v7::RateLimiter> registration_limiter,
                                  std::shared_ptr<v7::ExistingRegistrar> registrar,
-                                 std::shared_ptr<v7::UploadJournal> journal)
+                                 std::shared_ptr<v7::UploadJournal> journal,
+                                 std::shared_ptr<CutLedger> ledger)
     : config_(with_thumbnails_if_needed(std::move(config))),
       registrar_(std::move(registrar)),
       journal_(std::move(journal)),
+      ledger_(std::move(ledger)),
       store_(open_store(config_.storage)),
       client_(config_.v7, limiter, sink_for(config_.storage, store_.get(), registrar_.get()),
               std::move(registration_limiter)),
@@ -176,6 +189,8 @@ JobOutcome PatchJobHandler::carry_annotations(
 }
 
 JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx) {
+  // Every V7 call of this job, on this thread or the upload pool's, counts to its fair share.
+  const v7::ShareScope share(job.id);
   if (!job.payload_error.empty()) return JobOutcome::dead("payload refused: " + job.payload_error);
   auto parsed = webhook::parse_payload(job.payload);
   if (!parsed) return JobOutcome::dead("payload refused: " + parsed.error().reason);
@@ -215,6 +230,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
       item);
   std::string slot_of_tiles;  // the slot being cut, for the carried tiles
   std::vector<CarriedTile> carried_tiles;
+  CutTally tally;
   // Each tile goes to the uploader the moment it is encoded: uploads overlap encoding. One
   // uploader serves every slot, so the item's tiles share batches and the budget.
   auto uploader = client_.start_upload(*team, *target);
@@ -231,6 +247,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
                     width,
                     height};
     upload.tags = render_tags(config_.provenance.tag_templates, origin);
+    tally.add(upload.name);
     if (!to_carry.empty()) {
       const auto& r = tile.rect;
       carried_tiles.push_back(
@@ -298,7 +315,15 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
         .field("skipped", skipped.size())
         .field("note", note);
   }
-  return JobOutcome::done(delivered, std::move(note));
+  JobOutcome done = JobOutcome::done(delivered, std::move(note));
+  queue::TileCounts counts;
+  counts.uploaded = static_cast<std::int64_t>(report.uploaded);
+  counts.already = static_cast<std::int64_t>(report.already_existed);
+  if (ledger_) {
+    counts.superseded = ledger_->record(item_identity(*team, *target, item), tally);
+  }
+  done.counts = counts;
+  return done;
 }
 
 }  // namespace patchq::patchjob

@@ -12,6 +12,8 @@
 //     (summarise_skips: counts per reason, first examples): valid input, not a failure
 //   - an item without an image slot (normally recorded as skipped by the receiver) -> done, 0
 //     tiles, its reason as the note
+// Counts (record fields tiles_new / tiles_already / tiles_superseded): the uploader's
+// uploaded and already_existed, and the CutLedger's tiles of earlier cuts this one replaces.
 // Idempotency: tile names are deterministic and V7 answers ALREADY_EXISTS for a name it has,
 // which the uploader counts as uploaded; a re-run after a crash uploads only what is missing.
 #pragma once
@@ -20,6 +22,7 @@
 
 #include "common/patch/tiler.hpp"
 #include "common/patchjob/annotation_carrier.hpp"
+#include "common/patchjob/cut_ledger.hpp"
 #include "common/patchjob/tile_provenance.hpp"
 #include "common/queue/job.hpp"
 #include "common/storage/object_store.hpp"
@@ -53,12 +56,14 @@ class PatchJobHandler {
   // `limiter` may be null (no fleet-wide rate limit); `registration_limiter` (may be null)
   // paces storage mode's register_existing calls; `registrar` (may be null: one call per job)
   // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs; `journal` (may
-  // be null: nothing is resumed) records the register way's unconfirmed uploads. Throws
+  // be null: nothing is resumed) records the register way's unconfirmed uploads; `ledger`
+  // (may be null: superseded tiles are not counted) remembers each item's cuts. Throws
   // std::invalid_argument when the storage configuration cannot be opened (validate it first).
   PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                   std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr,
                   std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr,
-                  std::shared_ptr<v7::UploadJournal> journal = nullptr);
+                  std::shared_ptr<v7::UploadJournal> journal = nullptr,
+                  std::shared_ptr<CutLedger> ledger = nullptr);
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 
@@ -77,6 +82,7 @@ class PatchJobHandler {
   PatchJobConfig config_;
   std::shared_ptr<v7::ExistingRegistrar> registrar_;
   std::shared_ptr<v7::UploadJournal> journal_;
+  std::shared_ptr<CutLedger> ledger_;
   std::unique_ptr<storage::ObjectStore> store_;  // storage mode only
   v7::V7Client client_;
   std::shared_ptr<v7::RateLimiter> limiter_;

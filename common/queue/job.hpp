@@ -42,6 +42,16 @@ struct Job {
   int deliveries = 1;
 };
 
+// What a done job's tiles were (record fields tiles_new, tiles_already, tiles_superseded):
+// uploaded by this attempt; already in the dataset (V7's ALREADY_EXISTS, or an unconfirmed
+// upload the journal found finished); tiles an earlier cut of the same item and annotations
+// made with another box key, which this cut replaces (nullopt: not known).
+struct TileCounts {
+  std::int64_t uploaded = 0;
+  std::int64_t already = 0;
+  std::optional<std::int64_t> superseded;
+};
+
 struct JobOutcome {
   enum class Kind { done, retry, dead };
   Kind kind = Kind::done;
@@ -50,16 +60,18 @@ struct JobOutcome {
   std::optional<std::chrono::milliseconds> retry_after;
   // done only: what the record should say beside the count (e.g. why there are 0 tiles).
   std::string note;
+  // done only, when the handler counts them.
+  std::optional<TileCounts> counts;
 
   static JobOutcome done(std::int64_t tiles, std::string note = {}) {
-    return {Kind::done, tiles, {}, std::nullopt, std::move(note)};
+    return {Kind::done, tiles, {}, std::nullopt, std::move(note), std::nullopt};
   }
   static JobOutcome retry(std::string error,
                           std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
-    return {Kind::retry, 0, std::move(error), retry_after, {}};
+    return {Kind::retry, 0, std::move(error), retry_after, {}, std::nullopt};
   }
   static JobOutcome dead(std::string error) {
-    return {Kind::dead, 0, std::move(error), std::nullopt, {}};
+    return {Kind::dead, 0, std::move(error), std::nullopt, {}, std::nullopt};
   }
 };
 

@@ -214,7 +214,7 @@ bool JobQueue::release_lease(const Job& job, const std::string& consumer) {
 // KEYS[1] jobs stream, KEYS[2] job record, KEYS[3] done counter
 // ARGV[1] group, [2] consumer, [3] entry id, [4] tiles, [5] record TTL (ms; 0 = none),
 //     [6] minute counters prefix (the minute's key is built here from Redis' clock),
-//     [7] note ('' = none)
+//     [7] note ('' = none), [8] [9] [10] tiles new, already there, superseded ('' = not known)
 // Returns 1, or 0 when the consumer does not own the entry.
 const LuaScript kCompleteScript = script(R"lua(
 if not owns(KEYS[1], ARGV[1], ARGV[3], ARGV[2]) then return 0 end
@@ -230,6 +230,14 @@ if ARGV[7] ~= '' then
 else
   redis.call('HDEL', KEYS[2], 'note')
 end
+local counted = {'tiles_new', 'tiles_already', 'tiles_superseded'}
+for i = 1, 3 do
+  if ARGV[7 + i] ~= '' then
+    redis.call('HSET', KEYS[2], counted[i], ARGV[7 + i])
+  else
+    redis.call('HDEL', KEYS[2], counted[i])
+  end
+end
 if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 redis.call('INCR', KEYS[3])
 drop_entry(KEYS[1], ARGV[1], ARGV[3])
@@ -237,10 +245,18 @@ return 1
 )lua");
 
 bool JobQueue::complete(const Job& job, const std::string& consumer, std::int64_t tiles,
-                        std::chrono::milliseconds done_ttl, const std::string& note) {
+                        std::chrono::milliseconds done_ttl, const std::string& note,
+                        const std::optional<TileCounts>& counts) {
+  std::string uploaded, already, superseded;
+  if (counts) {
+    uploaded = std::to_string(counts->uploaded);
+    already = std::to_string(counts->already);
+    if (counts->superseded) superseded = std::to_string(*counts->superseded);
+  }
   return run(kCompleteScript, {keys_.jobs_stream(), keys_.job_record(job.id), keys_.done_counter()},
              {std::string(kConsumerGroup), consumer, job.stream_entry_id, std::to_string(tiles),
-              ms_text(done_ttl), keys_.minute_counters_prefix(), note})
+              ms_text(done_ttl), keys_.minute_counters_prefix(), note, uploaded, already,
+              superseded})
              .integer == 1;
 }
 

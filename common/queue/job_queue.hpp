@@ -93,8 +93,10 @@ class JobQueue {
   // Outcomes; each acks and deletes the stream entry. false / nullopt: the lease was lost
   // (or an earlier try of the same call already wrote it).
   // `note` (may be empty) goes into the record's "note" field (see key_schema.hpp).
+  // `counts` (may be absent) go into tiles_new, tiles_already and tiles_superseded.
   bool complete(const Job& job, const std::string& consumer, std::int64_t tiles,
-                std::chrono::milliseconds done_ttl, const std::string& note = {});
+                std::chrono::milliseconds done_ttl, const std::string& note = {},
+                const std::optional<TileCounts>& counts = std::nullopt);
   // Returns the due time (ms since epoch, Redis clock).
   std::optional<std::int64_t> schedule_retry(const Job& job, const std::string& consumer,
                                              std::chrono::milliseconds delay,

@@ -8,8 +8,9 @@
 //                      payload (a zstd frame of the JSON body, payload_codec.hpp; plain
 //                      JSON is accepted too), target, item_id, delivery_id, received_at (ms),
 //                      status (queued|running|retrying|done|dead|skipped), attempts,
-//                      tiles, error, note, worker, updated_at (ms). `note`: for skipped, why
-//                      patchq cannot cut the item; for done, a summary of the patch
+//                      tiles, error, note, worker, updated_at (ms); on done, when counted:
+//                      tiles_new, tiles_already, tiles_superseded (queue::TileCounts). `note`: for
+//                      skipped, why patchq cannot cut the item; for done, a summary of the patch
 //                      annotations it skipped (counts per reason, first examples). No TTL while the
 //                      job can still run; set to the done-TTL on done; dead records stay until
 //                      `patchqctl dead purge`. Written by the worker as the job moves: started_at,
@@ -31,6 +32,9 @@
 //                      (the fleet rate limiter's reservations); expires after an hour.
 //   <p>v7buckets       sorted set: the fleet rate limiter's bucket keys by last use (ms), so
 //                      the status snapshot finds the buckets without scanning keys.
+//   <p>cuts:<hash>     hash per item of a target dataset: field <tile stem>_<annotation id>,
+//                      value "<box key>:<tiles>,..." of the latest cut (cut_ledger.hpp),
+//                      TTL 30 days, renewed by every cut
 //   <p>backfill:<id>   hash, the resumable cursor of `patchqctl enqueue-export` for one
 //                      export and target (backfill_cursor.hpp): cursor, counts, times; TTL
 //                      30 days, renewed on every step
@@ -90,6 +94,9 @@ class KeySchema {
   // Per-minute counters: this prefix followed by the minute number (see above).
   std::string minute_counters_prefix() const { return prefix_ + "stats:minute:"; }
   std::string v7_bucket_index() const { return prefix_ + "v7buckets"; }
+  std::string cut_ledger(std::string_view item_hash) const {
+    return prefix_ + "cuts:" + std::string(item_hash);
+  }
   std::string backfill(std::string_view run_id) const {
     return prefix_ + "backfill:" + std::string(run_id);
   }

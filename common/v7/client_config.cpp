@@ -55,7 +55,10 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config, V7FlagScope sc
       .add_int("v7-rate", &config.rate_per_minute, "PATCHQ_V7_RATE",
                "V7 API requests per minute for the whole fleet (V7 allows 1000)", 1, 100000)
       .add_int("v7-rate-burst", &config.rate_burst, "PATCHQ_V7_RATE_BURST",
-               "requests the fleet may send at once before the rate applies", 1, 10000);
+               "requests the fleet may send at once before the rate applies", 1, 10000)
+      .add_duration("v7-share-window", &config.rate_share_window, "PATCHQ_V7_SHARE_WINDOW",
+                    "jobs that called V7 within this window share the budget equally "
+                    "(0: first come, first served)");
 }
 
 Status validate(const V7ClientConfig& config) {
@@ -72,6 +75,9 @@ Status validate(const V7ClientConfig& config) {
   }
   if (config.min_download_rate > 0 && config.download_grace.count() <= 0) {
     return fail("--download-grace must be > 0 when --min-download-rate is set");
+  }
+  if (config.rate_share_window.count() < 0 || config.rate_share_window > std::chrono::hours(1)) {
+    return fail("--v7-share-window must be between 0 and 1h");
   }
   if (config.rate_per_minute < 1 || config.rate_burst < 1) {
     return fail("--v7-rate and --v7-rate-burst must be >= 1");

@@ -43,6 +43,9 @@ struct V7ClientConfig {
   bool create_target = false;
   std::int64_t rate_per_minute = 900;  // fleet-wide V7 API budget (V7 allows 1000/min/key)
   std::int64_t rate_burst = 30;
+  // Jobs that called V7 within this window share the budget equally (0: first come, first
+  // served).
+  std::chrono::milliseconds rate_share_window{1000};
 
   // Not flags: tuned here, overridable by tests.
   int quick_tries = 3;                                // in-client tries per call

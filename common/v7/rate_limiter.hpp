@@ -10,6 +10,16 @@
 // What counts: every request to the V7 API origin (including image fetches from it). PUTs to
 // presigned storage URLs do not count: they go to the storage provider, not to V7's API.
 //
+// Fair share (share_window > 0, the default): the budget is split equally between the jobs
+// asking for it, however many threads each asks from. The bucket is a timeline of slots, one
+// every 60000/rate ms, each reserved by one request (the last `burst` slots before now serve
+// as the burst); a job may take a slot no sooner than N slots after its previous one, N being
+// the jobs that reserved within share_window (or still wait for a slot). A job alone uses every
+// slot; a newcomer's first call waits at most for the slots already reserved (one per calling
+// thread), then the jobs alternate. A job that stops asking (done, dead, its process killed)
+// leaves the count after share_window; its keys expire. Still one script call per token.
+// share_window = 0: first come, first served (one bucket, no per-job state).
+//
 // Redis unreachable: the limiter fails open to a per-process bucket with the same rate and
 // burst (logged once as a warning, Redis retried every 5 s). The fleet may then exceed the
 // budget by a factor of its process count; V7's 429s are still retried with backoff.
@@ -18,6 +28,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +39,34 @@ class SyncClient;
 }
 
 namespace patchq::v7 {
+
+// The job the calls of this thread are counted to (fair share), for the scope's life. Threads
+// that work for a job (upload pools) open a scope of the job's share. No scope: one share for
+// every such caller of the fleet (patchqctl, start-up calls).
+class ShareScope {
+ public:
+  explicit ShareScope(std::string_view job_id);
+  ~ShareScope();
+  ShareScope(const ShareScope&) = delete;
+  ShareScope& operator=(const ShareScope&) = delete;
+  // The current share's name (a hash of the job id, never the id), empty outside any scope.
+  static const std::string& current();
+
+ private:
+  std::string previous_;
+};
+
+// Opens a scope of an already hashed share name (ShareScope::current() of another thread).
+class ShareHandOver {
+ public:
+  explicit ShareHandOver(std::string share);
+  ~ShareHandOver();
+  ShareHandOver(const ShareHandOver&) = delete;
+  ShareHandOver& operator=(const ShareHandOver&) = delete;
+
+ private:
+  std::string previous_;
+};
 
 class RateLimiter {
  public:
@@ -68,6 +107,9 @@ class FleetRateLimiter : public RateLimiter {
     // The budget's name: "v7rate" is the key's 1000 calls a minute; V7 sets some endpoints a
     // budget of their own on top (kRegistrationBucket: external-storage registration).
     std::string bucket = "v7rate";
+    // Jobs that reserved within this window share the budget equally; 0: first come, first
+    // served.
+    std::chrono::milliseconds share_window{1000};
     std::chrono::milliseconds redis_timeout{500};
     std::chrono::milliseconds redis_retry_interval{5000};
   };
@@ -75,6 +117,10 @@ class FleetRateLimiter : public RateLimiter {
   ~FleetRateLimiter() override;
 
   std::chrono::milliseconds acquire() override;
+  // Reserves one token for `share` (a ShareScope::current() value) without sleeping and
+  // returns the wait Redis assigned; nullopt when Redis could not be asked (for tests and
+  // benchmarks).
+  std::optional<std::chrono::milliseconds> reserve(const std::string& share);
   // "<prefix><bucket>:<first 16 hex of sha256(api key)>".
   static std::string bucket_key(std::string_view prefix, std::string_view api_key,
                                 std::string_view bucket = "v7rate");
@@ -82,7 +128,7 @@ class FleetRateLimiter : public RateLimiter {
 
  private:
   // The wait Redis assigned, or nullopt when Redis could not be asked.
-  std::optional<std::chrono::milliseconds> reserve_in_redis();
+  std::optional<std::chrono::milliseconds> reserve_in_redis(const std::string& share);
 
   Options options_;
   std::string key_;

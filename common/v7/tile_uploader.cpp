@@ -76,10 +76,19 @@ TileUploader::TileUploader(const V7Api& api, net::TransferPool& pool, std::strin
                            std::string dataset, UploadTuning tuning)
     : api_(api),
       pool_(pool),
+      share_(ShareScope::current()),
       team_(std::move(team)),
       dataset_(std::move(dataset)),
       tuning_(tuning),
       direct_envelope_bytes_(direct_upload_envelope_bytes(dataset_)) {}
+
+void TileUploader::submit(net::TransferPool::Task task) {
+  // The pool's threads serve every job of the process: each task counts to its job's share.
+  pool_.submit([share = share_, task = std::move(task)](net::HttpClient& http) mutable {
+    const ShareHandOver scope(share);
+    task(http);
+  });
+}
 
 TileUploader::~TileUploader() {
   std::unique_lock lock(mutex_);
@@ -104,7 +113,7 @@ void TileUploader::add(Tile tile) {
   if (tuning_.mode == UploadMode::storage) {
     ++storing_;
     ++tasks_in_flight_;
-    pool_.submit([this, index](net::HttpClient& http) { run_store(http, index); });
+    submit([this, index](net::HttpClient& http) { run_store(http, index); });
     return;
   }
   if (tuning_.mode == UploadMode::direct) {
@@ -166,7 +175,7 @@ void TileUploader::dispatch_existing() {
   to_existing_.erase(to_existing_.begin(), to_existing_.begin() + static_cast<long>(n));
   registering_existing_ = true;
   ++tasks_in_flight_;
-  pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+  submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
     run_register_existing(http, std::move(batch));
   });
 }
@@ -301,7 +310,7 @@ void TileUploader::dispatch_register() {
   to_register_.erase(to_register_.begin(), to_register_.begin() + static_cast<long>(n));
   registering_ = true;
   ++tasks_in_flight_;
-  pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+  submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
     run_register(http, std::move(batch));
   });
 }
@@ -324,7 +333,7 @@ void TileUploader::dispatch_direct() {
     to_direct_.erase(to_direct_.begin(), to_direct_.begin() + static_cast<long>(taken));
     ++direct_in_flight_;
     ++tasks_in_flight_;
-    pool_.submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
+    submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
       run_direct(http, std::move(batch));
     });
   }
@@ -366,7 +375,7 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     if (exists && !direct && tuning_.journal != nullptr) {
       // Resumed only if the journal says it is patchq's own unconfirmed upload (run_resume).
       ++tasks_in_flight_;
-      pool_.submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
+      submit([this, index = it->second, id = blocked.upload_id](net::HttpClient& http) {
         run_resume(http, index, id);
       });
     } else if (exists) {
@@ -384,7 +393,7 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
       complete(it->second, TileOutcome::uploaded, std::nullopt);
     } else {
       ++tasks_in_flight_;
-      pool_.submit([this, index = it->second, id = item.upload_id](net::HttpClient& http) {
+      submit([this, index = it->second, id = item.upload_id](net::HttpClient& http) {
         run_transfer(http, index, id);
       });
     }

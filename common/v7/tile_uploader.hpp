@@ -161,6 +161,7 @@ class TileUploader {
     bool done = false;
     bool resumed = false;
   };
+  void submit(net::TransferPool::Task task);  // on the pool, under this job's share
   void dispatch();  // starts the calls the waiting tiles allow; mutex held
   void dispatch_register();
   void dispatch_direct();
@@ -185,6 +186,7 @@ class TileUploader {
 
   const V7Api& api_;
   net::TransferPool& pool_;
+  std::string share_;  // the rate limiter's share of the job that started this upload
   const std::string team_;
   const std::string dataset_;
   const UploadTuning tuning_;

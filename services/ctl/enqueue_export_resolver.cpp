@@ -13,6 +13,7 @@ v7::FleetRateLimiter::Options limits_of(const v7::V7ClientConfig& config,
   limits.api_key = config.api_key;
   limits.rate_per_minute = config.rate_per_minute;
   limits.burst = config.rate_burst;
+  limits.share_window = config.rate_share_window;
   return limits;
 }
 

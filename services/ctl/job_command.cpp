@@ -62,8 +62,9 @@ CommandResult run_job(const CommandInput& in) {
   };
   row("job", id);
   for (const char* name :
-       {"status", "attempts", "target", "item_id", "delivery_id", "worker", "tiles", "note",
-        "error", "received_at", "started_at", "finished_at", "next_attempt_at", "updated_at"}) {
+       {"status", "attempts", "target", "item_id", "delivery_id", "worker", "tiles", "tiles_new",
+        "tiles_already", "tiles_superseded", "note", "error", "received_at", "started_at",
+        "finished_at", "next_attempt_at", "updated_at"}) {
     const std::string value = record->field(name);
     if (value.empty()) continue;
     if (is_time_field(name)) {

@@ -116,7 +116,8 @@ JobRunner::Written JobRunner::write_outcome(const queue::Job& job, const queue::
       bool ok = false;
       switch (decision.kind) {
         case queue::Decision::Kind::complete:
-          ok = queue_.complete(job, consumer_, outcome.tiles, config_.done_ttl, outcome.note);
+          ok = queue_.complete(job, consumer_, outcome.tiles, config_.done_ttl, outcome.note,
+                               outcome.counts);
           break;
         case queue::Decision::Kind::retry:
           ok = queue_.schedule_retry(job, consumer_, decision.delay, outcome.error).has_value();

@@ -181,6 +181,7 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   limits.api_key = job_config->v7.api_key;
   limits.rate_per_minute = job_config->v7.rate_per_minute;
   limits.burst = job_config->v7.rate_burst;
+  limits.share_window = job_config->v7.rate_share_window;
   v7::FleetRateLimiter::Options registration_limits = limits;
   registration_limits.bucket = std::string(v7::kRegistrationBucket);
   registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
@@ -205,10 +206,12 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   journal_options.endpoint = config.redis;
   journal_options.key_prefix = config.prefix;
   auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
+  auto cut_ledger = std::make_shared<patchjob::RedisCutLedger>(
+      patchjob::RedisCutLedger::Options{config.redis, config.prefix});
   auto pool = std::make_shared<PatchHandlerPool>(
-      [job_config = std::move(*job_config), limiter, registration_pacer, desk, journal] {
+      [job_config = std::move(*job_config), limiter, registration_pacer, desk, journal, cut_ledger] {
         return std::make_unique<patchjob::PatchJobHandler>(job_config, limiter, registration_pacer,
-                                                           desk, journal);
+                                                           desk, journal, cut_ledger);
       });
   pool->prepare_one();  // now: a configuration it refuses stops the process at start, not a job
   std::shared_ptr<StorageRechecker> rechecker;

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/v7/v7_api.hpp"
 #include "common/v7/v7_client.hpp"
@@ -75,6 +78,37 @@ TEST(V7RateLimit, StorageUploadsDoNotSpendTheApiBudget) {
   const long api_calls = sim.count("register_upload") + sim.count("sign") + sim.count("confirm");
   EXPECT_EQ(limiter->n.load() - before, api_calls);
   EXPECT_EQ(sim.count("storage_put"), 5);
+}
+
+TEST(V7RateLimit, UploadPoolCallsCountToTheShareOfTheJobThatStartedTheUpload) {
+  testing::V7Sim sim;
+  auto config = sim.client_config();
+  config.create_target = true;
+  config.upload_mode = "register";  // calls on the pool's threads (sign, confirm)
+  struct Recording : RateLimiter {
+    std::mutex mutex;
+    std::vector<std::string> shares;
+    std::chrono::milliseconds acquire() override {
+      std::lock_guard lock(mutex);
+      shares.push_back(ShareScope::current());
+      return 0ms;
+    }
+  };
+  auto limiter = std::make_shared<Recording>();
+  V7Client client(config, limiter);
+  ASSERT_TRUE(client.ensure_target("patchq-sim", "tiles"));
+  std::string job_share;
+  {
+    const ShareScope scope("job-7");
+    job_share = ShareScope::current();
+    limiter->shares.clear();
+    std::vector<Tile> tiles;
+    for (int i = 0; i < 5; ++i)
+      tiles.push_back({"t" + std::to_string(i) + ".png", tile_bytes("bytes")});
+    ASSERT_EQ(testing::upload_all(client, "patchq-sim", "tiles", std::move(tiles)).uploaded, 5u);
+  }
+  ASSERT_GE(limiter->shares.size(), 11u);  // register + 5 sign + 5 confirm
+  for (const auto& share : limiter->shares) EXPECT_EQ(share, job_share);
 }
 
 }  // namespace

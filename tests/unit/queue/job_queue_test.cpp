@@ -126,6 +126,19 @@ TEST_F(JobQueueTest, CompleteKeepsTheOutcomesNoteInTheRecord) {
   EXPECT_EQ(hget(id, "note"), "2 patch annotations skipped: 2 x reason");
 }
 
+TEST_F(JobQueueTest, CompleteWritesTheTileCountsItIsGiven) {
+  const std::string id = enqueue();
+  EXPECT_TRUE(queue_.complete(take("w1"), "w1", 7, 60s, "", TileCounts{5, 2, 3}));
+  EXPECT_EQ(hget(id, "tiles_new"), "5");
+  EXPECT_EQ(hget(id, "tiles_already"), "2");
+  EXPECT_EQ(hget(id, "tiles_superseded"), "3");
+  // Superseded not known: the field is left out rather than written as 0.
+  const std::string other = enqueue(R"({"second":true})");
+  EXPECT_TRUE(queue_.complete(take("w1"), "w1", 1, 60s, "", TileCounts{1, 0, std::nullopt}));
+  EXPECT_EQ(hget(other, "tiles_new"), "1");
+  EXPECT_EQ(server_.command({"HEXISTS", keys_.job_record(other), "tiles_superseded"}).integer, 0);
+}
+
 TEST_F(JobQueueTest, AnOutcomeFromAConsumerThatLostTheLeaseIsRefused) {
   const std::string id = enqueue();
   const Job job = take("w1");

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -116,6 +118,122 @@ TEST(FleetRateLimiter, FailsOpenToALocalBucketWhileRedisIsDownAndReturns) {
     limiter.acquire();
     return !limiter.using_fallback();
   }));
+}
+
+// Fair share: one-second slots, so the few milliseconds a test takes stay within a slot or
+// two; reservations are made without sleeping (reserve), standing for threads that wait.
+FleetRateLimiter::Options share_options(const RedisServer& redis,
+                                        std::chrono::milliseconds window) {
+  auto o = options_for(redis, 60, 1);
+  o.share_window = window;
+  return o;
+}
+
+std::chrono::milliseconds reserved(FleetRateLimiter& limiter, const std::string& share) {
+  auto wait = limiter.reserve(share);
+  if (!wait) throw std::runtime_error("Redis not reached");
+  return *wait;
+}
+
+TEST(FleetRateLimiter, ASmallJobIsServedWithinABoundWhileABigJobHoldsTheBudget) {
+  RedisServer redis;
+  FleetRateLimiter big(share_options(redis, 10s)), small(share_options(redis, 10s));
+  // The big job alone: eight threads hold the next eight slots.
+  for (int i = 0; i < 8; ++i) reserved(big, "big");
+  // The small job's first call waits for those slots only, then the jobs alternate.
+  const auto first = reserved(small, "small");
+  EXPECT_LE(first, 9s);
+  std::chrono::milliseconds big_last{0};
+  for (int i = 0; i < 8; ++i) big_last = reserved(big, "big");
+  const auto second = reserved(small, "small");
+  // First come, first served would put it after the big job's eight new reservations (~17 s).
+  EXPECT_LE(second - first, 3s);
+  EXPECT_GE(big_last, 20s);  // the big job's new slots are every other one: 9, 11, ... 23
+}
+
+TEST(FleetRateLimiter, FirstComeFirstServedWithoutAShareWindow) {
+  RedisServer redis;
+  FleetRateLimiter big(share_options(redis, 0ms)), small(share_options(redis, 0ms));
+  for (int i = 0; i < 8; ++i) reserved(big, "big");
+  const auto first = reserved(small, "small");
+  for (int i = 0; i < 8; ++i) reserved(big, "big");
+  EXPECT_GE(reserved(small, "small") - first, 8s);
+}
+
+TEST(FleetRateLimiter, ThreadsOfOneJobShareOneShare) {
+  RedisServer redis;
+  FleetRateLimiter a(share_options(redis, 10s)), b(share_options(redis, 10s));
+  reserved(b, "other");
+  // Two limiters (processes, threads) of one job: their slots alternate with the other job's.
+  const auto one = reserved(a, "job");
+  const auto two = reserved(b, "job");
+  EXPECT_GE(two - one, 1500ms);
+}
+
+TEST(FleetRateLimiter, AJobThatStopsAskingReleasesItsShare) {
+  RedisServer redis;
+  constexpr auto kWindow = 300ms;
+  FleetRateLimiter limiter(share_options(redis, kWindow));
+  const std::string key = FleetRateLimiter::bucket_key("patchq:", "k");
+  reserved(limiter, "dead");
+  reserved(limiter, "live");
+  // While "dead" counts, "live" gets every other slot.
+  const auto a = reserved(limiter, "live");
+  const auto b = reserved(limiter, "live");
+  EXPECT_GE(b - a, 1900ms);
+  // "dead" asks no more: once its window has passed it no longer counts.
+  const double dead_at = std::stod(redis.command({"ZSCORE", key + ":shares", "dead"}).str);
+  ASSERT_TRUE(testing::wait_until([&] {
+    const auto t = redis.command({"TIME"});
+    const double now = std::stod(t.elements[0].str) * 1000 + std::stod(t.elements[1].str) / 1000;
+    return now - dead_at > static_cast<double>(kWindow.count()) + 10;
+  }));
+  const auto c = reserved(limiter, "live");
+  const auto d = reserved(limiter, "live");
+  EXPECT_GE(d - c, 900ms);
+  EXPECT_LE(d - c, 1100ms);
+  EXPECT_EQ(redis.command({"ZSCORE", key + ":shares", "dead"}).kind, redis::RedisValue::Kind::nil);
+  // And its state expires on its own.
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        return redis.command({"EXISTS", key + ":share:dead"}).integer == 0;
+      },
+      10s));
+}
+
+TEST(FleetRateLimiter, TheSharedStateExpires) {
+  RedisServer redis;
+  FleetRateLimiter limiter(share_options(redis, 200ms));
+  const std::string key = FleetRateLimiter::bucket_key("patchq:", "k");
+  reserved(limiter, "job");
+  for (const auto& k : {key, key + ":slots", key + ":shares", key + ":share:job"}) {
+    const auto ttl = redis.command({"PTTL", k});
+    EXPECT_GT(ttl.integer, 0) << k;
+    EXPECT_LE(ttl.integer, 5000) << k;
+  }
+}
+
+TEST(ShareScope, NamesTheJobByAHashAndNests) {
+  EXPECT_EQ(ShareScope::current(), "");
+  {
+    const ShareScope outer("job-1");
+    const std::string name = ShareScope::current();
+    EXPECT_EQ(name.size(), 16u);
+    EXPECT_EQ(name.find("job-1"), std::string::npos);
+    {
+      const ShareScope inner("job-2");
+      EXPECT_NE(ShareScope::current(), name);
+    }
+    EXPECT_EQ(ShareScope::current(), name);
+    std::string seen;
+    std::thread([&, name] {
+      EXPECT_EQ(ShareScope::current(), "");  // thread-local: another thread has no scope
+      const ShareHandOver handed(name);
+      seen = ShareScope::current();
+    }).join();
+    EXPECT_EQ(seen, name);
+  }
+  EXPECT_EQ(ShareScope::current(), "");
 }
 
 }  // namespace
