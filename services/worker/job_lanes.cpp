@@ -91,7 +91,13 @@ void JobLanes::run_lane(Lane& lane) {
     if (!lane.job) return;
     const queue::Job job = *lane.job;
     lock.unlock();
-    lane.runner->run(job);
+    try {
+      lane.runner->run(job);
+    } catch (const std::exception& e) {
+      // The lane outlives a job whose run broke (its lease lapses and the job runs again);
+      // an exception leaving a lane thread would end the process with every job in flight.
+      obs::log_error("job_run_failed").field("job_id", job.id).field("error", e.what());
+    }
     lock.lock();
     lane.job.reset();
     metrics_.jobs_in_flight(static_cast<std::int64_t>(busy_locked()));

@@ -133,16 +133,24 @@ JobRunner::Written JobRunner::write_outcome(const queue::Job& job, const queue::
       // Keep the outcome and keep trying: the lease keeper keeps the lease meanwhile, and a
       // shutdown's grace deadline is the only thing that ends this (the job then stays
       // pending and runs again elsewhere).
-      metrics_.redis_error();
-      const auto delay =
-          retry::backoff_delay(redis::kUnreachableBackoff, failures++, milliseconds(50), rng_);
-      obs::log_warn("outcome_write_failed")
-          .field("job_id", job.id)
-          .field("error", e.what())
-          .field("retry_in_ms", static_cast<std::int64_t>(delay.count()));
-      std::this_thread::sleep_for(delay);
+      wait_before_rewrite(job, e.what(), failures++);
+    } catch (const queue::QueueError& e) {
+      // Redis answered with an error (a full Redis refuses writes with OOM): the same, until
+      // it takes the write or the lease is gone.
+      wait_before_rewrite(job, e.what(), failures++);
     }
   }
+}
+
+void JobRunner::wait_before_rewrite(const queue::Job& job, const char* error, int failures) {
+  metrics_.redis_error();
+  const auto delay =
+      retry::backoff_delay(redis::kUnreachableBackoff, failures, milliseconds(50), rng_);
+  obs::log_warn("outcome_write_failed")
+      .field("job_id", job.id)
+      .field("error", error)
+      .field("retry_in_ms", static_cast<std::int64_t>(delay.count()));
+  std::this_thread::sleep_for(delay);
 }
 
 }  // namespace patchq::worker

@@ -37,6 +37,7 @@ class JobRunner {
   queue::JobOutcome run_handler(const queue::Job& job, queue::JobContext& ctx);
   Written write_outcome(const queue::Job& job, const queue::JobOutcome& outcome,
                         const queue::Decision& decision);
+  void wait_before_rewrite(const queue::Job& job, const char* error, int failures);
 
   const WorkerConfig& config_;
   std::string consumer_;
