@@ -16,6 +16,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -29,6 +30,45 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 API_KEY = "bench-key"
 TOKEN = "bench-token"
 TEAM = "bench-team"
+
+
+# What each part of the stack spent of the machine's CPU: on 2 shared cores the storage
+# emulators and the stand-in (V7's and the bucket's side, not patchq's) take CPU the workers
+# would otherwise have, so the end-to-end ratio alone understates what the workers can do.
+CPU_PARTS = {"patchq-worker": "workers", "patchq-v7sim": "stand-in", "node": "emulator",
+             "patchq-receiver": "receiver", "redis-server": "redis"}
+
+
+def cpu_snapshot():
+    """CPU seconds (user + system) of every live descendant of this process, by pid."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = open("/proc/%s/stat" % pid).read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        procs[int(pid)] = (int(fields[1]), comm, (int(fields[11]) + int(fields[12])) / ticks)
+    mine, frontier = {}, [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, comm, seconds) in procs.items():
+            if ppid == parent and pid not in mine:
+                mine[pid] = (comm, seconds)
+                frontier.append(pid)
+    return mine
+
+
+def cpu_by_part(before, after):
+    parts = {}
+    for pid, (comm, seconds) in after.items():
+        part = CPU_PARTS.get(comm, "other")
+        parts[part] = parts.get(part, 0.0) + seconds - before.get(pid, (comm, 0.0))[1]
+    return parts
 
 
 def free_port():
@@ -151,6 +191,7 @@ def run_mode(args, mode, image, storage):
     try:
         payloads = make_payloads(stack, image, args.jobs, args.rows, args.cols, args.width, args.height)
         http("POST", stack.sim + "/_sim/stats/reset")
+        cpu_before = cpu_snapshot()
         started = time.monotonic()
         job_ids = []
         for payload in payloads:
@@ -169,6 +210,7 @@ def run_mode(args, mode, image, storage):
             return s.get("done", 0) >= len(job_ids)
         wait_until("%s: every job done" % mode, finished, timeout=args.timeout)
         elapsed = time.monotonic() - started
+        cpu = cpu_by_part(cpu_before, cpu_snapshot())
         in_flight = jobs_in_flight(os.path.join(work, "worker.log"))
         sim_stats = json.loads(http("GET", stack.sim + "/_sim/stats")[1])
         items = json.loads(http("GET", stack.sim + "/_sim/datasets/patches/items")[1])["items"]
@@ -194,7 +236,7 @@ def run_mode(args, mode, image, storage):
                 "p50_ms": statistics.median(latencies),
                 "p99_ms": sorted(latencies)[min(len(latencies) - 1, int(0.99 * len(latencies)))],
                 "registration_calls_per_tile": registration_calls / tiles,
-                "rejected_429": limited, "tile_bytes": mean_bytes, "jobs_in_flight": in_flight,
+                "rejected_429": limited, "tile_bytes": mean_bytes, "jobs_in_flight": in_flight, "cpu": cpu,
                 "endpoints": {k: v["total"] for k, v in endpoints.items()}}
     finally:
         stack.stop()
@@ -206,6 +248,7 @@ def engine_alone(args, image, payload_dir, processes=2):
     outs = tempfile.mkdtemp(prefix="patchq-bench-engine-")
     files = sorted(os.listdir(payload_dir))
     started = time.monotonic()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     running, tiles = [], 0
     for i, name in enumerate(files):
         out = os.path.join(outs, str(i))
@@ -218,10 +261,13 @@ def engine_alone(args, image, payload_dir, processes=2):
     for p in running:
         p.wait()
     elapsed = time.monotonic() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
     for d in os.listdir(outs):
         tiles += len(os.listdir(os.path.join(outs, d)))
     shutil.rmtree(outs, ignore_errors=True)
-    return {"tiles": tiles, "seconds": elapsed, "tiles_per_s": tiles / elapsed}
+    return {"tiles": tiles, "seconds": elapsed, "tiles_per_s": tiles / elapsed,
+            "cpu_per_tile": cpu / tiles}
 
 
 def main():
@@ -323,6 +369,31 @@ def main():
         statistics.mean(r["tile_bytes"] for r in results) / 1000 if results else 0,
         "; ".join("%s: %s" % (r["mode"], ", ".join("%s %d" % kv for kv in sorted(r["endpoints"].items()) if kv[1]))
                   for r in results)))
+    engine_cpu = statistics.median(e["cpu_per_tile"] for e in engines)
+    print()
+    print("Where the CPU went (CPU seconds in each mode's measured window, from /proc). The "
+          "workers' CPU per tile against the engine's (%.1f ms a tile, median) tells what the "
+          "workers would do with the cores to themselves, as beside real V7 and a real bucket; "
+          "the emulators and the stand-in are the bucket's and V7's side, here on the same 2 "
+          "cores." % (engine_cpu * 1000))
+    print()
+    print("| mode | workers ms/tile | engine / workers CPU | workers s | stand-in s | emulator s | receiver + redis s | other s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        c = r["cpu"]
+        workers = c.get("workers", 0.0)
+        print("| %s | %.1f | %.2fx | %.1f | %.1f | %.1f | %.1f | %.1f |" % (
+            r["mode"], workers / r["tiles"] * 1000, engine_cpu * r["tiles"] / workers if workers else 0,
+            workers, c.get("stand-in", 0.0), c.get("emulator", 0.0),
+            c.get("receiver", 0.0) + c.get("redis", 0.0), c.get("other", 0.0)))
+    stored = [r for r in results if r["cpu"].get("emulator", 0.0) > 0 and r["cpu"].get("workers")]
+    if stored:
+        print()
+        print("In the storage modes the emulator, one single-threaded Node process standing in for "
+              "the bucket, spent %s the workers' CPU on the same two cores; compare the workers' "
+              "ms/tile with direct mode's above to see what the storage modes cost patchq "
+              "itself." % ", ".join(
+                  "%.1fx (%s)" % (r["cpu"]["emulator"] / r["cpu"]["workers"], r["mode"]) for r in stored))
     if any(r["registration_calls_per_tile"] > 0 for r in results):
         print()
         print("Storage modes share registrations across jobs (the registration desk in Redis, "

@@ -1,7 +1,7 @@
 // RegistrationDesk: storage mode's register_existing(_readonly) calls shared by the jobs of the
 // whole fleet. V7 allows 100 such calls a minute per key (patchq paces them at
-// kRegistrationRatePerMinute) and 100 items a call; a worker process runs one job at a time,
-// so one call per job (~20 tiles) would cap the fleet at ~33 tiles/s. The desk group-commits
+// kRegistrationRatePerMinute) and 100 items a call; one call per job (~20 tiles)
+// would cap the fleet at ~33 tiles/s. The desk group-commits
 // instead: a job's items wait on a desk in Redis, and one caller at a time takes the
 // registration token and then every waiting item (any job's, up to 100) into its call.
 //
