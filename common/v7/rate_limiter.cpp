@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -14,6 +15,17 @@
 namespace patchq::v7 {
 namespace {
 
+// The end of both reservation scripts: the bucket in the index of buckets by last use, the
+// reservation in the minute's counters, and the wait handed back (`now`, `wait` set before).
+constexpr const char* kRecordBucketUse = R"lua(
+redis.call('ZADD', KEYS[2], now, KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 86400000)
+local minute = ARGV[3] .. string.format('%.0f', math.floor(now / 60000))
+redis.call('HINCRBY', minute, 'calls:' .. ARGV[4], 1)
+redis.call('EXPIRE', minute, 3600)
+return wait
+)lua";
+
 // Reserves one token of a bucket shared by every process using the same key.
 // KEYS[1]  bucket hash: tokens (float, may be negative = reserved debt), ts (ms, Redis clock),
 //          rate, burst (for readers such as the status page)
@@ -24,7 +36,7 @@ namespace {
 // Returns  milliseconds the caller must wait before sending (0 = now).
 // Uses Redis TIME so all workers share one clock (allowed under effects replication, the
 // default since Redis 7). The key expires once the bucket would be full again anyway.
-const redis::LuaScript kReserveToken(R"lua(
+const redis::LuaScript kReserveToken(std::string(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local per_ms = tonumber(ARGV[1]) / 60000
@@ -46,13 +58,7 @@ if tokens < 0 then wait = math.ceil(-tokens / per_ms) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts), 'rate', ARGV[1],
            'burst', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
-redis.call('ZADD', KEYS[2], now, KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 86400000)
-local minute = ARGV[3] .. string.format('%.0f', math.floor(now / 60000))
-redis.call('HINCRBY', minute, 'calls:' .. ARGV[4], 1)
-redis.call('EXPIRE', minute, 3600)
-return wait
-)lua");
+)lua") + kRecordBucketUse);
 
 // The fair-share variant: one slot a request on a timeline of slots 60000/rate ms apart.
 // KEYS[1..2] as above; KEYS[3] reserved slots (zset, score = member = slot number); KEYS[4]
@@ -61,7 +67,7 @@ return wait
 // ARGV[1..4] as above; ARGV[5] share window (ms); ARGV[6] the share's name
 // A slot is used once: at or after its start, and never more than `burst` slots after it, so
 // any interval T holds at most burst + rate*T + 1 requests, as with the bucket.
-const redis::LuaScript kReserveFairSlot(R"lua(
+const redis::LuaScript kReserveFairSlot(std::string(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate = tonumber(ARGV[1])
@@ -114,13 +120,7 @@ local tokens = math.min(burst - 1, now_slot - slot)
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now), 'rate', ARGV[1],
            'burst', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], horizon)
-redis.call('ZADD', KEYS[2], now, KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 86400000)
-local minute = ARGV[3] .. string.format('%.0f', math.floor(now / 60000))
-redis.call('HINCRBY', minute, 'calls:' .. ARGV[4], 1)
-redis.call('EXPIRE', minute, 3600)
-return wait
-)lua");
+)lua") + kRecordBucketUse);
 
 // No scope: the fleet's callers outside any job share one name.
 constexpr std::string_view kUnscopedShare = "-";
