@@ -89,6 +89,20 @@ std::string item_identity(const std::string& team, const std::string& target,
   return identity;
 }
 
+// The note of a job that delivers no tile (and its log line): why, from the skips.
+std::string no_tiles_note(const queue::Job& job, const webhook::Item& item,
+                          const std::vector<patch::SkippedAnnotation>& skipped) {
+  std::string note = patch::summarise_skips(skipped);
+  if (note.empty()) note = item.annotations.empty() ? "no annotations" : "no patch annotations";
+  obs::log_info("job_no_patches")
+      .field("job_id", job.id)
+      .field("item_id", item.item_id)
+      .field("annotations", item.annotations.size())
+      .field("skipped", skipped.size())
+      .field("note", note);
+  return note;
+}
+
 PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
   if (config.storage.enabled() && config.storage.readonly) {
     config.tiles.thumbnail_max_side = kThumbnailMaxSide;
@@ -102,14 +116,15 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
                                  std::shared_ptr<v7::RateLimiter> registration_limiter,
                                  std::shared_ptr<v7::ExistingRegistrar> registrar,
                                  std::shared_ptr<v7::UploadJournal> journal,
-                                 std::shared_ptr<CutLedger> ledger)
+                                 std::shared_ptr<CutLedger> ledger,
+                                 std::shared_ptr<v7::V7Lookups> lookups)
     : config_(with_thumbnails_if_needed(std::move(config))),
       registrar_(std::move(registrar)),
       journal_(std::move(journal)),
       ledger_(std::move(ledger)),
       store_(open_store(config_.storage)),
       client_(config_.v7, limiter, sink_for(config_.storage, store_.get(), registrar_.get()),
-              std::move(registration_limiter)),
+              std::move(registration_limiter), std::move(lookups)),
       limiter_(std::move(limiter)),
       carrier_(config_.carry_annotations
                    ? std::make_unique<AnnotationCarrier>(config_.v7, limiter_.get(), store_.get())
@@ -198,18 +213,21 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   // The receiver records these as skipped; a job queued another way ends the same, said so.
   if (!item.unsupported_reason.empty()) return JobOutcome::done(0, item.unsupported_reason);
 
-  auto team = client_.team_slug(item.team_slug);
-  if (!team) return from_v7_error("team", team.error());
-  const std::string wanted_target = job.target.empty() ? item.dataset_slug : job.target;
-  auto target = client_.ensure_target(*team, wanted_target);
-  if (!target) return from_v7_error("target", target.error());
+  // The team and target are looked up only when needed: an item with nothing to cut costs no
+  // V7 call (unless its annotations have to be asked for).
+  std::optional<v7::V7Result<std::string>> team;
+  const auto resolve_team = [&] {
+    if (!team) team = client_.team_slug(item.team_slug);
+    return team->ok();
+  };
 
   // Where the item's annotations were read from: the payload, or V7's answer below.
   std::string fetched_annotations;
   if (!item.annotations_included && item.shape == webhook::PayloadShape::darwin_v2) {
     // The stage sends no annotations (include_annotations off): ask V7 for them (one call).
     // Legacy payloads name no V7 item, so there is nothing to ask for.
-    auto fetched = client_.item_annotations(*team, item.item_id, config_.max_annotations_bytes);
+    if (!resolve_team()) return from_v7_error("team", team->error());
+    auto fetched = client_.item_annotations(**team, item.item_id, config_.max_annotations_bytes);
     if (!fetched) return from_v7_error("fetch annotations", fetched.error());
     webhook::PayloadParser parser;
     auto annotations = parser.parse_annotations_reply(*fetched);
@@ -223,6 +241,16 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
 
   SlotSelection selection = select_slots(item, config_.tiles.patches.names);
   std::vector<patch::SkippedAnnotation> skipped = std::move(selection.skipped);
+  if (selection.views.empty()) {
+    JobOutcome done = JobOutcome::done(0, no_tiles_note(job, item, skipped));
+    done.counts = queue::TileCounts{};
+    return done;
+  }
+
+  if (!resolve_team()) return from_v7_error("team", team->error());
+  const std::string wanted_target = job.target.empty() ? item.dataset_slug : job.target;
+  auto target = client_.ensure_target(**team, wanted_target);
+  if (!target) return from_v7_error("target", target.error());
 
   const std::vector<annotations::CarriedAnnotation> to_carry = annotations_to_carry(
       job,
@@ -233,7 +261,7 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   CutTally tally;
   // Each tile goes to the uploader the moment it is encoded: uploads overlap encoding. One
   // uploader serves every slot, so the item's tiles share batches and the budget.
-  auto uploader = client_.start_upload(*team, *target);
+  auto uploader = client_.start_upload(**team, *target);
   const auto upload_started = Clock::now();
   const AnnotationNames names = annotation_names(item);
   const auto sink = [&](patch::Tile&& tile) {
@@ -296,31 +324,25 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
   const v7::UploadReport report = uploader->finish();
   ctx.record_stage("upload", Clock::now() - upload_started);
   if (failed) return *failed;
-  if (auto error = report.job_error()) return from_v7_error("upload", *error);
+  if (auto error = report.job_error()) {
+    // The target was deleted since it was looked up: the retry or next job looks again.
+    if (error->http_status == 404) client_.forget_target(**team, *target);
+    return from_v7_error("upload", *error);
+  }
   if (!to_carry.empty()) {
     JobOutcome carried =
-        carry_annotations(job, ctx, *team, *target, to_carry, std::move(carried_tiles), report);
+        carry_annotations(job, ctx, **team, *target, to_carry, std::move(carried_tiles), report);
     if (carried.kind != JobOutcome::Kind::done) return carried;
   }
   const auto delivered = static_cast<std::int64_t>(report.uploaded + report.already_existed);
-  std::string note = patch::summarise_skips(skipped);
-  if (delivered == 0) {
-    if (note.empty()) {
-      note = item.annotations.empty() ? "no annotations" : "no patch annotations";
-    }
-    obs::log_info("job_no_patches")
-        .field("job_id", job.id)
-        .field("item_id", item.item_id)
-        .field("annotations", item.annotations.size())
-        .field("skipped", skipped.size())
-        .field("note", note);
-  }
+  std::string note =
+      delivered == 0 ? no_tiles_note(job, item, skipped) : patch::summarise_skips(skipped);
   JobOutcome done = JobOutcome::done(delivered, std::move(note));
   queue::TileCounts counts;
   counts.uploaded = static_cast<std::int64_t>(report.uploaded);
   counts.already = static_cast<std::int64_t>(report.already_existed);
   if (ledger_) {
-    counts.superseded = ledger_->record(item_identity(*team, *target, item), tally);
+    counts.superseded = ledger_->record(item_identity(**team, *target, item), tally);
   }
   done.counts = counts;
   return done;

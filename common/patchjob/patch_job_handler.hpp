@@ -1,6 +1,7 @@
 // PatchJobHandler: the worker's job handler — one webhook delivery in, tiles in V7 out.
-//   parse payload -> resolve team and target -> (stage sent no annotations: fetch them from
-//   V7, one API call) -> per image slot with patches (slot_selection): fetch its image ->
+//   parse payload -> (stage sent no annotations: fetch them from V7, one API call) -> nothing
+//   to cut: done, no V7 lookup -> resolve team and target (cached per process) -> per image
+//   slot with patches (slot_selection): fetch its image ->
 //   decode once, cut and encode tiles (streamed) -> upload each tile as soon as it is
 //   encoded -> outcome
 // Outcome rules (the queue's retry policy decides what "retry" becomes):
@@ -57,13 +58,16 @@ class PatchJobHandler {
   // paces storage mode's register_existing calls; `registrar` (may be null: one call per job)
   // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs; `journal` (may
   // be null: nothing is resumed) records the register way's unconfirmed uploads; `ledger`
-  // (may be null: superseded tiles are not counted) remembers each item's cuts. Throws
+  // (may be null: superseded tiles are not counted) remembers each item's cuts; `lookups`
+  // (may be null: the handler's own) is the process's V7 lookup cache, shared by its handlers.
+  // Throws
   // std::invalid_argument when the storage configuration cannot be opened (validate it first).
   PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                   std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr,
                   std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr,
                   std::shared_ptr<v7::UploadJournal> journal = nullptr,
-                  std::shared_ptr<CutLedger> ledger = nullptr);
+                  std::shared_ptr<CutLedger> ledger = nullptr,
+                  std::shared_ptr<v7::V7Lookups> lookups = nullptr);
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 

@@ -3,7 +3,8 @@
 namespace patchq::v7 {
 
 V7Client::V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter, StorageSink storage,
-                   std::shared_ptr<RateLimiter> registration_limiter)
+                   std::shared_ptr<RateLimiter> registration_limiter,
+                   std::shared_ptr<V7Lookups> lookups)
     : config_(std::move(config)),
       limiter_(std::move(limiter)),
       registration_limiter_(std::move(registration_limiter)),
@@ -11,16 +12,14 @@ V7Client::V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter, 
       api_(config_, limiter_.get(), registration_limiter_.get()),
       http_(api_.http_options()),
       pool_(static_cast<std::size_t>(std::max<std::int64_t>(1, config_.upload_concurrency)),
-            api_.http_options()) {}
+            api_.http_options()),
+      lookups_(lookups ? std::move(lookups) : std::make_shared<V7Lookups>()) {}
 
 V7Client::~V7Client() = default;
 
 V7Result<std::string> V7Client::team_slug(std::string_view from_payload) {
   if (!from_payload.empty()) return std::string(from_payload);
-  if (token_team_) return *token_team_;
-  auto team = api_.token_team(http_);
-  if (team) token_team_ = *team;
-  return team;
+  return lookups_->token_team([this] { return api_.token_team(http_); });
 }
 
 V7Result<std::string> V7Client::fetch_image(std::string_view url) {
@@ -32,26 +31,15 @@ V7Result<std::string> V7Client::item_annotations(std::string_view team, std::str
   return api_.item_annotations(http_, team, item_id, max_bytes);
 }
 
-bool V7Client::remember(std::string_view team, const std::vector<DatasetRef>& datasets) {
-  for (const auto& d : datasets) {
-    known_datasets_[std::string(team) + "/" + d.slug] = d.slug;
-    // A name never hides a slug: "b" named "a" does not shadow the dataset whose slug is "a".
-    if (!d.name.empty()) known_datasets_.try_emplace(std::string(team) + "/" + d.name, d.slug);
-  }
-  return !datasets.empty();
-}
-
 // The target is a slug (as ?target= documents) or a dataset's name; V7 derives slugs from
 // names, so the two differ for names with capitals or spaces, and after a 422 "name has already
 // been taken" the slug must be looked up, not assumed to be the name.
 V7Result<std::string> V7Client::ensure_target(std::string_view team, std::string_view dataset) {
-  // The API key selects the team, so the cache is keyed by team for clarity only.
-  const std::string key = std::string(team) + "/" + std::string(dataset);
-  if (auto it = known_datasets_.find(key); it != known_datasets_.end()) return it->second;
-  auto listed = api_.list_datasets(http_);
-  if (!listed) return listed.error();
-  remember(team, *listed);
-  if (auto it = known_datasets_.find(key); it != known_datasets_.end()) return it->second;
+  if (auto known = lookups_->known_dataset(team, dataset)) return *known;
+  const auto list = [this] { return api_.list_datasets(http_); };
+  auto found = lookups_->list_and_find(team, dataset, list);
+  if (!found) return found.error();
+  if (*found) return **found;
   if (!config_.create_target) {
     return V7Error::permanent("target dataset '" + std::string(dataset) +
                               "' does not exist in team '" + std::string(team) +
@@ -60,17 +48,20 @@ V7Result<std::string> V7Client::ensure_target(std::string_view team, std::string
   auto created = api_.create_dataset(http_, dataset);
   if (!created) return created.error();
   if (*created) {
-    known_datasets_[key] = **created;
-    known_datasets_[std::string(team) + "/" + **created] = **created;
+    lookups_->remember_created(team, dataset, **created);
     return **created;
   }
-  // Taken meanwhile (another worker created it): its slug is in a fresh listing.
-  auto again = api_.list_datasets(http_);
+  // Taken meanwhile (another worker, or another lane, created it): its slug is in a fresh
+  // listing.
+  auto again = lookups_->list_and_find(team, dataset, list);
   if (!again) return again.error();
-  remember(team, *again);
-  if (auto it = known_datasets_.find(key); it != known_datasets_.end()) return it->second;
+  if (*again) return **again;
   return V7Error::permanent("target dataset '" + std::string(dataset) +
                             "': V7 says the name is taken, but no dataset in the list has it");
+}
+
+void V7Client::forget_target(std::string_view team, std::string_view slug) {
+  lookups_->forget_dataset(team, slug);
 }
 
 std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::string dataset) {

@@ -4,6 +4,8 @@
 //                    redirects re-checked hop by hop, size cap enforced while streaming
 //   ensure_target()  check the target dataset exists (cached), create it with --create-target
 //   start_upload()   a TileUploader fed while tiles are still being encoded
+// Lookups (team, datasets) are cached in a V7Lookups that the clients of a worker process
+// share, so concurrent jobs look each answer up once between them.
 // Every result is a V7Result: retryable errors → job retry, permanent → dead letter.
 // Invariant: one job thread uses a V7Client at a time; its uploads run on its own
 // TransferPool (connections reused across tiles and jobs).
@@ -24,6 +26,7 @@
 #include "common/v7/tile_uploader.hpp"
 #include "common/v7/v7_api.hpp"
 #include "common/v7/v7_error.hpp"
+#include "common/v7/v7_lookups.hpp"
 
 namespace patchq::v7 {
 
@@ -38,8 +41,10 @@ class V7Client {
   // `config` must pass validate(). `limiter` may be null (no fleet rate limit). With a
   // `storage` sink (its store set), uploads go to the customer's bucket and are registered in
   // bulk, paced also by `registration_limiter` (may be null: V7 allows 100 such calls a minute).
+  // `lookups` (may be null: this client's own) is the process's shared lookup cache.
   V7Client(V7ClientConfig config, std::shared_ptr<RateLimiter> limiter, StorageSink storage = {},
-           std::shared_ptr<RateLimiter> registration_limiter = nullptr);
+           std::shared_ptr<RateLimiter> registration_limiter = nullptr,
+           std::shared_ptr<V7Lookups> lookups = nullptr);
   ~V7Client();
   V7Client(const V7Client&) = delete;
   V7Client& operator=(const V7Client&) = delete;
@@ -52,6 +57,8 @@ class V7Client {
                                          std::uint64_t max_bytes);
   // The slug to upload to. Unknown dataset: permanent error, unless --create-target.
   V7Result<std::string> ensure_target(std::string_view team, std::string_view dataset);
+  // V7 answered 404 for the target `slug` (deleted meanwhile): the next ensure_target() asks.
+  void forget_target(std::string_view team, std::string_view slug);
 
   std::unique_ptr<TileUploader> start_upload(std::string team, std::string dataset);
   // The register way's journal of its own unconfirmed uploads (not owned; outlives the client).
@@ -70,11 +77,7 @@ class V7Client {
   V7Api api_;
   net::HttpClient http_;  // the job thread's client: fetches and metadata calls
   net::TransferPool pool_;
-  std::optional<std::string> token_team_;
-  // "<team>/<slug or name>" -> slug, for every dataset seen in a listing or created.
-  std::map<std::string, std::string> known_datasets_;
-
-  bool remember(std::string_view team, const std::vector<DatasetRef>& datasets);
+  std::shared_ptr<V7Lookups> lookups_;
 };
 
 }  // namespace patchq::v7

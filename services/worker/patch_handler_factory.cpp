@@ -17,6 +17,7 @@
 #include "common/storage/object_store.hpp"
 #include "common/v7/registration_desk.hpp"
 #include "common/v7/upload_journal.hpp"
+#include "common/v7/v7_lookups.hpp"
 #include "services/worker/readiness.hpp"
 
 namespace patchq::worker {
@@ -106,10 +107,10 @@ class StorageRechecker {
 };
 
 // The handler the worker's job lanes call, up to --jobs-in-flight at once. A PatchJobHandler
-// (its V7 client, connections, caches) serves one job at a time, so each concurrent job
-// borrows one; they share the fleet limiter, the registration desk and the journal, which are
-// thread-safe, so the jobs of one process fill the same registration calls. Handlers are made
-// when first needed: at most one per lane.
+// (its V7 client, connections) serves one job at a time, so each concurrent job borrows one;
+// they share the fleet limiter, the V7 lookup cache, the registration desk and the journal,
+// which are thread-safe, so the jobs of one process fill the same registration calls. Handlers are
+// made when first needed: at most one per lane.
 class PatchHandlerPool {
  public:
   using Make = std::function<std::unique_ptr<patchjob::PatchJobHandler>()>;
@@ -208,10 +209,13 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
   auto cut_ledger = std::make_shared<patchjob::RedisCutLedger>(
       patchjob::RedisCutLedger::Options{config.redis, config.prefix});
-  auto pool = std::make_shared<PatchHandlerPool>(
-      [job_config = std::move(*job_config), limiter, registration_pacer, desk, journal, cut_ledger] {
+  // One lookup cache for the process: its lanes look the team and target up once between them.
+  auto lookups = std::make_shared<v7::V7Lookups>();
+  auto pool =
+      std::make_shared<PatchHandlerPool>([job_config = std::move(*job_config), limiter,
+                                          registration_pacer, desk, journal, cut_ledger, lookups] {
         return std::make_unique<patchjob::PatchJobHandler>(job_config, limiter, registration_pacer,
-                                                           desk, journal, cut_ledger);
+                                                           desk, journal, cut_ledger, lookups);
       });
   pool->prepare_one();  // now: a configuration it refuses stops the process at start, not a job
   std::shared_ptr<StorageRechecker> rechecker;
