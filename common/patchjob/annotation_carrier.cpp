@@ -46,8 +46,12 @@ void add_once(std::vector<std::string>& list, const std::string& entry) {
 }  // namespace
 
 AnnotationCarrier::AnnotationCarrier(const v7::V7ClientConfig& config, v7::RateLimiter* limiter,
-                                     const storage::ObjectStore* store)
-    : api_(config, limiter), http_(api_.http_options()), store_(store), classes_(api_, http_) {}
+                                     const storage::ObjectStore* store,
+                                     std::shared_ptr<CarriedClasses> classes)
+    : api_(config, limiter),
+      http_(api_.http_options()),
+      store_(store),
+      classes_(classes ? std::move(classes) : std::make_shared<CarriedClasses>()) {}
 
 v7::V7Status AnnotationCarrier::write_file(const std::string& dataset, const CarriedTile& tile,
                                            const std::string& json) {
@@ -118,7 +122,8 @@ v7::V7Result<CarryReport> AnnotationCarrier::carry(const std::string& team,
     }
   }
   ClassesReport classes;
-  const auto prepared = classes_.prepare(team, dataset, needed, with_attributes, stop, classes);
+  const auto prepared =
+      classes_->prepare(api_, http_, team, dataset, needed, with_attributes, stop, classes);
   report.class_calls = classes.api_calls;
   report.classes_created = classes.created;
   for (const auto& refused : classes.refused) {
@@ -128,7 +133,7 @@ v7::V7Result<CarryReport> AnnotationCarrier::carry(const std::string& team,
   for (const Pending& p : pending) {
     if (stop && stop()) return v7::V7Error::retryable_error("stopped while importing annotations");
     const annotations::ImportBody body =
-        annotations::import_body(p.annotations, classes_.ids(), classes_.attributes(), true);
+        annotations::import_body(p.annotations, prepared->ids, prepared->attributes, true);
     for (const auto& missing : body.missing_classes) add_once(report.missing_classes, missing);
     for (const auto& missing : body.missing_attributes) {
       add_once(report.missing_attributes, missing);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,8 +60,10 @@ struct CarryReport {
 class AnnotationCarrier {
  public:
   // `limiter` may be null; `store` (may be null) is storage mode's bucket. Both outlive this.
+  // `classes` (may be null: this carrier's own) is the process's class cache, shared by lanes.
   AnnotationCarrier(const v7::V7ClientConfig& config, v7::RateLimiter* limiter,
-                    const storage::ObjectStore* store);
+                    const storage::ObjectStore* store,
+                    std::shared_ptr<CarriedClasses> classes = nullptr);
 
   // `source`: the item's carried annotations (read_annotations), each naming its slot; a tile
   // gets those of its slot (and those naming none). `stop` is asked between
@@ -77,7 +80,7 @@ class AnnotationCarrier {
   v7::V7Api api_;
   net::HttpClient http_;
   const storage::ObjectStore* store_;
-  CarriedClasses classes_;
+  std::shared_ptr<CarriedClasses> classes_;
 };
 
 }  // namespace patchq::patchjob

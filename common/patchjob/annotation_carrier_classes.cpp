@@ -30,12 +30,9 @@ v7::V7Error stopped() {
 
 }  // namespace
 
-CarriedClasses::CarriedClasses(const v7::V7Api& api, net::HttpClient& http)
-    : api_(api), http_(http) {}
-
-v7::V7Status CarriedClasses::read_classes(const std::string& team, ClassesReport& report) {
-  ++report.api_calls;
-  auto listed = api_.annotation_classes(http_, team);
+v7::V7Status CarriedClasses::read_classes(const Caller& caller, const std::string& team) {
+  ++caller.report.api_calls;
+  auto listed = caller.api.annotation_classes(caller.http, team);
   if (!listed) return listed.error();
   annotations::ClassIds ids;
   for (const auto& c : *listed) {
@@ -47,13 +44,13 @@ v7::V7Status CarriedClasses::read_classes(const std::string& team, ClassesReport
   return v7::success();
 }
 
-v7::V7Result<std::int64_t> CarriedClasses::dataset_id(const std::string& dataset,
-                                                      ClassesReport& report) {
+v7::V7Result<std::int64_t> CarriedClasses::dataset_id(const Caller& caller,
+                                                      const std::string& dataset) {
   if (const auto known = dataset_ids_.find(dataset); known != dataset_ids_.end()) {
     return known->second;
   }
-  ++report.api_calls;
-  auto listed = api_.list_datasets(http_);
+  ++caller.report.api_calls;
+  auto listed = caller.api.list_datasets(caller.http);
   if (!listed) return listed.error();
   for (const auto& d : *listed) {
     if (d.id != 0) dataset_ids_[d.slug] = d.id;
@@ -64,10 +61,11 @@ v7::V7Result<std::int64_t> CarriedClasses::dataset_id(const std::string& dataset
   return v7::V7Error::permanent("dataset " + dataset + " has no id in V7's dataset list");
 }
 
-v7::V7Status CarriedClasses::create(const std::string& dataset,
+v7::V7Status CarriedClasses::create(const Caller& caller, const std::string& dataset,
                                     const std::vector<ClassKey>& missing,
-                                    const std::function<bool()>& stop, ClassesReport& report) {
-  auto id = dataset_id(dataset, report);
+                                    const std::function<bool()>& stop) {
+  ClassesReport& report = caller.report;
+  auto id = dataset_id(caller, dataset);
   if (!id) {
     if (id.error().retryable()) return id.error();
     for (const auto& key : missing) {
@@ -78,7 +76,7 @@ v7::V7Status CarriedClasses::create(const std::string& dataset,
   }
   if (!type_ids_) {
     ++report.api_calls;
-    auto types = api_.annotation_types(http_);
+    auto types = caller.api.annotation_types(caller.http);
     if (!types) return types.error();
     type_ids_.emplace();
     for (const auto& t : *types) type_ids_->emplace(t.name, t.id);
@@ -92,7 +90,7 @@ v7::V7Status CarriedClasses::create(const std::string& dataset,
       continue;
     }
     ++report.api_calls;
-    auto created = api_.create_annotation_class(http_, *id, key.second, {type->second});
+    auto created = caller.api.create_annotation_class(caller.http, *id, key.second, {type->second});
     if (!created) {
       if (created.error().retryable()) return created.error();
       report.refused.push_back(named(key) + ": " + created.error().reason);
@@ -110,25 +108,33 @@ v7::V7Status CarriedClasses::create(const std::string& dataset,
   return v7::success();
 }
 
-v7::V7Status CarriedClasses::read_attributes(std::int64_t dataset_id, ClassesReport& report) {
-  if (attributes_dataset_ == dataset_id && fresh(attributes_at_)) return v7::success();
-  ++report.api_calls;
-  auto listed = api_.dataset_attributes(http_, dataset_id);
-  if (!listed) return listed.error();
+v7::V7Result<annotations::AttributeIds> CarriedClasses::read_attributes(const Caller& caller,
+                                                                        std::int64_t dataset_id) {
+  if (const auto known = attributes_.find(dataset_id);
+      known != attributes_.end() && fresh(known->second.at)) {
+    return known->second.ids;
+  }
+  ++caller.report.api_calls;
+  auto listed = caller.api.dataset_attributes(caller.http, dataset_id);
+  if (!listed) {
+    attributes_.erase(dataset_id);
+    return listed.error();
+  }
   annotations::AttributeIds ids;
   for (const auto& a : *listed) ids.emplace(std::make_pair(a.class_id, a.name), a.id);
-  attributes_ = std::move(ids);
-  attributes_dataset_ = dataset_id;
-  attributes_at_ = Clock::now();
-  return v7::success();
+  attributes_[dataset_id] = Attributes{ids, Clock::now()};
+  return ids;
 }
 
-v7::V7Status CarriedClasses::prepare(const std::string& team, const std::string& dataset,
-                                     const std::set<ClassKey>& needed, bool with_attributes,
-                                     const std::function<bool()>& stop, ClassesReport& report) {
+v7::V7Result<CarriedNames> CarriedClasses::prepare(
+    const v7::V7Api& api, net::HttpClient& http, const std::string& team,
+    const std::string& dataset, const std::set<ClassKey>& needed, bool with_attributes,
+    const std::function<bool()>& stop, ClassesReport& report) {
+  std::lock_guard lock(mutex_);
+  const Caller caller{api, http, report};
   bool read_now = false;
   if (ids_team_ != team || !fresh(ids_at_)) {
-    if (auto read = read_classes(team, report); !read) return read.error();
+    if (auto read = read_classes(caller, team); !read) return read.error();
     read_now = true;
   }
   std::erase_if(refused_at_, [](const auto& entry) { return !fresh(entry.second); });
@@ -140,27 +146,29 @@ v7::V7Status CarriedClasses::prepare(const std::string& team, const std::string&
   if (!missing.empty() && !read_now) {
     // Made since the list was read (by a person, or another worker): read it again first.
     if (stop && stop()) return stopped();
-    if (auto read = read_classes(team, report); !read) return read.error();
+    if (auto read = read_classes(caller, team); !read) return read.error();
     missing = missing_of(ids_, wanted);
   }
   if (!missing.empty()) {
-    if (auto made = create(dataset, missing, stop, report); !made) return made.error();
+    if (auto made = create(caller, dataset, missing, stop); !made) return made.error();
   }
+  CarriedNames names{ids_, {}};
   if (with_attributes) {
     if (stop && stop()) return stopped();
-    auto id = dataset_id(dataset, report);
-    v7::V7Status read = id ? read_attributes(*id, report) : v7::V7Status(id.error());
-    if (!read) {
+    auto id = dataset_id(caller, dataset);
+    auto read =
+        id ? read_attributes(caller, *id) : v7::V7Result<annotations::AttributeIds>(id.error());
+    if (read) {
+      names.attributes = std::move(read).value();
+    } else {
       if (read.error().retryable()) return read.error();
       // Without the list, every attribute is left out and reported; the shapes still go.
       obs::log_warn("annotation_attributes_not_read")
           .field("dataset", dataset)
           .field("reason", read.error().reason);
-      attributes_.clear();
-      attributes_at_.reset();
     }
   }
-  return v7::success();
+  return names;
 }
 
 }  // namespace patchq::patchjob

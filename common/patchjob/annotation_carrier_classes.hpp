@@ -12,12 +12,15 @@
 // another type) stays missing: its annotations are left out and reported, the job goes on,
 // and it is not asked for again for kClassListTtl (so it costs no calls in every job).
 // Retryable errors are returned (the job is retried; what was created is found in the list).
+// One CarriedClasses serves every job lane of a worker process (thread-safe): one lane
+// prepares at a time, so lanes that need the same list or class together make its call once.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,38 +45,47 @@ struct ClassesReport {
   std::vector<std::string> refused;  // "<shape>:<name>: <V7's reason>"
 };
 
+// What a job's imports need: the class ids, and its dataset's attributes (when asked for).
+struct CarriedNames {
+  annotations::ClassIds ids;
+  annotations::AttributeIds attributes;
+};
+
 class CarriedClasses {
  public:
-  // `api` and `http` outlive this.
-  CarriedClasses(const v7::V7Api& api, net::HttpClient& http);
-
-  // Makes ids() name every class of `needed` it can (reading, then creating in `dataset`),
-  // and attributes() hold the dataset's attributes when `with_attributes`. `stop` is asked
-  // between calls.
-  v7::V7Status prepare(const std::string& team, const std::string& dataset,
-                       const std::set<ClassKey>& needed, bool with_attributes,
-                       const std::function<bool()>& stop, ClassesReport& report);
-
-  const annotations::ClassIds& ids() const { return ids_; }
-  const annotations::AttributeIds& attributes() const { return attributes_; }
+  // The names of every class of `needed` it can (reading, then creating in `dataset`), and
+  // the dataset's attributes when `with_attributes`. Calls go through `api` on `http` (the
+  // calling lane's). `stop` is asked between calls.
+  v7::V7Result<CarriedNames> prepare(const v7::V7Api& api, net::HttpClient& http,
+                                     const std::string& team, const std::string& dataset,
+                                     const std::set<ClassKey>& needed, bool with_attributes,
+                                     const std::function<bool()>& stop, ClassesReport& report);
 
  private:
-  v7::V7Status read_classes(const std::string& team, ClassesReport& report);
-  v7::V7Result<std::int64_t> dataset_id(const std::string& dataset, ClassesReport& report);
-  v7::V7Status create(const std::string& dataset, const std::vector<ClassKey>& missing,
-                      const std::function<bool()>& stop, ClassesReport& report);
-  v7::V7Status read_attributes(std::int64_t dataset_id, ClassesReport& report);
+  struct Caller {
+    const v7::V7Api& api;
+    net::HttpClient& http;
+    ClassesReport& report;
+  };
+  struct Attributes {
+    annotations::AttributeIds ids;
+    std::chrono::steady_clock::time_point at;
+  };
+  v7::V7Status read_classes(const Caller& caller, const std::string& team);
+  v7::V7Result<std::int64_t> dataset_id(const Caller& caller, const std::string& dataset);
+  v7::V7Status create(const Caller& caller, const std::string& dataset,
+                      const std::vector<ClassKey>& missing, const std::function<bool()>& stop);
+  // The dataset's attributes, read unless fresh.
+  v7::V7Result<annotations::AttributeIds> read_attributes(const Caller& caller,
+                                                          std::int64_t dataset_id);
 
-  const v7::V7Api& api_;
-  net::HttpClient& http_;
+  std::mutex mutex_;  // held for a whole prepare()
   annotations::ClassIds ids_;
   std::string ids_team_;
   std::optional<std::chrono::steady_clock::time_point> ids_at_;
   std::optional<std::map<std::string, std::int64_t, std::less<>>> type_ids_;
   std::map<std::string, std::int64_t, std::less<>> dataset_ids_;
-  annotations::AttributeIds attributes_;
-  std::int64_t attributes_dataset_ = 0;
-  std::optional<std::chrono::steady_clock::time_point> attributes_at_;
+  std::map<std::int64_t, Attributes> attributes_;  // by dataset id
   std::map<ClassKey, std::chrono::steady_clock::time_point> refused_at_;
 };
 

@@ -33,6 +33,7 @@
 #include "common/v7/rate_limiter.hpp"
 #include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_client.hpp"
+#include "common/v7/v7_lookups.hpp"
 #include "common/webhook/item.hpp"
 
 namespace patchq::patchjob {
@@ -49,6 +50,12 @@ struct PatchJobConfig {
   std::uint64_t max_annotations_bytes = 32ull << 20;
 };
 
+// The V7 answers a worker process's handlers reuse across jobs (thread-safe, shared).
+struct LookupCaches {
+  std::shared_ptr<v7::V7Lookups> v7;        // team and target datasets
+  std::shared_ptr<CarriedClasses> classes;  // --carry-annotations: classes and attributes
+};
+
 // Longer side of the thumbnails patchq makes for read-only storage (V7 makes none there).
 inline constexpr int kThumbnailMaxSide = 256;
 
@@ -58,16 +65,14 @@ class PatchJobHandler {
   // paces storage mode's register_existing calls; `registrar` (may be null: one call per job)
   // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs; `journal` (may
   // be null: nothing is resumed) records the register way's unconfirmed uploads; `ledger`
-  // (may be null: superseded tiles are not counted) remembers each item's cuts; `lookups`
-  // (may be null: the handler's own) is the process's V7 lookup cache, shared by its handlers.
-  // Throws
+  // (may be null: superseded tiles are not counted) remembers each item's cuts; `caches` (its
+  // parts may be null: the handler's own) are the process's, shared by its handlers. Throws
   // std::invalid_argument when the storage configuration cannot be opened (validate it first).
   PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                   std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr,
                   std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr,
                   std::shared_ptr<v7::UploadJournal> journal = nullptr,
-                  std::shared_ptr<CutLedger> ledger = nullptr,
-                  std::shared_ptr<v7::V7Lookups> lookups = nullptr);
+                  std::shared_ptr<CutLedger> ledger = nullptr, LookupCaches caches = {});
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 

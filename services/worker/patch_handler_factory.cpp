@@ -209,8 +209,9 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
   auto cut_ledger = std::make_shared<patchjob::RedisCutLedger>(
       patchjob::RedisCutLedger::Options{config.redis, config.prefix});
-  // One lookup cache for the process: its lanes look the team and target up once between them.
-  auto lookups = std::make_shared<v7::V7Lookups>();
+  // One set of lookup caches for the process: its lanes look each answer up once between them.
+  const patchjob::LookupCaches lookups{std::make_shared<v7::V7Lookups>(),
+                                       std::make_shared<patchjob::CarriedClasses>()};
   auto pool =
       std::make_shared<PatchHandlerPool>([job_config = std::move(*job_config), limiter,
                                           registration_pacer, desk, journal, cut_ledger, lookups] {

@@ -1,6 +1,7 @@
 // V7 lookups per worker process: the job lanes of one process share their lookup cache, so
 // concurrent jobs into one target list V7's datasets once between them (the listing is made
-// slow, so every lane misses while it is under way); an item with no patch costs no V7 call.
+// slow, so every lane misses while it is under way), and --carry-annotations reads the class
+// list once for them; an item with no patch costs no V7 call.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -25,10 +26,18 @@ int calls_to(Chain& chain, const std::string& endpoint) {
   return std::regex_search(stats.body, m, total) ? std::stoi(m[1].str()) : 0;
 }
 
-TEST(LookupCalls, EightJobsOnFourLanesListTheDatasetsOnce) {
-  Chain chain(ChainOptions{
+ChainOptions four_lanes(std::vector<std::string> more = {}) {
+  ChainOptions options{
       .worker_processes = 1,
-      .worker_args = {"--jobs-in-flight", "4", "--v7-rate", "100000", "--v7-rate-burst", "1000"}});
+      .worker_args = {"--jobs-in-flight", "4", "--v7-rate", "100000", "--v7-rate-burst", "1000"}};
+  options.worker_args.insert(options.worker_args.end(), more.begin(), more.end());
+  return options;
+}
+
+// Eight items with one 1x2 grid patch each (and `more_annotations`, a JSON list's tail) into
+// "lanes-tiles", which exists; `slow` (a stand-in endpoint) answers after 1.5 s, so every lane
+// misses while its first call is under way. Returns once all eight are done.
+void eight_jobs(Chain& chain, const std::string& slow, const std::string& more_annotations = "") {
   ASSERT_EQ(chain.sim().api("POST", "/api/datasets", R"({"name":"lanes-tiles"})").status, 200);
   const std::string image = street_image_jpeg(300, 200);
   std::vector<std::string> payloads;
@@ -37,15 +46,13 @@ TEST(LookupCalls, EightJobsOnFourLanesListTheDatasetsOnce) {
     std::snprintf(id, sizeof id, "c0000000-0000-4000-8000-%012d", i);
     payloads.push_back(with_annotations(
         chain.add_image("lanes-source", "lane_" + std::to_string(i) + ".jpg", image),
-        "[" + grid_annotation(id, 1, 2, 10, 10, 200, 100) + "]"));
+        "[" + grid_annotation(id, 1, 2, 10, 10, 200, 100) + more_annotations + "]"));
   }
   ASSERT_EQ(chain.sim().call("POST", "/_sim/stats/reset").status, 200);
-  // The listing takes long enough for every lane to miss while it is under way.
   ASSERT_EQ(chain.sim()
-                .call("POST", "/_sim/faults", R"({"endpoint":"datasets","latency_ms":1500})")
+                .call("POST", "/_sim/faults", R"({"endpoint":")" + slow + R"(","latency_ms":1500})")
                 .status,
             200);
-
   for (const auto& payload : payloads) {
     const auto reply = chain.post_webhook(payload, "lanes-tiles");
     ASSERT_EQ(reply.status, 202) << reply.body;
@@ -60,8 +67,28 @@ TEST(LookupCalls, EightJobsOnFourLanesListTheDatasetsOnce) {
       << chain.logs();
   EXPECT_EQ(counts.done, 8) << chain.logs();
   EXPECT_EQ(chain.dataset_items("lanes-tiles").size(), 16u);
+}
+
+TEST(LookupCalls, EightJobsOnFourLanesListTheDatasetsOnce) {
+  Chain chain(four_lanes());
+  eight_jobs(chain, "datasets");
   EXPECT_EQ(calls_to(chain, "datasets"), 1);
   EXPECT_LE(calls_to(chain, "token_info"), 1);
+}
+
+TEST(LookupCalls, EightCarryingJobsOnFourLanesReadTheClassListOnce) {
+  Chain chain(four_lanes({"--carry-annotations"}));
+  ASSERT_EQ(chain.sim()
+                .call("POST", "/_sim/annotation_classes",
+                      R"({"name":"car","annotation_types":["bounding_box"]})")
+                .status,
+            201);
+  eight_jobs(chain, "annotation_classes",
+             R"(,{"id":"car","name":"car","slot_names":["0"],)"
+             R"("bounding_box":{"x":20,"y":20,"w":50,"h":40}})");
+  EXPECT_EQ(calls_to(chain, "annotation_classes"), 1);
+  EXPECT_EQ(calls_to(chain, "import_annotations"), 8);  // one tile of each job has the car
+  EXPECT_EQ(calls_to(chain, "datasets"), 1);
 }
 
 TEST(LookupCalls, AnItemWithoutPatchesMakesNoV7Call) {
