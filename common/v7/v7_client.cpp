@@ -35,7 +35,10 @@ V7Result<std::string> V7Client::item_annotations(std::string_view team, std::str
 // names, so the two differ for names with capitals or spaces, and after a 422 "name has already
 // been taken" the slug must be looked up, not assumed to be the name.
 V7Result<std::string> V7Client::ensure_target(std::string_view team, std::string_view dataset) {
-  if (auto known = lookups_->known_dataset(team, dataset)) return *known;
+  return lookups_->dataset(team, dataset, [&] { return resolve_target(team, dataset); });
+}
+
+V7Result<std::string> V7Client::resolve_target(std::string_view team, std::string_view dataset) {
   const auto list = [this] { return api_.list_datasets(http_); };
   auto found = lookups_->list_and_find(team, dataset, list);
   if (!found) return found.error();

@@ -78,6 +78,9 @@ class V7Client {
   net::HttpClient http_;  // the job thread's client: fetches and metadata calls
   net::TransferPool pool_;
   std::shared_ptr<V7Lookups> lookups_;
+
+  // A target not in the cache: listed, or created with --create-target.
+  V7Result<std::string> resolve_target(std::string_view team, std::string_view dataset);
 };
 
 }  // namespace patchq::v7

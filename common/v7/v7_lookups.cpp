@@ -110,6 +110,14 @@ V7Result<std::optional<std::string>> V7Lookups::list_and_find(std::string_view t
   return known_locked(team, dataset);
 }
 
+V7Result<std::string> V7Lookups::dataset(std::string_view team, std::string_view dataset,
+                                         const std::function<V7Result<std::string>()>& resolve) {
+  if (auto known = known_dataset(team, dataset)) return *known;
+  std::lock_guard resolving(resolving_);
+  if (auto known = known_dataset(team, dataset)) return *known;
+  return resolve();
+}
+
 void V7Lookups::remember_created(std::string_view team, std::string_view name,
                                  std::string_view slug) {
   std::lock_guard lock(mutex_);

@@ -38,6 +38,10 @@ class V7Lookups {
   V7Result<std::optional<std::string>> list_and_find(std::string_view team,
                                                      std::string_view dataset,
                                                      const ListDatasets& list);
+  // The slug of `dataset`: cached, or `resolve` (listing, creating) run by one lane at a time,
+  // so lanes that miss together do not each create the dataset; those waiting find it cached.
+  V7Result<std::string> dataset(std::string_view team, std::string_view dataset,
+                                const std::function<V7Result<std::string>()>& resolve);
   void remember_created(std::string_view team, std::string_view name, std::string_view slug);
   // Drops every name that leads to `slug` in `team`: the next job looks it up again.
   void forget_dataset(std::string_view team, std::string_view slug);
@@ -55,6 +59,7 @@ class V7Lookups {
   void remember_locked(std::string_view team, const std::vector<DatasetRef>& datasets);
   std::optional<std::string> known_locked(std::string_view team, std::string_view dataset) const;
 
+  std::mutex resolving_;  // held while a lane resolves a missing dataset
   mutable std::mutex mutex_;
   std::condition_variable landed_;  // a flight ended
   std::optional<std::string> team_;

@@ -35,10 +35,14 @@ ChainOptions four_lanes(std::vector<std::string> more = {}) {
 }
 
 // Eight items with one 1x2 grid patch each (and `more_annotations`, a JSON list's tail) into
-// "lanes-tiles", which exists; `slow` (a stand-in endpoint) answers after 1.5 s, so every lane
-// misses while its first call is under way. Returns once all eight are done.
-void eight_jobs(Chain& chain, const std::string& slow, const std::string& more_annotations = "") {
-  ASSERT_EQ(chain.sim().api("POST", "/api/datasets", R"({"name":"lanes-tiles"})").status, 200);
+// "lanes-tiles" (made first unless `target_exists` is false); `slow` (a stand-in endpoint) answers
+// after 1.5 s, so every lane misses while its first call is under way. Returns once all eight are
+// done.
+void eight_jobs(Chain& chain, const std::string& slow, const std::string& more_annotations = "",
+                bool target_exists = true) {
+  if (target_exists) {
+    ASSERT_EQ(chain.sim().api("POST", "/api/datasets", R"({"name":"lanes-tiles"})").status, 200);
+  }
   const std::string image = street_image_jpeg(300, 200);
   std::vector<std::string> payloads;
   for (int i = 0; i < 8; ++i) {
@@ -74,6 +78,12 @@ TEST(LookupCalls, EightJobsOnFourLanesListTheDatasetsOnce) {
   eight_jobs(chain, "datasets");
   EXPECT_EQ(calls_to(chain, "datasets"), 1);
   EXPECT_LE(calls_to(chain, "token_info"), 1);
+}
+
+TEST(LookupCalls, EightJobsOnFourLanesCreateAMissingTargetOnce) {
+  Chain chain(four_lanes());  // --create-target
+  eight_jobs(chain, "datasets", "", false);
+  EXPECT_EQ(calls_to(chain, "datasets"), 2);  // one listing, one creation
 }
 
 TEST(LookupCalls, EightCarryingJobsOnFourLanesReadTheClassListOnce) {

@@ -138,6 +138,28 @@ TEST(V7Lookups, AForgottenDatasetIsListedAgain) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST(V7Lookups, LanesMissingTheSameDatasetResolveItOnce) {
+  V7Lookups lookups;
+  std::atomic<int> calls{0};
+  std::promise<void> open;
+  std::shared_future<void> opened = open.get_future().share();
+  std::atomic<int> found{0};
+  eight_at_once(
+      calls,
+      [&] {
+        auto slug = lookups.dataset("team", "New", [&]() -> V7Result<std::string> {
+          ++calls;
+          opened.wait();
+          lookups.remember_created("team", "New", "new");  // what a creation does
+          return std::string("new");
+        });
+        if (slug && *slug == "new") ++found;
+      },
+      open);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(found, 8);
+}
+
 TEST(V7Lookups, ACreatedDatasetIsKnownByNameAndSlug) {
   V7Lookups lookups;
   lookups.remember_created("team", "My Tiles", "my-tiles");
