@@ -304,6 +304,19 @@ V7Result<AnnotationClassRef> V7Api::create_annotation_class(
   return parsed_or_error(parse_created_annotation_class(r->body), "create annotation class");
 }
 
+V7Status V7Api::update_annotation_class_datasets(
+    net::HttpClient& http, std::int64_t class_id,
+    const std::vector<std::int64_t>& dataset_ids) const {
+  const std::string body = build_class_datasets_update(class_id, dataset_ids);
+  auto r = exchange(http, {.method = "PUT",
+                           .url = api_path("/api/annotation_classes/" + std::to_string(class_id)),
+                           .body = body,
+                           .json_body = true,
+                           .what = "add annotation class to dataset"});
+  if (!r) return r.error();
+  return success();
+}
+
 V7Result<std::vector<AttributeRef>> V7Api::dataset_attributes(net::HttpClient& http,
                                                               std::int64_t dataset_id) const {
   auto r = exchange(http,
