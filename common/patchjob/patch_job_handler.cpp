@@ -10,6 +10,7 @@
 #include "common/obs/log.hpp"
 #include "common/patch/patch_name.hpp"
 #include "common/patchjob/slot_selection.hpp"
+#include "common/storage/storage_config.hpp"
 #include "common/webhook/payload_parser.hpp"
 
 namespace patchq::patchjob {
@@ -89,9 +90,13 @@ std::string item_identity(const std::string& team, const std::string& target,
   return identity;
 }
 
-PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
+// Read-only storage gets a thumbnail per tile; a private storage server is trusted by origin.
+PatchJobConfig with_storage_needs(PatchJobConfig config) {
   if (config.storage.enabled() && config.storage.readonly) {
     config.tiles.thumbnail_max_side = kThumbnailMaxSide;
+  }
+  if (auto origin = storage::private_storage_origin(config.storage); !origin.empty()) {
+    config.v7.private_origins.push_back(std::move(origin));
   }
   return config;
 }
@@ -103,7 +108,7 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
                                  std::shared_ptr<v7::ExistingRegistrar> registrar,
                                  std::shared_ptr<v7::UploadJournal> journal,
                                  std::shared_ptr<CutLedger> ledger)
-    : config_(with_thumbnails_if_needed(std::move(config))),
+    : config_(with_storage_needs(std::move(config))),
       registrar_(std::move(registrar)),
       journal_(std::move(journal)),
       ledger_(std::move(ledger)),

@@ -60,8 +60,9 @@ net::HttpClientOptions V7Api::http_options() const {
   if (hosts.empty()) hosts.emplace_back(net::kCloudStorageEntry);
   // The API is trusted by origin (scheme, host and port), never by host name alone: another
   // port on the API's host is just another server.
-  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts,
-                           {net::TrustedOrigin{api_url_.origin(), config_.allow_private_v7_api}});
+  std::vector<net::TrustedOrigin> trusted{{api_url_.origin(), config_.allow_private_v7_api}};
+  for (const auto& origin : config_.private_origins) trusted.push_back({origin, true});
+  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts, std::move(trusted));
   o.connect_timeout = config_.connect_timeout;
   o.transfer_timeout = config_.transfer_timeout;
   o.resolve = config_.resolve;

@@ -15,6 +15,7 @@
 #include "common/obs/log.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
+#include "common/storage/storage_config.hpp"
 #include "common/v7/registration_desk.hpp"
 #include "common/v7/upload_journal.hpp"
 #include "services/worker/readiness.hpp"
@@ -41,7 +42,11 @@ StorageCheck check_storage_once(const patchjob::PatchJobConfig& config, std::str
     return StorageCheck::refused;
   }
   net::HttpClientOptions options;
-  options.rules = net::HostRules({}, config.v7.allow_private_hosts);
+  std::vector<net::TrustedOrigin> trusted;
+  if (auto origin = storage::private_storage_origin(config.storage); !origin.empty()) {
+    trusted.push_back({std::move(origin), true});
+  }
+  options.rules = net::HostRules({}, config.v7.allow_private_hosts, std::move(trusted));
   options.connect_timeout = config.v7.connect_timeout;
   options.transfer_timeout = config.v7.transfer_timeout;
   net::HttpClient http(options);

@@ -319,6 +319,77 @@ TEST_F(StorageModeTest, AWorkerWhoseStorageCheckPassedIsReady) {
   EXPECT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
 }
 
+// A storage server on a private network (MinIO in the cluster) is allowed by its origin alone:
+// the job's other hosts keep the address rules (no --allow-private-hosts).
+TEST_F(StorageModeTest, APrivateStorageServerIsReachableByItsOriginAlone) {
+  auto config = s3_config("run-private");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto v7 = sim.client_config();
+  v7.allow_private_hosts = false;
+  v7.allow_private_v7_api = true;
+  v7.create_target = true;
+  v7::StorageSink sink{store.get(), config.slug, config.readonly, 100};
+  {
+    v7::V7Client refused(v7, nullptr, sink);
+    ASSERT_TRUE(refused.ensure_target(kTeam, "patches"));
+    const auto report = upload(refused, "patches", tiles_of(2, "shut"));
+    EXPECT_EQ(report.failed, 2u);
+    EXPECT_NE(reason_of(report).find("private hosts are not allowed"), std::string::npos)
+        << reason_of(report);
+    EXPECT_EQ(sim.count("register_existing"), 0);
+  }
+  config.allow_private = true;
+  v7.private_origins = {storage::private_storage_origin(config)};
+  v7::V7Client allowed(v7, nullptr, sink);
+  ASSERT_TRUE(allowed.ensure_target(kTeam, "patches"));
+  const auto report = upload(allowed, "patches", tiles_of(2, "open"));
+  EXPECT_EQ(report.uploaded, 2u) << reason_of(report);
+  EXPECT_EQ(sim.item_names("patches").size(), 2u);
+}
+
+TEST_F(StorageModeTest, AWorkerReachesAPrivateStorageServerWithAllowPrivateStorage) {
+  const std::map<std::string, std::string> env = {
+      {"V7_API_KEY", "k"},
+      {"AWS_ACCESS_KEY_ID", S3rverServer::kAccessKeyId},
+      {"AWS_SECRET_ACCESS_KEY", S3rverServer::kSecretAccessKey}};
+  const std::vector<std::string> storage = {
+      "--storage-url",      std::string("s3://") + kBucket + "/w",
+      "--storage-endpoint", s3_->endpoint(),
+      "--storage-slug",     "customer-s3"};
+  {
+    // Without it the storage check meets the address rules and the worker says why.
+    std::vector<std::string> args = {"--processes", "1"};
+    args.insert(args.end(), storage.begin(), storage.end());
+    ChildProcess worker(binary_path("patchq-worker"), args, env);
+    ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+    EXPECT_EQ(worker.exit_code(), 2);
+    EXPECT_NE(worker.stderr_text().find("private hosts are not allowed"), std::string::npos)
+        << worker.stderr_text();
+  }
+  RedisServer redis;
+  const int metrics_port = free_port();
+  std::vector<std::string> args = {"--processes",
+                                   "1",
+                                   "--allow-private-storage",
+                                   "--redis",
+                                   redis.url(),
+                                   "--metrics-listen",
+                                   "127.0.0.1:" + std::to_string(metrics_port)};
+  args.insert(args.end(), storage.begin(), storage.end());
+  ChildProcess worker(binary_path("patchq-worker"), args, env);
+  HttpReply ready;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        ready = http_get(metrics_port, "/readyz");
+        return ready.status == 200;
+      },
+      std::chrono::seconds(30)))
+      << ready.status << " " << ready.body << worker.stderr_text();
+  worker.signal(SIGTERM);
+  EXPECT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+}
+
 // 10 % of storage requests fail (half before reaching the server, half after it stored the
 // object), and 10 % of V7 API calls answer 5xx or reset. Each failed run is retried the way
 // the job loop retries a job: everything arrives once, and every object is registered.
