@@ -7,6 +7,10 @@ Per engine and scenario: tiles/s, s/job (wall), CPU s/job (user + sys: what the 
 worker's core budget), peak RSS, bytes per tile; medians of --runs runs; ratios to the cv2 loop.
 Images are cached in --cache (generation of the 400 Mpx one takes minutes).
 Usage: engine.py --bin DIR --cache DIR [--runs 5] [--budget-s 2400] [--no-400]
+                 [--scenarios KEY,...] [--engines KEY,...] [--previous docs/BENCHMARKS.md]
+With --scenarios, only those are run and the other scenarios keep their text from --previous's
+engine section. --engines keeps only those engines (cv2, sharp, sharp1, j1, j2, full) in every
+scenario run (a ratio needs both of its engines).
 """
 import argparse
 import json
@@ -153,6 +157,8 @@ class Bench:
         self.sharp_ok = os.path.exists(os.path.join(HERE, "sharp", "node_modules", "sharp"))
 
     def engines(self, img, pay, fmt, which):
+        if self.args.engines:
+            which = [k for k in which if k in self.args.engines]
         tiles_json = os.path.join(self.work, "tiles.json")
         pay_json = os.path.join(self.work, "payload.json")
         ext = {"png": "png", "jpeg": "jpg", "webp": "webp"}[fmt]
@@ -241,7 +247,16 @@ def main():
     ap.add_argument("--budget-s", type=float, default=2400,
                     help="start no scenario after the first two once this many seconds have passed")
     ap.add_argument("--no-400", action="store_true")
+    ap.add_argument("--scenarios", type=lambda v: v.split(","), default=None,
+                    help="comma-separated scenario keys to run (default: all): " + ", ".join(SCENARIO_KEYS))
+    ap.add_argument("--engines", type=lambda v: v.split(","), default=None,
+                    help="comma-separated engine keys to keep: cv2, sharp, sharp1, j1, j2, full")
+    ap.add_argument("--previous", default=os.path.join(HERE, "..", "docs", "BENCHMARKS.md"),
+                    help="where the scenarios not run keep their text from (its engine section)")
     args = ap.parse_args()
+    unknown = [k for k in (args.scenarios or []) if k not in SCENARIO_KEYS]
+    if unknown:
+        ap.error("unknown scenario %s (known: %s)" % (", ".join(unknown), ", ".join(SCENARIO_KEYS)))
     os.makedirs(args.cache, exist_ok=True)
     work = tempfile.mkdtemp(prefix="patchq-engine-bench-")
     try:
@@ -268,8 +283,16 @@ def main():
             ("noisy 400 Mpx JPEG, a 2x2 grid of a 4000 px box and two more patches, PNG tiles",
              "noisy", (20000, 20000), big, "png", ["cv2", "sharp1", "j1", "j2"]),
         ]
+        assert len(scenarios) == len(SCENARIO_KEYS)
+        previous = previous_blocks(args.previous) if args.scenarios else {}
+        kept = []
         skipped = []
         for i, (title, kind, size, pay, fmt, which) in enumerate(scenarios):
+            if args.scenarios and SCENARIO_KEYS[i] not in args.scenarios:
+                if title in previous:
+                    bench.lines += previous[title]
+                    kept.append(title)
+                continue
             if size[0] * size[1] > 100_000_000 and args.no_400:
                 skipped.append(title + " (--no-400)")
                 continue
@@ -286,12 +309,43 @@ def main():
         print("quality 92 (`noisy-rst`: the noisy pixels with a restart marker after every MCU row). Wall and CPU times are per job (one process: read, decode, cut, encode, write the tiles); medians.")
         print("CPU s/job is what a job costs a worker's cores; tiles per CPU s is the one-core throughput, and the fair")
         print("measure when the box is loaded (then wall time mostly measures the scheduler). Compare ratios within one table.")
+        if kept:
+            print("Only some scenarios were re-run on %s (%s); the others' text is from the previous run: %s." % (
+                time.strftime("%Y-%m-%d"), ", ".join(args.scenarios), "; ".join(kept)))
         print("\n".join(bench.lines))
         if skipped:
             print()
             print("Not run: " + "; ".join(skipped) + ".")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+SCENARIO_KEYS = ["noisy-png", "smooth-png", "sparse-noisy", "sparse-noisy-rst", "noisy-jpeg", "noisy-webp",
+                 "sparse-smooth", "big-png"]
+
+
+def previous_blocks(doc):
+    """The engine section's scenario blocks in doc, by title: each `### title` and its lines up to
+    the next heading."""
+    if not os.path.exists(doc):
+        return {}
+    text = open(doc).read()
+    begin, end = "<!-- engine:begin -->", "<!-- engine:end -->"
+    if begin not in text or end not in text:
+        return {}
+    blocks, title = {}, None
+    for line in text[text.index(begin) + len(begin):text.index(end)].split("\n"):
+        if line.startswith("### "):
+            title = line[4:]
+            blocks[title] = ["", line]
+        elif line.startswith("Not run: ") or line.startswith("#"):
+            title = None
+        elif title is not None:
+            blocks[title].append(line)
+    for lines in blocks.values():
+        while lines and not lines[-1].strip():
+            lines.pop()
+    return blocks
 
 
 def sharp_version():

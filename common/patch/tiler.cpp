@@ -18,6 +18,7 @@
 #include "common/obs/log.hpp"
 #include "common/patch/tile_grid.hpp"
 #include "common/patch/tile_name.hpp"
+#include "common/patch/tile_trace.hpp"
 
 namespace patchq::patch {
 namespace {
@@ -69,8 +70,8 @@ struct TileJob {
 class EncodePhase {
  public:
   EncodePhase(const std::vector<TileJob>& jobs, const TileOptions& options, const TileSink* sink,
-              TileResult& result)
-      : jobs_(jobs), options_(options), sink_(sink), result_(result) {
+              TileResult& result, TileTrace& trace)
+      : jobs_(jobs), options_(options), sink_(sink), result_(result), trace_(trace) {
     if (sink_ == nullptr) result_.tiles.resize(jobs_.size());
   }
   EncodePhase(const EncodePhase&) = delete;
@@ -95,7 +96,7 @@ class EncodePhase {
                                 std::max<std::size_t>(jobs_.size(), 1));
     for (std::size_t i = 1; i < wanted; ++i) {
       try {
-        helpers_.emplace_back([this] { work(); });
+        helpers_.emplace_back([this, i] { work(static_cast<int>(i)); });
       } catch (const std::system_error&) {
         break;  // fewer threads than asked: still correct, just slower
       }
@@ -115,7 +116,9 @@ class EncodePhase {
   // to the sink.
   void decoded(const cv::Mat& image, const std::vector<JpegRegion>* regions) {
     {
+      const auto start = trace_.mark();
       const std::lock_guard lock(mutex_);
+      const auto locked = trace_.mark();
       image_ = image;
       regions_ = regions;
       rows_ready_ = INT64_MAX;
@@ -124,6 +127,8 @@ class EncodePhase {
         if (stop_.load(std::memory_order_relaxed)) break;
         if (!deliver(std::move(tile))) break;
       }
+      trace_.add(0, "deliver_held", std::to_string(held_.size()) + " tiles", locked);
+      trace_.add(0, "lock", "", start);
       held_.clear();
     }
     ready_.notify_all();
@@ -142,8 +147,10 @@ class EncodePhase {
 
   // The caller's thread encodes too, then waits for the helpers.
   void finish() {
-    work();
+    work(0);
+    const auto join_start = trace_.mark();
     join();
+    trace_.add(0, "join", "", join_start);
     if (!error_.empty()) {
       result_.status = error_status_;
       result_.error = error_;
@@ -165,11 +172,13 @@ class EncodePhase {
   }
 
   // Waits until the job's rows are decoded; returns its view, or an empty Mat when stopping.
-  cv::Mat wait_for(const TileJob& job) {
+  cv::Mat wait_for(const TileJob& job, int thread) {
+    const auto start = trace_.mark();
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] {
       return stop_.load(std::memory_order_relaxed) || rows_ready_ >= job.rect.bottom();
     });
+    trace_.add(thread, "wait", job.name, start);
     if (stop_.load(std::memory_order_relaxed)) return {};
     if (regions_ != nullptr) {
       const JpegRegion& region = (*regions_)[job.region];
@@ -181,17 +190,19 @@ class EncodePhase {
                            static_cast<int>(job.rect.w), static_cast<int>(job.rect.h)));
   }
 
-  void work() {
+  void work(int thread) {
     try {
       while (!stop_.load(std::memory_order_relaxed)) {
         const std::size_t next = next_.fetch_add(1, std::memory_order_relaxed);
         if (next >= order_.size()) return;
         const std::size_t index = order_[next];
         const TileJob& job = jobs_[index];
-        const cv::Mat view = wait_for(job);
+        const cv::Mat view = wait_for(job, thread);
         if (view.empty()) return;
         Tile tile{job.name, {}, job.patch->annotation_id, job.row, job.col, job.rect, {}};
+        const auto encode_start = trace_.mark();
         const std::string why = encode_tile(view, options_.encode, tile.bytes);
+        trace_.add(thread, "encode", job.name, encode_start);
         if (!why.empty()) return fail(TileStatus::encode_failed, "tile " + job.name + ": " + why);
         if (options_.thumbnail_max_side > 0) {
           const std::string thumb_why =
@@ -204,13 +215,18 @@ class EncodePhase {
           result_.tiles[index] = std::move(tile);
           continue;
         }
+        const auto lock_start = trace_.mark();
         const std::lock_guard lock(mutex_);
+        trace_.add(thread, "lock", job.name, lock_start);
+        const auto locked = trace_.mark();
         if (stop_.load(std::memory_order_relaxed)) return;
         if (!decoded_) {
           held_.push_back(std::move(tile));
           continue;
         }
-        if (!deliver(std::move(tile))) return;
+        const bool delivered = deliver(std::move(tile));
+        trace_.add(thread, "sink", job.name, locked);
+        if (!delivered) return;
       }
     } catch (const std::exception& e) {
       fail(TileStatus::encode_failed, std::string("tile encoding failed: ") + e.what());
@@ -251,6 +267,7 @@ class EncodePhase {
   const TileOptions& options_;
   const TileSink* sink_;
   TileResult& result_;
+  TileTrace& trace_;
   std::vector<std::size_t> order_;
   std::vector<std::thread> helpers_;
   std::atomic<std::size_t> next_{0};
@@ -299,6 +316,7 @@ std::uint64_t region_bytes(const std::vector<JpegRegion>& regions, const ImageHe
 TileResult run(const webhook::Item& item, std::string_view image_bytes, const TileOptions& options,
                const TileSink* sink) {
   TileResult result;
+  TileTrace trace;
   const auto decode_start = Clock::now();
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
@@ -336,17 +354,19 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   }
   result.timings.tile_ms = ms_since(tile_start);
 
-  EncodePhase phase(jobs, options, sink, result);
+  EncodePhase phase(jobs, options, sink, result, trace);
   // Sparse patches of a JPEG: decode only their rows and columns when that is at most half
   // the image (a full decode then costs little more, and it overlaps with encoding).
   std::vector<JpegRegion> regions;
   bool region_decoded = false;
   const auto region_start = Clock::now();
+  const auto region_mark = trace.mark();
   if (options.partial_decode && header.format == ImageFormat::jpeg && !checked.image.orient &&
       !jobs.empty()) {
     regions = plan_regions(jobs);
     if (2 * region_bytes(regions, header) <= decoded_bytes(header)) {
       const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
+      trace.add(0, "region_decode", "", region_mark);
       if (!partial.ok()) {
         phase.abandon();
         result.status = to_status(partial.error);
@@ -371,10 +391,12 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
     phase.order(options.jobs > 1);
     if (options.jobs > 1) phase.start_helpers();
     const auto full_start = Clock::now();
+    const auto full_mark = trace.mark();
     DecodeResult decoded =
         decode_image(image_bytes, decode_options,
                      [&phase](const cv::Mat& image, int rows) { phase.rows_ready(image, rows); });
     result.timings.decode_ms = check_ms + ms_since(full_start);
+    trace.add(0, "decode", "", full_mark);
     if (!decoded.ok()) {
       phase.abandon();
       result.status = to_status(decoded.error);
@@ -427,6 +449,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   }
   phase.finish();
   result.timings.encode_ms = ms_since(encode_start);
+  trace.log();
   return result;
 }
 
