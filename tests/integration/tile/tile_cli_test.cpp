@@ -124,6 +124,7 @@ TEST_F(TileCli, TilesTheV2SampleAndPrintsTheSummary) {
   for (const char* key : {"decode_ms", "tile_ms", "encode_ms"}) {
     EXPECT_GE(double(summary[key]), 0.0) << key;
   }
+  EXPECT_GE(double(summary["total_ms"]), double(summary["encode_ms"]));
 
   // A tile holds exactly the pixels of the decoded image under its rect: r1c2 of the 4x6 grid
   // is x = 100 + 2 * 500, y = 51 + 500, 500x500.
