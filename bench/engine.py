@@ -223,8 +223,8 @@ class Bench:
                     rest = 1000 * med["j1"]["wall"] - t1
                     notes.append("inside the process (patchq-tile's `total_ms`, header check to the last tile) 2 threads "
                                  "take **%.2fx** of 1 thread's %.0f ms; the rest of a job's wall time, %.0f ms, is the "
-                                 "process around it (start-up: loading OpenCV and its ~140 shared libraries; reading the "
-                                 "file; exit), one thread, so the wall ratio can at best be %.2fx" % (
+                                 "process around it (start-up, reading the file, exit), one thread, so the wall ratio "
+                                 "can at best be %.2fx" % (
                                      t2 / t1, t1, rest, (rest + best) / (rest + dec + enc)))
                 notes.append("the 2-thread job had %.2f cores on average (CPU s / wall s; 2.00 would be both "
                              "cores the whole time)" % (med["j2"]["cpu"] / med["j2"]["wall"]))
