@@ -290,8 +290,15 @@ class EncodePhase {
     }
     if (!image.isContinuous() || rows >= image.rows) return;
     const auto start = trace_.mark();
+    // In slices, so that a refused decode does not wait for a whole 1 GB image's pages.
+    constexpr std::size_t kSlice = std::size_t{64} << 20;
     unsigned char* from = image.ptr<unsigned char>(static_cast<int>(rows));
-    prefault_for_writing(from, static_cast<std::size_t>(image.dataend - from));
+    const unsigned char* end = image.dataend;
+    while (from < end && !stop_.load(std::memory_order_relaxed)) {
+      const std::size_t size = std::min(kSlice, static_cast<std::size_t>(end - from));
+      if (!prefault_for_writing(from, size)) break;  // not supported here: nothing to gain
+      from += size;
+    }
     trace_.add(1, "prefault", "", start);
   }
 
