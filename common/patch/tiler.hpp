@@ -64,6 +64,7 @@ struct TileTimings {
   double decode_ms = 0;  // header check + decode + orientation (overlaps encode_ms with jobs > 1)
   double tile_ms = 0;    // planning and cutting the ROI views
   double encode_ms = 0;  // wall time of the encoding phase (sink calls included when streaming)
+  double total_ms = 0;   // wall time of the whole call, header check to the last tile
 };
 
 enum class TileStatus {
