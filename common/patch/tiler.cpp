@@ -370,7 +370,7 @@ std::uint64_t region_bytes(const std::vector<JpegRegion>& regions, const ImageHe
 }
 
 TileResult run(const webhook::Item& item, std::string_view image_bytes, const TileOptions& options,
-               const TileSink* sink) {
+               const TileSink* sink, const std::function<bool()>& stop) {
   TileResult result;
   TileTrace trace;
   const auto decode_start = Clock::now();
@@ -410,28 +410,60 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   }
   result.timings.tile_ms = ms_since(tile_start);
 
-  EncodePhase phase(jobs, options, sink, result, trace);
   // Sparse patches of a JPEG: decode only their rows and columns when that is at most half
-  // the image (a full decode then costs little more, and it overlaps with encoding).
+  // the image (a full decode then costs little more, and it overlaps with encoding). Not for a
+  // progressive one: libjpeg buffers its whole image anyway.
   std::vector<JpegRegion> regions;
+  bool try_regions = false;
+  if (options.partial_decode && header.format == ImageFormat::jpeg && !checked.image.orient &&
+      header.coefficient_bytes == 0 && !jobs.empty()) {
+    regions = plan_regions(jobs);
+    try_regions = 2 * region_bytes(regions, header) <= decoded_bytes(header);
+  }
+  // The process's other jobs share the decode memory: wait for this decode's share first.
+  // Declared before the phase, so the bytes are given back only once the pixels are gone.
+  DecodedReservation reservation;
+  std::uint64_t reserved_for = 0;  // what was asked for (the budget may hold less: its capacity)
+  const auto reserve = [&](std::uint64_t bytes) {
+    reserved_for = bytes;
+    if (!options.decoded_budget) return true;
+    reservation.release();  // one reservation at a time: a caller never waits holding bytes
+    auto granted = options.decoded_budget->reserve(bytes, stop, item.item_id);
+    const std::chrono::nanoseconds waited = granted ? granted->waited() : granted.error().waited;
+    result.timings.budget_wait_ms += std::chrono::duration<double, std::milli>(waited).count();
+    if (granted) {
+      reservation = std::move(granted).value();
+      return true;
+    }
+    result.status = granted.error().kind == BudgetRefusal::Kind::stopped
+                        ? TileStatus::cancelled
+                        : TileStatus::budget_timeout;
+    result.error = granted.error().reason;
+    return false;
+  };
+  const std::uint64_t full_bytes =
+      decode_reservation_bytes(header, checked.image.orient, 0, options.max_decoded_bytes);
+  if (!reserve(try_regions ? decode_reservation_bytes(header, false, region_bytes(regions, header),
+                                                      options.max_decoded_bytes)
+                           : full_bytes)) {
+    return result;
+  }
+
+  EncodePhase phase(jobs, options, sink, result, trace);
   bool region_decoded = false;
   const auto region_start = Clock::now();
   const auto region_mark = trace.mark();
-  if (options.partial_decode && header.format == ImageFormat::jpeg && !checked.image.orient &&
-      !jobs.empty()) {
-    regions = plan_regions(jobs);
-    if (2 * region_bytes(regions, header) <= decoded_bytes(header)) {
-      const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
-      trace.add(0, "region_decode", "", region_mark);
-      if (!partial.ok()) {
-        phase.abandon();
-        result.status = to_status(partial.error);
-        result.error = partial.reason;
-        result.timings.decode_ms = check_ms + ms_since(region_start);
-        return result;
-      }
-      region_decoded = partial.decoded;
+  if (try_regions) {
+    const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
+    trace.add(0, "region_decode", "", region_mark);
+    if (!partial.ok()) {
+      phase.abandon();
+      result.status = to_status(partial.error);
+      result.error = partial.reason;
+      result.timings.decode_ms = check_ms + ms_since(region_start);
+      return result;
     }
+    region_decoded = partial.decoded;
   }
   auto encode_start = Clock::now();
   if (region_decoded) {
@@ -444,6 +476,10 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
     phase.start_helpers();
   } else {
     // Full decode; with helper threads, encoding starts on the rows already decoded.
+    if (reserved_for < full_bytes && !reserve(full_bytes)) {
+      phase.abandon();
+      return result;
+    }
     phase.order(options.jobs > 1);
     if (options.jobs > 1) phase.start_helpers();
     const auto full_start = Clock::now();
@@ -512,6 +548,16 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
 
 }  // namespace
 
+std::uint64_t decode_reservation_bytes(const ImageHeader& header, bool orient,
+                                       std::uint64_t region_bytes,
+                                       std::uint64_t max_decoded_bytes) {
+  const std::uint64_t image = region_bytes > 0 ? region_bytes : decoded_bytes(header);
+  // libjpeg frees a progressive file's coefficients before the rotation copy is made.
+  const std::uint64_t while_decoding = image + header.coefficient_bytes;
+  const std::uint64_t while_rotating = orient && region_bytes == 0 ? 2 * image : image;
+  return std::min(std::max(while_decoding, while_rotating), max_decoded_bytes);
+}
+
 const char* status_name(TileStatus status) {
   switch (status) {
     case TileStatus::ok:
@@ -532,6 +578,8 @@ const char* status_name(TileStatus status) {
       return "encode_failed";
     case TileStatus::cancelled:
       return "cancelled";
+    case TileStatus::budget_timeout:
+      return "budget_timeout";
   }
   return "unknown";
 }
@@ -539,7 +587,7 @@ const char* status_name(TileStatus status) {
 TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
                      const TileOptions& options) {
   try {
-    return run(item, image_bytes, options, nullptr);
+    return run(item, image_bytes, options, nullptr, {});
   } catch (const std::exception& e) {
     TileResult result;
     result.status = TileStatus::decode_failed;
@@ -549,9 +597,10 @@ TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
 }
 
 TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
-                     const TileOptions& options, const TileSink& sink) {
+                     const TileOptions& options, const TileSink& sink,
+                     const std::function<bool()>& stop) {
   try {
-    return run(item, image_bytes, options, sink ? &sink : nullptr);
+    return run(item, image_bytes, options, sink ? &sink : nullptr, stop);
   } catch (const std::exception& e) {
     TileResult result;
     result.status = TileStatus::decode_failed;

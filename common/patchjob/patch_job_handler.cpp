@@ -278,9 +278,13 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
       break;
     }
     slot_of_tiles = view.slot.slot_name;
-    patch::TileResult tiled = patch::cut_tiles(view, *image, config_.tiles, sink);
+    patch::TileResult tiled = patch::cut_tiles(view, *image, config_.tiles, sink,
+                                               [&ctx] { return ctx.stop_requested(); });
     image->clear();
     image->shrink_to_fit();  // the source image is not needed while the last uploads finish
+    if (tiled.timings.budget_wait_ms > 0) {
+      ctx.record_stage("budget_wait", from_ms(tiled.timings.budget_wait_ms));
+    }
     ctx.record_stage("decode", from_ms(tiled.timings.decode_ms));
     ctx.record_stage("tile", from_ms(tiled.timings.tile_ms));
     ctx.record_stage("encode", from_ms(tiled.timings.encode_ms));
@@ -288,6 +292,10 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
                    std::make_move_iterator(tiled.skipped.end()));
     if (tiled.status == patch::TileStatus::cancelled) {
       failed = JobOutcome::retry("stopped while tiling", std::chrono::milliseconds(0));
+      break;
+    }
+    if (tiled.status == patch::TileStatus::budget_timeout) {  // this process is busy: later
+      failed = JobOutcome::retry("decode memory busy: " + tiled.error);
       break;
     }
     if (!tiled.ok()) {

@@ -13,6 +13,7 @@
 
 #include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
+#include "common/obs/metrics.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/storage/storage_config.hpp"
@@ -24,6 +25,7 @@ namespace patchq::worker {
 
 void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& values) {
   patchjob::add_patch_job_flags(flags, values);
+  patch::add_decoded_budget_flags(flags, values.decoded_budget);
 }
 
 namespace {
@@ -166,6 +168,9 @@ bool storage_not_ready() {
 Status check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
   auto config = patchjob::to_patch_job_config(values);
   if (!config) return config.error();
+  auto budget =
+      patch::to_decoded_budget_options(values.decoded_budget, values.tiles.max_decoded_bytes);
+  if (!budget) return budget.error();
   return check_storage(*config);
 }
 
@@ -179,6 +184,12 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   if (!job_config) throw std::invalid_argument(job_config.error().reason);
   // One flag, owned by the worker, says how many tile uploads a job keeps in flight.
   job_config->v7.upload_concurrency = config.upload_concurrency;
+  // The process's jobs in flight share one decode memory budget (one per process, after fork).
+  auto budget_options =
+      patch::to_decoded_budget_options(values.decoded_budget, values.tiles.max_decoded_bytes);
+  if (!budget_options) throw std::invalid_argument(budget_options.error().reason);
+  budget_options->metrics = &obs::process_registry();
+  job_config->tiles.decoded_budget = std::make_shared<patch::DecodedBudget>(*budget_options);
 
   v7::FleetRateLimiter::Options limits;
   limits.endpoint = config.redis;
