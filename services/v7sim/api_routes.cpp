@@ -287,13 +287,25 @@ Response ApiRoutes::register_existing(const Request& req, bool readonly) {
     shown.slot_name = entry.slot_name;
     write_registered(blocked, shown, reason);
   };
-  for (const auto& entry : batch.items) {
+  // Every object (and thumbnail) of items not registered yet is probed first, together.
+  std::vector<std::string> keys;
+  std::vector<std::size_t> probe_at(batch.items.size(), 0);
+  for (std::size_t i = 0; i < batch.items.size(); ++i) {
+    const auto& entry = batch.items[i];
+    if (store_.find_item(dataset->slug, entry.name, normalize_item_path(entry.path))) continue;
+    probe_at[i] = keys.size();
+    keys.push_back(entry.storage_key);
+    if (readonly) keys.push_back(entry.thumbnail_key);
+  }
+  const auto probed = probe_objects(*storage_, keys);
+  for (std::size_t i = 0; i < batch.items.size(); ++i) {
+    const auto& entry = batch.items[i];
     const std::string path = normalize_item_path(entry.path);
     if (auto existing = store_.find_item(dataset->slug, entry.name, path)) {
       write_registered(blocked, *existing, exists);
       continue;
     }
-    const auto object = probe_object(*storage_, entry.storage_key);
+    const auto& object = probed[probe_at[i]];
     if (!object) {
       block(entry, "STORAGE_KEY_NOT_FOUND");
       continue;
@@ -303,7 +315,7 @@ Response ApiRoutes::register_existing(const Request& req, bool readonly) {
       continue;
     }
     if (readonly) {
-      const auto thumbnail = probe_object(*storage_, entry.thumbnail_key);
+      const auto& thumbnail = probed[probe_at[i] + 1];
       if (!thumbnail || !thumbnail->image) {
         block(entry, "THUMBNAIL_NOT_FOUND");
         continue;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result/result.hpp"
 #include "common/storage/object_store.hpp"
@@ -40,5 +41,13 @@ inline constexpr std::uint64_t kProbeHeadBytes = 64 << 10;
 // Reads the object's head; when that holds no image size and the object is longer, the whole
 // object (a JPEG whose frame header comes later). An error when the object cannot be read.
 Result<ProbedObject> probe_object(const ExternalStorage& storage, std::string_view storage_key);
+
+// How many objects a registration probes at once: a call's reads overlap (each waits on the
+// storage server's answer), so a 100-item call is not 100 round trips end to end.
+inline constexpr std::size_t kProbeConcurrency = 8;
+
+// probe_object for each key, up to kProbeConcurrency at a time; results in the keys' order.
+std::vector<Result<ProbedObject>> probe_objects(const ExternalStorage& storage,
+                                                const std::vector<std::string>& storage_keys);
 
 }  // namespace patchq::v7sim
