@@ -149,9 +149,8 @@ StorageResult<std::string> AzureStore::get(net::HttpClient& http, std::string_vi
   return object_within(std::move(result.response().body), max_bytes, context);
 }
 
-StorageResult<ObjectHead> AzureStore::get_head(net::HttpClient& http,
-                                              std::string_view storage_key,
-                                              std::uint64_t head_bytes) const {
+StorageResult<ObjectHead> AzureStore::get_head(net::HttpClient& http, std::string_view storage_key,
+                                               std::uint64_t head_bytes) const {
   const ReplyContext context = reply_context("GET (head) " + std::string(storage_key));
   std::string problem;
   std::string path = blob_path(storage_key, &problem);

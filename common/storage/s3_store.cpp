@@ -164,7 +164,7 @@ StorageResult<std::string> S3Store::get(net::HttpClient& http, std::string_view 
 }
 
 StorageResult<ObjectHead> S3Store::get_head(net::HttpClient& http, std::string_view storage_key,
-                                           std::uint64_t head_bytes) const {
+                                            std::uint64_t head_bytes) const {
   const ReplyContext context =
       reply_context("GET (head) " + options_.location.bucket + "/" + std::string(storage_key));
   if (auto problem = key_problem(storage_key); !problem.empty()) {

@@ -82,7 +82,7 @@ std::optional<ObjectHead> object_head(net::HttpResponse& response, std::uint64_t
   head.size = head.bytes.size();
   if (response.status == 206) {
     // "bytes 0-65535/122000"; "*" instead of the size: unknown, the head's size stands.
-    const auto range = response.header("Content-Range");
+    const auto range = response.header("content-range");
     const auto slash = range ? range->rfind('/') : std::string_view::npos;
     if (slash != std::string_view::npos) {
       const auto total = range->substr(slash + 1);

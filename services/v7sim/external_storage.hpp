@@ -21,8 +21,7 @@ namespace patchq::v7sim {
 struct ExternalStorage {
   std::string slug;  // the storage's name in V7's settings
   // The object's first `head_bytes` and its size; an error when it cannot be read.
-  std::function<Result<storage::ObjectHead>(std::string_view storage_key,
-                                            std::uint64_t head_bytes)>
+  std::function<Result<storage::ObjectHead>(std::string_view storage_key, std::uint64_t head_bytes)>
       read_head;
   // The whole object.
   std::function<Result<std::string>(std::string_view storage_key)> read;
@@ -30,8 +29,8 @@ struct ExternalStorage {
 
 // What registration learns about an object.
 struct ProbedObject {
-  std::uint64_t bytes = 0;          // the object's size
-  std::optional<ImageSize> image;   // nullopt: not an image of a known format
+  std::uint64_t bytes = 0;         // the object's size
+  std::optional<ImageSize> image;  // nullopt: not an image of a known format
 };
 
 // How much of an object is read first: PNG and WebP headers are in the first 30 bytes; JPEG's
