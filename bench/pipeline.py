@@ -341,6 +341,9 @@ def report(args, engines, results, skipped, first):
           "registrations/min / registrations per tile." % (
               datetime.date.today(), os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3]),
               args.jobs, args.width, args.height, args.rows, args.cols, args.rows * args.cols))
+    if args.note and first:
+        print()
+        print(args.note)
     print()
     print("Engine alone (patchq-tile, 2 processes at a time, the same jobs, run before and after "
           "each mode): %s tiles/s; ratios use the median, %.1f tiles/s." % (
@@ -442,6 +445,7 @@ def main():
     ap.add_argument("--then-jobs", type=int, default=0,
                     help="after the run, measure --then-modes again with this many webhooks")
     ap.add_argument("--then-modes", default="s3,azure")
+    ap.add_argument("--note", default="", help="a sentence on the run's conditions, printed after the first paragraph")
     args = ap.parse_args()
     engines, results, skipped = measure(args)
     report(args, engines, results, skipped, first=True)
