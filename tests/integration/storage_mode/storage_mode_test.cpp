@@ -446,6 +446,77 @@ TEST_F(StorageModeTest, TenPercentFaultsLoseNothingAndDuplicateNothing) {
   std::cout << "[measure] storage proxy: " << counts;
 }
 
+// A JPEG header whose frame header (SOF0: width x height) follows two 60000-byte APP1
+// segments, i.e. beyond the stand-in's first ranged read.
+std::string jpeg_with_late_frame_header(int width, int height) {
+  std::string bytes = "\xFF\xD8";
+  for (int segment = 0; segment < 2; ++segment) {
+    bytes += "\xFF\xE1";
+    bytes.push_back(static_cast<char>(60000 >> 8));
+    bytes.push_back(static_cast<char>(60000 & 0xFF));
+    bytes += std::string(60000 - 2, 'x');
+  }
+  bytes += std::string("\xFF\xC0\x00\x11\x08", 5);
+  for (int v : {height, width}) {
+    bytes.push_back(static_cast<char>(v >> 8));
+    bytes.push_back(static_cast<char>(v & 0xFF));
+  }
+  bytes += std::string("\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xFF\xD9", 12);
+  return bytes;
+}
+
+// The stand-in's register_existing checks each object by its first bytes: a missing key and
+// an object that is no image are refused; a registered item's width/height come from its
+// object (from a whole read when the header lies past the first bytes), and what the stand-in
+// lists and serves for it is what is in the bucket now.
+TEST_F(StorageModeTest, TheStandInChecksRegisteredObjectsAndServesTheBucketsBytes) {
+  const auto config = s3_config("run-probe");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  const std::string png = noise_png(37, 21, 5);
+  const std::string jpeg = jpeg_with_late_frame_header(640, 480);
+  ASSERT_TRUE(store->put(loopback_http(), store->storage_key("a.png"), png, "image/png").ok());
+  ASSERT_TRUE(store->put(loopback_http(), store->storage_key("b.jpg"), jpeg, "image/jpeg").ok());
+  ASSERT_TRUE(
+      store->put(loopback_http(), store->storage_key("c.txt"), "not an image", "text/plain").ok());
+  ASSERT_EQ(http_post(sim.port(), "/api/datasets", R"({"name":"probe"})",
+                      {{"Authorization", std::string("ApiKey ") + kSimApiKey}})
+                .status,
+            200);
+  std::string items;
+  for (const char* name : {"a.png", "b.jpg", "c.txt", "gone.png"}) {
+    if (!items.empty()) items += ",";
+    items += std::string(R"({"name":")") + name + R"(","slots":[{"slot_name":"0","file_name":")" +
+             name + R"(","storage_key":")" + store->storage_key(name) + R"("}]})";
+  }
+  const auto reply = http_post(
+      sim.port(), std::string("/api/v2/teams/") + kTeam + "/items/register_existing",
+      R"({"items":[)" + items + R"(],"dataset_slug":"probe","storage_slug":"customer-s3"})",
+      {{"Authorization", std::string("ApiKey ") + kSimApiKey}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find(R"("name":"c.txt")"), std::string::npos);
+  EXPECT_NE(reply.body.find("UNSUPPORTED_FILE_TYPE"), std::string::npos) << reply.body;
+  EXPECT_NE(reply.body.find("STORAGE_KEY_NOT_FOUND"), std::string::npos) << reply.body;
+  EXPECT_EQ(sim.item_names("probe"), (std::vector<std::string>{"a.png", "b.jpg"}));
+
+  const auto listed = http_get(sim.port(), "/_sim/datasets/probe/items");
+  EXPECT_NE(listed.body.find(R"("name":"a.png","path":"/","width":37,"height":21)"),
+            std::string::npos)
+      << listed.body;
+  EXPECT_NE(listed.body.find(R"("name":"b.jpg","path":"/","width":640,"height":480)"),
+            std::string::npos)
+      << listed.body;
+  EXPECT_EQ(sim.item_sha256("probe", "a.png"), sha256_hex(png));
+  EXPECT_EQ(sim.item_sha256("probe", "b.jpg"), sha256_hex(jpeg));
+  EXPECT_EQ(http_get(sim.port(), "/_sim/datasets/probe/items/b.jpg/file").body, jpeg);
+
+  // The object changes in the bucket: the stand-in serves the new bytes, as V7 reads them.
+  const std::string replaced = noise_png(37, 21, 6);
+  ASSERT_TRUE(store->put(loopback_http(), store->storage_key("a.png"), replaced, "image/png").ok());
+  EXPECT_EQ(sim.item_sha256("probe", "a.png"), sha256_hex(replaced));
+  EXPECT_EQ(http_get(sim.port(), "/_sim/datasets/probe/items/a.png/file").body, replaced);
+}
+
 TEST_F(StorageModeTest, CarriedAnnotationsAlsoGetADarwinJsonFileBesideEachTile) {
   const auto config = s3_config("run-carry");
   auto store = open_store(config);
