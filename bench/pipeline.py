@@ -404,8 +404,9 @@ def report(args, engines, results, skipped, first):
         print("Time the stand-in spent answering register_existing, which checks every registered "
               "object in the bucket (a ranged read of its first bytes, on the emulator): %s. The "
               "registration desk makes one call at a time and a job is acknowledged only after "
-              "its call, so this time is on the jobs' path; V7 itself registers without reading "
-              "the objects first (it processes them afterwards)." % "; ".join(
+              "its call, so this time is on the jobs' path; V7 documents no such check inside the "
+              "call (it makes thumbnails of read-write storage afterwards), so against V7 "
+              "this part is V7's own time, not the emulator's." % "; ".join(
                   "%s %d calls, %.1f s of the run's %.1f s (%.0f %%)" % (
                       r["mode"], r["registration_calls"], r["registration_s"], r["seconds"],
                       100.0 * r["registration_s"] / r["seconds"]) for r in registering))
