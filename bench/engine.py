@@ -7,6 +7,10 @@ Per engine and scenario: tiles/s, s/job (wall), CPU s/job (user + sys: what the 
 worker's core budget), peak RSS, bytes per tile; medians of --runs runs; ratios to the cv2 loop.
 Images are cached in --cache (generation of the 400 Mpx one takes minutes).
 Usage: engine.py --bin DIR --cache DIR [--runs 5] [--budget-s 2400] [--no-400]
+                 [--scenarios KEY,...] [--engines KEY,...] [--previous docs/BENCHMARKS.md]
+With --scenarios, only those are run and the other scenarios keep their text from --previous's
+engine section. --engines keeps only those engines (cv2, sharp, sharp1, j1, j2, full) in every
+scenario run (a ratio needs both of its engines).
 """
 import argparse
 import json
@@ -103,7 +107,7 @@ def run_once(cmd, out_dir, env=None):
     size = sum(os.path.getsize(os.path.join(out_dir, f)) for f in files)
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024,
             "bytes": size, "tiles": len(files), "decode_ms": float(phases.get("decode_ms", 0)),
-            "encode_ms": float(phases.get("encode_ms", 0))}
+            "encode_ms": float(phases.get("encode_ms", 0)), "total_ms": float(phases.get("total_ms", 0))}
 
 
 def ours_by_name(ours_dir):
@@ -153,6 +157,8 @@ class Bench:
         self.sharp_ok = os.path.exists(os.path.join(HERE, "sharp", "node_modules", "sharp"))
 
     def engines(self, img, pay, fmt, which):
+        if self.args.engines:
+            which = [k for k in which if k in self.args.engines]
         tiles_json = os.path.join(self.work, "tiles.json")
         pay_json = os.path.join(self.work, "payload.json")
         ext = {"png": "png", "jpeg": "jpg", "webp": "webp"}[fmt]
@@ -207,8 +213,21 @@ class Bench:
             if dec + enc > 0:
                 # Two threads overlap encoding with the decode and share the encoding: at best
                 # the longer of the decode and half of all the work.
+                best = max(dec, (dec + enc) / 2)
                 notes.append("`--jobs 1` spends %.0f %% of its decode + encode time decoding, so 2 threads "
-                             "could take at best %.2fx of it" % (100 * dec / (dec + enc), max(dec, (dec + enc) / 2) / (dec + enc)))
+                             "could take at best %.2fx of it" % (100 * dec / (dec + enc), best / (dec + enc)))
+                t1, t2 = med["j1"]["total_ms"], med["j2"]["total_ms"]
+                if t1 > 0 and t2 > 0:
+                    # The process around the tiling (start-up, reading the file, writing the
+                    # summary, exit) is serial: the wall ratio can at best be this much.
+                    rest = 1000 * med["j1"]["wall"] - t1
+                    notes.append("inside the process (patchq-tile's `total_ms`, header check to the last tile) 2 threads "
+                                 "take **%.2fx** of 1 thread's %.0f ms; the rest of a job's wall time, %.0f ms, is the "
+                                 "process around it (start-up, reading the file, exit), one thread, so the wall ratio "
+                                 "can at best be %.2fx" % (
+                                     t2 / t1, t1, rest, (rest + best) / (rest + dec + enc)))
+                notes.append("the 2-thread job had %.2f cores on average (CPU s / wall s; 2.00 would be both "
+                             "cores the whole time)" % (med["j2"]["cpu"] / med["j2"]["wall"]))
         if "j1" in med and "full" in med:
             notes.append("partial decode is **%.2fx** faster than the full decode in CPU time (%.2fx wall; peak RSS %.0f vs %.0f MB)" % (
                 med["full"]["cpu"] / med["j1"]["cpu"], med["full"]["wall"] / med["j1"]["wall"],
@@ -241,7 +260,16 @@ def main():
     ap.add_argument("--budget-s", type=float, default=2400,
                     help="start no scenario after the first two once this many seconds have passed")
     ap.add_argument("--no-400", action="store_true")
+    ap.add_argument("--scenarios", type=lambda v: v.split(","), default=None,
+                    help="comma-separated scenario keys to run (default: all): " + ", ".join(SCENARIO_KEYS))
+    ap.add_argument("--engines", type=lambda v: v.split(","), default=None,
+                    help="comma-separated engine keys to keep: cv2, sharp, sharp1, j1, j2, full")
+    ap.add_argument("--previous", default=os.path.join(HERE, "..", "docs", "BENCHMARKS.md"),
+                    help="where the scenarios not run keep their text from (its engine section)")
     args = ap.parse_args()
+    unknown = [k for k in (args.scenarios or []) if k not in SCENARIO_KEYS]
+    if unknown:
+        ap.error("unknown scenario %s (known: %s)" % (", ".join(unknown), ", ".join(SCENARIO_KEYS)))
     os.makedirs(args.cache, exist_ok=True)
     work = tempfile.mkdtemp(prefix="patchq-engine-bench-")
     try:
@@ -268,8 +296,16 @@ def main():
             ("noisy 400 Mpx JPEG, a 2x2 grid of a 4000 px box and two more patches, PNG tiles",
              "noisy", (20000, 20000), big, "png", ["cv2", "sharp1", "j1", "j2"]),
         ]
+        assert len(scenarios) == len(SCENARIO_KEYS)
+        previous = previous_blocks(args.previous) if args.scenarios else {}
+        kept = []
         skipped = []
         for i, (title, kind, size, pay, fmt, which) in enumerate(scenarios):
+            if args.scenarios and SCENARIO_KEYS[i] not in args.scenarios:
+                if title in previous:
+                    bench.lines += previous[title]
+                    kept.append(title)
+                continue
             if size[0] * size[1] > 100_000_000 and args.no_400:
                 skipped.append(title + " (--no-400)")
                 continue
@@ -286,12 +322,43 @@ def main():
         print("quality 92 (`noisy-rst`: the noisy pixels with a restart marker after every MCU row). Wall and CPU times are per job (one process: read, decode, cut, encode, write the tiles); medians.")
         print("CPU s/job is what a job costs a worker's cores; tiles per CPU s is the one-core throughput, and the fair")
         print("measure when the box is loaded (then wall time mostly measures the scheduler). Compare ratios within one table.")
+        if kept:
+            print("Only some scenarios were re-run on %s (%s); the others' text is from the previous run: %s." % (
+                time.strftime("%Y-%m-%d"), ", ".join(args.scenarios), "; ".join(kept)))
         print("\n".join(bench.lines))
         if skipped:
             print()
             print("Not run: " + "; ".join(skipped) + ".")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+SCENARIO_KEYS = ["noisy-png", "smooth-png", "sparse-noisy", "sparse-noisy-rst", "noisy-jpeg", "noisy-webp",
+                 "sparse-smooth", "big-png"]
+
+
+def previous_blocks(doc):
+    """The engine section's scenario blocks in doc, by title: each `### title` and its lines up to
+    the next heading."""
+    if not os.path.exists(doc):
+        return {}
+    text = open(doc).read()
+    begin, end = "<!-- engine:begin -->", "<!-- engine:end -->"
+    if begin not in text or end not in text:
+        return {}
+    blocks, title = {}, None
+    for line in text[text.index(begin) + len(begin):text.index(end)].split("\n"):
+        if line.startswith("### "):
+            title = line[4:]
+            blocks[title] = ["", line]
+        elif line.startswith("Not run: ") or line.startswith("#"):
+            title = None
+        elif title is not None:
+            blocks[title].append(line)
+    for lines in blocks.values():
+        while lines and not lines[-1].strip():
+            lines.pop()
+    return blocks
 
 
 def sharp_version():

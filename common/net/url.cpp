@@ -47,6 +47,12 @@ Result<Url> from_handle(CURLU* h, auto make) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   while (!bare.empty() && bare.back() == '.') bare.pop_back();  // "host." is "host"
   if (bare.empty()) return fail("URL has no host");
+  // libcurl decodes "%7f" in a host into DEL, which its own parser then refuses in the URL it
+  // printed: no host name has control characters.
+  if (std::any_of(bare.begin(), bare.end(),
+                  [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    return fail("URL host has a control character");
+  }
   return make(std::move(*full), std::move(*scheme), std::move(bare), path.value_or("/"),
               port_number);
 }

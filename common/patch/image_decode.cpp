@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "common/patch/jpeg_decode.hpp"
+#include "common/patch/opencv_codecs.hpp"
 
 namespace patchq::patch {
 namespace {
@@ -172,7 +173,7 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options,
       // imdecode only reads the buffer; the Mat header just lends it the bytes without copying.
       const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
                            const_cast<char*>(bytes.data()));
-      out.image.pixels = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+      out.image.pixels = opencv_imdecode(buffer, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
       return failure(DecodeError::decode_failed, std::string("could not decode the ") +
                                                      format_name(h.format) + " data: " + e.err);

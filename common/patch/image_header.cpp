@@ -113,6 +113,35 @@ bool is_sof(std::uint32_t marker) {
   return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
 }
 
+bool is_progressive_sof(std::uint32_t marker) {
+  return marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE;
+}
+
+// What libjpeg buffers for a progressive frame: every DCT block of every component (64
+// coefficients of 2 bytes), each component's blocks rounded up to whole MCUs as libjpeg
+// allocates them. A frame header too short for its components gives 0 (libjpeg refuses it).
+std::uint64_t progressive_coefficient_bytes(const Cursor& frame, std::int64_t width,
+                                            std::int64_t height) {
+  const std::size_t components = frame.byte(5);
+  if (components == 0 || !frame.has(6, components * 3)) return 0;
+  std::int64_t max_h = 1;
+  std::int64_t max_v = 1;
+  for (std::size_t i = 0; i < components; ++i) {
+    max_h = std::max<std::int64_t>(max_h, frame.byte(6 + i * 3 + 1) >> 4);
+    max_v = std::max<std::int64_t>(max_v, frame.byte(6 + i * 3 + 1) & 0x0F);
+  }
+  const auto ceil_div = [](std::int64_t a, std::int64_t b) { return (a + b - 1) / b; };
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < components; ++i) {
+    const std::int64_t h = std::max<std::int64_t>(frame.byte(6 + i * 3 + 1) >> 4, 1);
+    const std::int64_t v = std::max<std::int64_t>(frame.byte(6 + i * 3 + 1) & 0x0F, 1);
+    const std::int64_t blocks_wide = ceil_div(ceil_div(width * h, max_h * 8), h) * h;
+    const std::int64_t blocks_high = ceil_div(ceil_div(height * v, max_v * 8), v) * v;
+    bytes += static_cast<std::uint64_t>(blocks_wide * blocks_high) * 64 * 2;
+  }
+  return bytes;
+}
+
 HeaderResult read_jpeg(const Cursor& c, std::string_view bytes) {
   int orientation = 1;
   std::size_t pos = 2;
@@ -144,8 +173,12 @@ HeaderResult read_jpeg(const Cursor& c, std::string_view bytes) {
             "JPEG height is only given after the image data (DNL marker); not supported");
       }
       const int components = static_cast<int>(s.byte(5));
-      return success(ImageFormat::jpeg, width, height, orientation,
-                     DecodedLayout{components == 1 ? 1 : 3, 1});
+      HeaderResult out = success(ImageFormat::jpeg, width, height, orientation,
+                                 DecodedLayout{components == 1 ? 1 : 3, 1});
+      if (out.header && is_progressive_sof(marker)) {
+        out.header->coefficient_bytes = progressive_coefficient_bytes(s, width, height);
+      }
+      return out;
     }
     if (marker == 0xE1 && segment.substr(0, 6) == std::string_view("Exif\0\0", 6)) {
       orientation = tiff_orientation(segment.substr(6));

@@ -33,6 +33,9 @@ struct ImageHeader {
   int orientation = 1;       // EXIF orientation 1..8 (1 = as stored)
   int channels = 3;          // of the decoded image
   int bytes_per_sample = 1;  // of the decoded image: 1, 2 (16-bit), 4 or 8 (float TIFF)
+  // A progressive JPEG: the DCT coefficients libjpeg keeps for the whole image while it
+  // decodes (2 bytes each, every component); 0 for every other image.
+  std::uint64_t coefficient_bytes = 0;
 };
 
 // width x height x channels x bytes_per_sample: what the decoded pixels take in memory.

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/patch/opencv_codecs.hpp"
 #include "common/patch/png_encode.hpp"
 
 namespace patchq::patch {
@@ -41,13 +42,13 @@ std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
     if (options.format == TileFormat::jpeg) {
       if (pixels.channels() == 4) cv::cvtColor(pixels, pixels, cv::COLOR_BGRA2BGR);
       const int quality = std::clamp(options.quality, 1, 100);
-      if (!cv::imencode(".jpg", pixels, out, {cv::IMWRITE_JPEG_QUALITY, quality})) {
+      if (!opencv_imencode(".jpg", pixels, out, {cv::IMWRITE_JPEG_QUALITY, quality})) {
         return "JPEG encoder refused the tile";
       }
       return {};
     }
     const int quality = std::clamp(options.quality, 1, 101);
-    if (!cv::imencode(".webp", pixels, out, {cv::IMWRITE_WEBP_QUALITY, quality})) {
+    if (!opencv_imencode(".webp", pixels, out, {cv::IMWRITE_WEBP_QUALITY, quality})) {
       return "WebP encoder refused the tile";
     }
     return {};

@@ -1,6 +1,8 @@
 // See tiler.hpp. Work is a flat list of (patch, row, col) jobs; encoding threads pull the next
 // job from an atomic counter over an order (by last row while the image decodes, else largest
-// first), so the split needs no queue and each tile is encoded once.
+// first), so the split needs no queue and each tile is encoded once. Finished tiles go to a
+// pending list; whichever thread finds the sink free empties it, so no thread waits for
+// another's sink call.
 #include "common/patch/tiler.hpp"
 
 #include <algorithm>
@@ -16,8 +18,10 @@
 #include <thread>
 
 #include "common/obs/log.hpp"
+#include "common/patch/page_prefault.hpp"
 #include "common/patch/tile_grid.hpp"
 #include "common/patch/tile_name.hpp"
+#include "common/patch/tile_trace.hpp"
 
 namespace patchq::patch {
 namespace {
@@ -63,19 +67,27 @@ struct TileJob {
 };
 
 // Encodes every job on up to options.jobs threads, possibly while the image is still decoding:
-// a job waits until the decoder has reported the rows under it. Tiles finished before the decode
-// has succeeded are held back and handed to the sink only once it has (a refused image delivers
-// none).
+// a job waits until the decoder has reported the rows under it, and meanwhile the first helper
+// faults in the image's remaining pages so that the decoder (the serial part) does not. Tiles
+// finished before the decode has succeeded are held back and handed to the sink only once it
+// has (a refused image delivers none).
 class EncodePhase {
  public:
   EncodePhase(const std::vector<TileJob>& jobs, const TileOptions& options, const TileSink* sink,
-              TileResult& result)
-      : jobs_(jobs), options_(options), sink_(sink), result_(result) {
+              TileResult& result, TileTrace& trace)
+      : jobs_(jobs), options_(options), sink_(sink), result_(result), trace_(trace) {
     if (sink_ == nullptr) result_.tiles.resize(jobs_.size());
   }
   EncodePhase(const EncodePhase&) = delete;
   EncodePhase& operator=(const EncodePhase&) = delete;
-  ~EncodePhase() { join(); }
+  ~EncodePhase() {
+    {
+      const std::lock_guard lock(mutex_);
+      stop_.store(true, std::memory_order_relaxed);
+    }
+    ready_.notify_all();
+    join();
+  }
 
   // Jobs by the last row they need while the image decodes (the first ready go first), else
   // largest first, so that no big tile is left alone at the end.
@@ -95,7 +107,10 @@ class EncodePhase {
                                 std::max<std::size_t>(jobs_.size(), 1));
     for (std::size_t i = 1; i < wanted; ++i) {
       try {
-        helpers_.emplace_back([this] { work(); });
+        helpers_.emplace_back([this, i] {
+          if (i == 1) prefault_image();
+          work(static_cast<int>(i));
+        });
       } catch (const std::system_error&) {
         break;  // fewer threads than asked: still correct, just slower
       }
@@ -114,26 +129,20 @@ class EncodePhase {
   // The whole image (or the regions) decoded and checked: everything is ready; held tiles go
   // to the sink.
   void decoded(const cv::Mat& image, const std::vector<JpegRegion>* regions) {
-    {
-      const std::lock_guard lock(mutex_);
-      image_ = image;
-      regions_ = regions;
-      rows_ready_ = INT64_MAX;
-      decoded_ = true;
-      for (Tile& tile : held_) {
-        if (stop_.load(std::memory_order_relaxed)) break;
-        if (!deliver(std::move(tile))) break;
-      }
-      held_.clear();
-    }
+    std::unique_lock lock(mutex_);
+    image_ = image;
+    regions_ = regions;
+    rows_ready_ = INT64_MAX;
+    decoded_ = true;
     ready_.notify_all();
+    if (sink_ != nullptr) deliver_pending(lock, 0);
   }
   // The decode was refused: stop, drop what was encoded.
   void abandon() {
     {
       const std::lock_guard lock(mutex_);
       stop_.store(true, std::memory_order_relaxed);
-      held_.clear();
+      pending_.clear();
     }
     ready_.notify_all();
     join();
@@ -142,8 +151,14 @@ class EncodePhase {
 
   // The caller's thread encodes too, then waits for the helpers.
   void finish() {
-    work();
+    work(0);
+    const auto join_start = trace_.mark();
     join();
+    trace_.add(0, "join", "", join_start);
+    if (sink_ != nullptr) {  // normally empty by now: every tile's finisher delivered it
+      std::unique_lock lock(mutex_);
+      deliver_pending(lock, 0);
+    }
     if (!error_.empty()) {
       result_.status = error_status_;
       result_.error = error_;
@@ -165,11 +180,13 @@ class EncodePhase {
   }
 
   // Waits until the job's rows are decoded; returns its view, or an empty Mat when stopping.
-  cv::Mat wait_for(const TileJob& job) {
+  cv::Mat wait_for(const TileJob& job, int thread) {
+    const auto start = trace_.mark();
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] {
       return stop_.load(std::memory_order_relaxed) || rows_ready_ >= job.rect.bottom();
     });
+    trace_.add(thread, "wait", job.name, start);
     if (stop_.load(std::memory_order_relaxed)) return {};
     if (regions_ != nullptr) {
       const JpegRegion& region = (*regions_)[job.region];
@@ -181,17 +198,19 @@ class EncodePhase {
                            static_cast<int>(job.rect.w), static_cast<int>(job.rect.h)));
   }
 
-  void work() {
+  void work(int thread) {
     try {
       while (!stop_.load(std::memory_order_relaxed)) {
         const std::size_t next = next_.fetch_add(1, std::memory_order_relaxed);
         if (next >= order_.size()) return;
         const std::size_t index = order_[next];
         const TileJob& job = jobs_[index];
-        const cv::Mat view = wait_for(job);
+        const cv::Mat view = wait_for(job, thread);
         if (view.empty()) return;
         Tile tile{job.name, {}, job.patch->annotation_id, job.row, job.col, job.rect, {}};
+        const auto encode_start = trace_.mark();
         const std::string why = encode_tile(view, options_.encode, tile.bytes);
+        trace_.add(thread, "encode", job.name, encode_start);
         if (!why.empty()) return fail(TileStatus::encode_failed, "tile " + job.name + ": " + why);
         if (options_.thumbnail_max_side > 0) {
           const std::string thumb_why =
@@ -204,13 +223,10 @@ class EncodePhase {
           result_.tiles[index] = std::move(tile);
           continue;
         }
-        const std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         if (stop_.load(std::memory_order_relaxed)) return;
-        if (!decoded_) {
-          held_.push_back(std::move(tile));
-          continue;
-        }
-        if (!deliver(std::move(tile))) return;
+        pending_.push_back(std::move(tile));
+        if (!deliver_pending(lock, thread)) return;
       }
     } catch (const std::exception& e) {
       fail(TileStatus::encode_failed, std::string("tile encoding failed: ") + e.what());
@@ -219,17 +235,71 @@ class EncodePhase {
     }
   }
 
-  // Precondition: mutex_ held. Returns false when the sink stopped the work.
-  bool deliver(Tile&& tile) {
-    const std::size_t size = tile.bytes.size();
-    if (!(*sink_)(std::move(tile))) {
-      record(TileStatus::cancelled, "the tile sink stopped the work after " +
-                                        std::to_string(result_.tile_count) + " tiles");
-      return false;
+  // Hands the pending tiles to the sink outside the lock, unless the decode has not succeeded
+  // yet or another thread is at it (it then takes these too before it lets go). `lock` holds
+  // mutex_ on entry and on return. Returns false once the work is stopped.
+  bool deliver_pending(std::unique_lock<std::mutex>& lock, int thread) {
+    if (!decoded_ || delivering_) return !stop_.load(std::memory_order_relaxed);
+    delivering_ = true;
+    while (!pending_.empty() && !stop_.load(std::memory_order_relaxed)) {
+      std::vector<Tile> batch = std::move(pending_);
+      pending_.clear();
+      lock.unlock();
+      const auto start = trace_.mark();
+      std::size_t delivered = 0;
+      std::uint64_t bytes = 0;
+      bool cancelled = false;
+      for (Tile& tile : batch) {
+        if (stop_.load(std::memory_order_relaxed)) break;
+        const std::size_t size = tile.bytes.size();
+        if (!(*sink_)(std::move(tile))) {
+          cancelled = true;
+          break;
+        }
+        delivered += 1;
+        bytes += size;
+      }
+      trace_.add(thread, "sink", std::to_string(delivered) + " tiles", start);
+      lock.lock();
+      result_.tile_count += static_cast<std::int64_t>(delivered);
+      result_.tile_bytes += bytes;
+      if (cancelled) {
+        record(TileStatus::cancelled, "the tile sink stopped the work after " +
+                                          std::to_string(result_.tile_count) + " tiles");
+        ready_.notify_all();
+      }
     }
-    result_.tile_count += 1;
-    result_.tile_bytes += size;
-    return true;
+    delivering_ = false;
+    return !stop_.load(std::memory_order_relaxed);
+  }
+
+  // The first helper, before it encodes: while the decoder fills the image row by row, fault in
+  // the pages below the rows it has reached (the image is allocated, untouched, before the
+  // first rows are reported; nothing to do when it is not reported before the decode ends).
+  void prefault_image() {
+    cv::Mat image;
+    std::int64_t rows = 0;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] {
+        return stop_.load(std::memory_order_relaxed) || decoded_ || image_.data != nullptr;
+      });
+      if (stop_.load(std::memory_order_relaxed) || decoded_) return;
+      image = image_;  // a reference: keeps the pixels allocated while we touch them
+      rows = rows_ready_;
+    }
+    if (!image.isContinuous() || rows >= image.rows) return;
+    const auto start = trace_.mark();
+    // In slices, so that a refused decode does not wait for a whole 1 GB image's pages.
+    constexpr std::size_t kSlice = std::size_t{64} << 20;
+    unsigned char* from = image.ptr<unsigned char>(static_cast<int>(rows));
+    const unsigned char* end = image.dataend;
+    while (from < end && !stop_.load(std::memory_order_relaxed)) {
+      const std::size_t size = std::min(kSlice, static_cast<std::size_t>(end - from));
+      if (!prefault_for_writing(from, size)) break;  // not supported here: nothing to gain
+      from += size;
+    }
+    trace_.add(1, "prefault", "", start);
   }
 
   void fail(TileStatus status, std::string reason) {
@@ -251,18 +321,21 @@ class EncodePhase {
   const TileOptions& options_;
   const TileSink* sink_;
   TileResult& result_;
+  TileTrace& trace_;
   std::vector<std::size_t> order_;
   std::vector<std::thread> helpers_;
   std::atomic<std::size_t> next_{0};
   std::atomic<bool> stop_{false};
-  // Guards the fields below, error_ and the streaming counters, and serializes sink calls.
+  // Guards the fields below, error_ and the streaming counters; delivering_ serializes sink
+  // calls (made outside the lock).
   std::mutex mutex_;
   std::condition_variable ready_;
   cv::Mat image_;
   const std::vector<JpegRegion>* regions_ = nullptr;
   std::int64_t rows_ready_ = 0;
   bool decoded_ = false;
-  std::vector<Tile> held_;
+  std::vector<Tile> pending_;  // encoded, not yet handed to the sink
+  bool delivering_ = false;
   TileStatus error_status_ = TileStatus::ok;
   std::string error_;
 };
@@ -297,8 +370,9 @@ std::uint64_t region_bytes(const std::vector<JpegRegion>& regions, const ImageHe
 }
 
 TileResult run(const webhook::Item& item, std::string_view image_bytes, const TileOptions& options,
-               const TileSink* sink) {
+               const TileSink* sink, const std::function<bool()>& stop) {
   TileResult result;
+  TileTrace trace;
   const auto decode_start = Clock::now();
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
@@ -336,26 +410,60 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   }
   result.timings.tile_ms = ms_since(tile_start);
 
-  EncodePhase phase(jobs, options, sink, result);
   // Sparse patches of a JPEG: decode only their rows and columns when that is at most half
-  // the image (a full decode then costs little more, and it overlaps with encoding).
+  // the image (a full decode then costs little more, and it overlaps with encoding). Not for a
+  // progressive one: libjpeg buffers its whole image anyway.
   std::vector<JpegRegion> regions;
+  bool try_regions = false;
+  if (options.partial_decode && header.format == ImageFormat::jpeg && !checked.image.orient &&
+      header.coefficient_bytes == 0 && !jobs.empty()) {
+    regions = plan_regions(jobs);
+    try_regions = 2 * region_bytes(regions, header) <= decoded_bytes(header);
+  }
+  // The process's other jobs share the decode memory: wait for this decode's share first.
+  // Declared before the phase, so the bytes are given back only once the pixels are gone.
+  DecodedReservation reservation;
+  std::uint64_t reserved_for = 0;  // what was asked for (the budget may hold less: its capacity)
+  const auto reserve = [&](std::uint64_t bytes) {
+    reserved_for = bytes;
+    if (!options.decoded_budget) return true;
+    reservation.release();  // one reservation at a time: a caller never waits holding bytes
+    auto granted = options.decoded_budget->reserve(bytes, stop, item.item_id);
+    const std::chrono::nanoseconds waited = granted ? granted->waited() : granted.error().waited;
+    result.timings.budget_wait_ms += std::chrono::duration<double, std::milli>(waited).count();
+    if (granted) {
+      reservation = std::move(granted).value();
+      return true;
+    }
+    result.status = granted.error().kind == BudgetRefusal::Kind::stopped
+                        ? TileStatus::cancelled
+                        : TileStatus::budget_timeout;
+    result.error = granted.error().reason;
+    return false;
+  };
+  const std::uint64_t full_bytes =
+      decode_reservation_bytes(header, checked.image.orient, 0, options.max_decoded_bytes);
+  if (!reserve(try_regions ? decode_reservation_bytes(header, false, region_bytes(regions, header),
+                                                      options.max_decoded_bytes)
+                           : full_bytes)) {
+    return result;
+  }
+
+  EncodePhase phase(jobs, options, sink, result, trace);
   bool region_decoded = false;
   const auto region_start = Clock::now();
-  if (options.partial_decode && header.format == ImageFormat::jpeg && !checked.image.orient &&
-      !jobs.empty()) {
-    regions = plan_regions(jobs);
-    if (2 * region_bytes(regions, header) <= decoded_bytes(header)) {
-      const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
-      if (!partial.ok()) {
-        phase.abandon();
-        result.status = to_status(partial.error);
-        result.error = partial.reason;
-        result.timings.decode_ms = check_ms + ms_since(region_start);
-        return result;
-      }
-      region_decoded = partial.decoded;
+  const auto region_mark = trace.mark();
+  if (try_regions) {
+    const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
+    trace.add(0, "region_decode", "", region_mark);
+    if (!partial.ok()) {
+      phase.abandon();
+      result.status = to_status(partial.error);
+      result.error = partial.reason;
+      result.timings.decode_ms = check_ms + ms_since(region_start);
+      return result;
     }
+    region_decoded = partial.decoded;
   }
   auto encode_start = Clock::now();
   if (region_decoded) {
@@ -368,13 +476,19 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
     phase.start_helpers();
   } else {
     // Full decode; with helper threads, encoding starts on the rows already decoded.
+    if (reserved_for < full_bytes && !reserve(full_bytes)) {
+      phase.abandon();
+      return result;
+    }
     phase.order(options.jobs > 1);
     if (options.jobs > 1) phase.start_helpers();
     const auto full_start = Clock::now();
+    const auto full_mark = trace.mark();
     DecodeResult decoded =
         decode_image(image_bytes, decode_options,
                      [&phase](const cv::Mat& image, int rows) { phase.rows_ready(image, rows); });
     result.timings.decode_ms = check_ms + ms_since(full_start);
+    trace.add(0, "decode", "", full_mark);
     if (!decoded.ok()) {
       phase.abandon();
       result.status = to_status(decoded.error);
@@ -427,10 +541,22 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   }
   phase.finish();
   result.timings.encode_ms = ms_since(encode_start);
+  result.timings.total_ms = ms_since(decode_start);
+  trace.log();
   return result;
 }
 
 }  // namespace
+
+std::uint64_t decode_reservation_bytes(const ImageHeader& header, bool orient,
+                                       std::uint64_t region_bytes,
+                                       std::uint64_t max_decoded_bytes) {
+  const std::uint64_t image = region_bytes > 0 ? region_bytes : decoded_bytes(header);
+  // libjpeg frees a progressive file's coefficients before the rotation copy is made.
+  const std::uint64_t while_decoding = image + header.coefficient_bytes;
+  const std::uint64_t while_rotating = orient && region_bytes == 0 ? 2 * image : image;
+  return std::min(std::max(while_decoding, while_rotating), max_decoded_bytes);
+}
 
 const char* status_name(TileStatus status) {
   switch (status) {
@@ -452,6 +578,8 @@ const char* status_name(TileStatus status) {
       return "encode_failed";
     case TileStatus::cancelled:
       return "cancelled";
+    case TileStatus::budget_timeout:
+      return "budget_timeout";
   }
   return "unknown";
 }
@@ -459,7 +587,7 @@ const char* status_name(TileStatus status) {
 TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
                      const TileOptions& options) {
   try {
-    return run(item, image_bytes, options, nullptr);
+    return run(item, image_bytes, options, nullptr, {});
   } catch (const std::exception& e) {
     TileResult result;
     result.status = TileStatus::decode_failed;
@@ -469,9 +597,10 @@ TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
 }
 
 TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
-                     const TileOptions& options, const TileSink& sink) {
+                     const TileOptions& options, const TileSink& sink,
+                     const std::function<bool()>& stop) {
   try {
-    return run(item, image_bytes, options, sink ? &sink : nullptr);
+    return run(item, image_bytes, options, sink ? &sink : nullptr, stop);
   } catch (const std::exception& e) {
     TileResult result;
     result.status = TileStatus::decode_failed;

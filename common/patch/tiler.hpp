@@ -17,10 +17,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/patch/decoded_budget.hpp"
 #include "common/patch/image_decode.hpp"
 #include "common/patch/image_header.hpp"
 #include "common/patch/patch_plan.hpp"
@@ -48,7 +50,19 @@ struct TileOptions {
   // > 0: also make a JPEG thumbnail of each tile, its longer side at most this many pixels
   // (read-only external storage, where V7 does not make thumbnails itself).
   int thumbnail_max_side = 0;
+  // A process-wide budget of decoded bytes shared with the other jobs of the process (a worker
+  // with jobs in flight): before decoding, the tiler reserves what the header says the decode
+  // takes (decode_reservation_bytes) and waits its turn; released when the call returns. Null:
+  // no budget (patchq-tile).
+  std::shared_ptr<DecodedBudget> decoded_budget;
 };
+
+// What a decode holds at its peak, known from the header alone: the decoded image, the copy
+// an EXIF rotation makes, a progressive JPEG's coefficients; for a region decode (`regions` >
+// 0) the bands' bytes instead of the image's. At most max_decoded_bytes (the decode refuses
+// more).
+std::uint64_t decode_reservation_bytes(const ImageHeader& header, bool orient,
+                                       std::uint64_t region_bytes, std::uint64_t max_decoded_bytes);
 
 struct Tile {
   std::string name;  // <item-stem>_<annotation-id>_r<row>c<col>.<ext>
@@ -61,9 +75,11 @@ struct Tile {
 };
 
 struct TileTimings {
+  double budget_wait_ms = 0;  // waiting for TileOptions::decoded_budget (not in decode_ms)
   double decode_ms = 0;  // header check + decode + orientation (overlaps encode_ms with jobs > 1)
   double tile_ms = 0;    // planning and cutting the ROI views
   double encode_ms = 0;  // wall time of the encoding phase (sink calls included when streaming)
+  double total_ms = 0;   // wall time of the whole call, header check to the last tile
 };
 
 enum class TileStatus {
@@ -76,6 +92,7 @@ enum class TileStatus {
   unsupported_pixels,
   encode_failed,
   cancelled,
+  budget_timeout,  // waited TileOptions::decoded_budget's longest wait; worth retrying later
 };
 const char* status_name(TileStatus status);  // "ok", "unsupported_format", ...
 
@@ -100,7 +117,10 @@ using TileSink = std::function<bool(Tile&& tile)>;
 
 TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
                      const TileOptions& options);
+// `stop` (may be empty) ends a wait for the decoded-bytes budget (status `cancelled`): the
+// worker's shutdown or a lost lease.
 TileResult cut_tiles(const webhook::Item& item, std::string_view image_bytes,
-                     const TileOptions& options, const TileSink& sink);
+                     const TileOptions& options, const TileSink& sink,
+                     const std::function<bool()>& stop = {});
 
 }  // namespace patchq::patch

@@ -1,5 +1,7 @@
 #include "common/patchjob/annotation_carrier_classes.hpp"
 
+#include <algorithm>
+
 #include "common/obs/log.hpp"
 
 namespace patchq::patchjob {
@@ -35,10 +37,13 @@ v7::V7Status CarriedClasses::read_classes(const Caller& caller, const std::strin
   auto listed = caller.api.annotation_classes(caller.http, team);
   if (!listed) return listed.error();
   annotations::ClassIds ids;
+  std::map<std::int64_t, std::vector<std::int64_t>> datasets;
   for (const auto& c : *listed) {
     for (const auto& type : c.annotation_types) ids.emplace(std::make_pair(type, c.name), c.id);
+    if (c.datasets) datasets[c.id] = *c.datasets;
   }
   ids_ = std::move(ids);
+  class_datasets_ = std::move(datasets);
   ids_team_ = team;
   ids_at_ = Clock::now();
   return v7::success();
@@ -68,10 +73,7 @@ v7::V7Status CarriedClasses::create(const Caller& caller, const std::string& dat
   auto id = dataset_id(caller, dataset);
   if (!id) {
     if (id.error().retryable()) return id.error();
-    for (const auto& key : missing) {
-      report.refused.push_back(named(key) + ": " + id.error().reason);
-      refused_at_[key] = Clock::now();
-    }
+    for (const auto& key : missing) refuse(key, id.error().reason, report);
     return v7::success();
   }
   if (!type_ids_) {
@@ -85,19 +87,18 @@ v7::V7Status CarriedClasses::create(const Caller& caller, const std::string& dat
     if (stop && stop()) return stopped();
     const auto type = type_ids_->find(key.first);
     if (type == type_ids_->end()) {
-      report.refused.push_back(named(key) + ": V7 names no annotation type " + key.first);
-      refused_at_[key] = Clock::now();
+      refuse(key, "V7 names no annotation type " + key.first, report);
       continue;
     }
     ++report.api_calls;
     auto created = caller.api.create_annotation_class(caller.http, *id, key.second, {type->second});
     if (!created) {
       if (created.error().retryable()) return created.error();
-      report.refused.push_back(named(key) + ": " + created.error().reason);
-      refused_at_[key] = Clock::now();
+      refuse(key, created.error().reason, report);
       continue;
     }
     ids_.emplace(key, created->id);
+    class_datasets_[created->id] = {*id};
     report.created.push_back(named(key));
     obs::log_info("annotation_class_created")
         .field("dataset", dataset)
@@ -106,6 +107,52 @@ v7::V7Status CarriedClasses::create(const Caller& caller, const std::string& dat
         .field("class_id", created->id);
   }
   return v7::success();
+}
+
+v7::V7Status CarriedClasses::add_to_dataset(const Caller& caller, const std::string& dataset,
+                                            const std::set<ClassKey>& wanted,
+                                            const std::function<bool()>& stop) {
+  ClassesReport& report = caller.report;
+  // (class, its id) for the wanted classes whose datasets the list named.
+  std::vector<std::pair<ClassKey, std::int64_t>> listed;
+  for (const ClassKey& key : wanted) {
+    const auto class_id = ids_.find(key);
+    if (class_id != ids_.end() && class_datasets_.contains(class_id->second)) {
+      listed.emplace_back(key, class_id->second);
+    }
+  }
+  if (listed.empty()) return v7::success();
+  auto id = dataset_id(caller, dataset);
+  if (!id) {
+    if (id.error().retryable()) return id.error();
+    for (const auto& entry : listed) refuse(entry.first, id.error().reason, report);
+    return v7::success();
+  }
+  for (const auto& [key, class_id] : listed) {
+    std::vector<std::int64_t>& in = class_datasets_[class_id];
+    if (std::find(in.begin(), in.end(), *id) != in.end()) continue;
+    if (stop && stop()) return stopped();
+    std::vector<std::int64_t> wanted_in = in;
+    wanted_in.push_back(*id);
+    ++report.api_calls;
+    auto added = caller.api.update_annotation_class_datasets(caller.http, class_id, wanted_in);
+    if (!added) {
+      if (added.error().retryable()) return added.error();
+      refuse(key, "not added to dataset " + dataset + ": " + added.error().reason, report);
+      continue;
+    }
+    in = std::move(wanted_in);
+    obs::log_info("annotation_class_added_to_dataset")
+        .field("dataset", dataset)
+        .field("class", key.second)
+        .field("class_id", class_id);
+  }
+  return v7::success();
+}
+
+void CarriedClasses::refuse(const ClassKey& key, const std::string& reason, ClassesReport& report) {
+  report.refused.push_back(named(key) + ": " + reason);
+  refused_at_[key] = Clock::now();
 }
 
 v7::V7Result<annotations::AttributeIds> CarriedClasses::read_attributes(const Caller& caller,
@@ -152,7 +199,11 @@ v7::V7Result<CarriedNames> CarriedClasses::prepare(
   if (!missing.empty()) {
     if (auto made = create(caller, dataset, missing, stop); !made) return made.error();
   }
-  CarriedNames names{ids_, {}};
+  if (auto added = add_to_dataset(caller, dataset, wanted, stop); !added) return added.error();
+  CarriedNames names;
+  for (const auto& [key, id] : ids_) {
+    if (!refused_at_.contains(key)) names.ids.emplace(key, id);
+  }
   if (with_attributes) {
     if (stop && stop()) return stopped();
     auto id = dataset_id(caller, dataset);

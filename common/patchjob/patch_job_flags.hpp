@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/config/flag_set.hpp"
+#include "common/patch/decoded_budget_flags.hpp"
 #include "common/patch/tile_flags.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/result/result.hpp"
@@ -16,6 +17,8 @@ struct PatchJobFlags {
   std::string tile_path = ProvenanceOptions{}.path_template;
   std::string tile_tags = "{annotation_name},source:{item_name}";
   bool carry_annotations = false;
+  // patchq-worker's process-wide decode memory (registered by the worker, not here).
+  patch::DecodedBudgetFlags decoded_budget;
 };
 
 void add_patch_job_flags(config::FlagSet& flags, PatchJobFlags& values);

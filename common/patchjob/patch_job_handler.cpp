@@ -10,6 +10,7 @@
 #include "common/obs/log.hpp"
 #include "common/patch/patch_name.hpp"
 #include "common/patchjob/slot_selection.hpp"
+#include "common/storage/storage_config.hpp"
 #include "common/webhook/payload_parser.hpp"
 
 namespace patchq::patchjob {
@@ -103,9 +104,13 @@ std::string no_tiles_note(const queue::Job& job, const webhook::Item& item,
   return note;
 }
 
-PatchJobConfig with_thumbnails_if_needed(PatchJobConfig config) {
+// Read-only storage gets a thumbnail per tile; a private storage server is trusted by origin.
+PatchJobConfig with_storage_needs(PatchJobConfig config) {
   if (config.storage.enabled() && config.storage.readonly) {
     config.tiles.thumbnail_max_side = kThumbnailMaxSide;
+  }
+  if (auto origin = storage::private_storage_origin(config.storage); !origin.empty()) {
+    config.v7.private_origins.push_back(std::move(origin));
   }
   return config;
 }
@@ -117,7 +122,7 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
                                  std::shared_ptr<v7::ExistingRegistrar> registrar,
                                  std::shared_ptr<v7::UploadJournal> journal,
                                  std::shared_ptr<CutLedger> ledger, LookupCaches caches)
-    : config_(with_thumbnails_if_needed(std::move(config))),
+    : config_(with_storage_needs(std::move(config))),
       registrar_(std::move(registrar)),
       journal_(std::move(journal)),
       ledger_(std::move(ledger)),
@@ -301,9 +306,13 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
       break;
     }
     slot_of_tiles = view.slot.slot_name;
-    patch::TileResult tiled = patch::cut_tiles(view, *image, config_.tiles, sink);
+    patch::TileResult tiled = patch::cut_tiles(view, *image, config_.tiles, sink,
+                                               [&ctx] { return ctx.stop_requested(); });
     image->clear();
     image->shrink_to_fit();  // the source image is not needed while the last uploads finish
+    if (tiled.timings.budget_wait_ms > 0) {
+      ctx.record_stage("budget_wait", from_ms(tiled.timings.budget_wait_ms));
+    }
     ctx.record_stage("decode", from_ms(tiled.timings.decode_ms));
     ctx.record_stage("tile", from_ms(tiled.timings.tile_ms));
     ctx.record_stage("encode", from_ms(tiled.timings.encode_ms));
@@ -311,6 +320,10 @@ JobOutcome PatchJobHandler::handle(const queue::Job& job, queue::JobContext& ctx
                    std::make_move_iterator(tiled.skipped.end()));
     if (tiled.status == patch::TileStatus::cancelled) {
       failed = JobOutcome::retry("stopped while tiling", std::chrono::milliseconds(0));
+      break;
+    }
+    if (tiled.status == patch::TileStatus::budget_timeout) {  // this process is busy: later
+      failed = JobOutcome::retry("decode memory busy: " + tiled.error);
       break;
     }
     if (!tiled.ok()) {

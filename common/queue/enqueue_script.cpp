@@ -2,7 +2,6 @@
 #include "common/queue/enqueue_script.hpp"
 
 #include "common/queue/payload_codec.hpp"
-#include "common/queue/skipped_count.hpp"
 #include "common/redis/async_client.hpp"
 #include "common/redis/sync_client.hpp"
 
@@ -95,7 +94,7 @@ std::vector<std::vector<std::string>> build_enqueue_transaction(
     eval.push_back(keys.dedup(r.dedup_hash));
     eval.push_back(std::move(record));
   }
-  eval.push_back(skipped_counter_key(keys));
+  eval.push_back(keys.skipped_counter());
   eval.push_back(std::to_string(policy.max_queue));
   eval.push_back(std::to_string(policy.dedup_ttl.count()));
   eval.push_back(std::to_string(policy.skipped_ttl.count()));

@@ -27,6 +27,8 @@
 //                      reason: permanent | attempts_exhausted | poison
 //   <p>dedup:<hash>    string job_id, EX 24 h: a delivery seen again answers with its job
 //   <p>stats:done      integer, jobs completed since the queue was created (INCR on done)
+//   <p>stats:skipped   integer, deliveries recorded as skipped (nothing to cut), INCR'd by the
+//                      enqueue script; kept apart because skipped records expire
 //   <p>stats:minute:<m> hash per minute m (ms since epoch / 60000, Redis clock): done, retry,
 //                      dead, tiles (job outcomes, counted by the outcome scripts) and v7_calls
 //                      (the fleet rate limiter's reservations); expires after an hour.
@@ -91,6 +93,7 @@ class KeySchema {
     return prefix_ + "dedup:" + std::string(delivery_hash);
   }
   std::string done_counter() const { return prefix_ + "stats:done"; }
+  std::string skipped_counter() const { return prefix_ + "stats:skipped"; }
   // Per-minute counters: this prefix followed by the minute number (see above).
   std::string minute_counters_prefix() const { return prefix_ + "stats:minute:"; }
   std::string v7_bucket_index() const { return prefix_ + "v7buckets"; }

@@ -5,12 +5,8 @@
 
 namespace patchq::queue {
 
-std::string skipped_counter_key(const KeySchema& keys) {
-  return keys.prefix() + "stats:skipped";
-}
-
 std::int64_t read_skipped_count(redis::SyncClient& client, const KeySchema& keys) {
-  return reply_int(client.command({"GET", skipped_counter_key(keys)}));
+  return reply_int(client.command({"GET", keys.skipped_counter()}));
 }
 
 }  // namespace patchq::queue

@@ -1,7 +1,7 @@
 // The count of deliveries recorded as skipped (nothing to cut: no image slot, ...) since the
-// queue was created, for `patchqctl stats`. Skipped records expire like done ones, so the count
-// is kept apart: key <p>stats:skipped (integer), INCR'd by the enqueue script in the same
-// script call that records the skip (enqueue_script.cpp), never for a duplicate.
+// queue was created, for `patchqctl stats`: KeySchema::skipped_counter(), INCR'd by the enqueue
+// script in the same script call that records the skip (enqueue_script.cpp), never for a
+// duplicate.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,6 @@
 
 namespace patchq::queue {
 
-std::string skipped_counter_key(const KeySchema& keys);
 std::int64_t read_skipped_count(redis::SyncClient& client, const KeySchema& keys);
 
 }  // namespace patchq::queue

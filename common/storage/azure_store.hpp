@@ -37,6 +37,8 @@ class AzureStore final : public ObjectStore {
                     std::string_view content_type) const override;
   StorageResult<std::string> get(net::HttpClient& http, std::string_view storage_key,
                                  std::uint64_t max_bytes) const override;
+  StorageResult<ObjectHead> get_head(net::HttpClient& http, std::string_view storage_key,
+                                     std::uint64_t head_bytes) const override;
   StorageStatus check(net::HttpClient& http) const override;
   std::string describe() const override;
 

@@ -20,6 +20,12 @@
 
 namespace patchq::storage {
 
+// The first bytes of an object and its whole size (get_head).
+struct ObjectHead {
+  std::string bytes;       // at most the bytes asked for; all of them when the object is smaller
+  std::uint64_t size = 0;  // the whole object's size
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -37,6 +43,12 @@ class ObjectStore {
   // Reads the object; more than max_bytes is a permanent error.
   virtual StorageResult<std::string> get(net::HttpClient& http, std::string_view storage_key,
                                          std::uint64_t max_bytes) const = 0;
+  // Reads the first `head_bytes` (>= 1) bytes of the object with one ranged GET: proves it
+  // exists and gives its size and header bytes without moving the rest. An empty object is
+  // an empty head of size 0. A server that ignores the range may send at most
+  // max(head_bytes, 64 KiB); a larger whole object is a permanent error.
+  virtual StorageResult<ObjectHead> get_head(net::HttpClient& http, std::string_view storage_key,
+                                             std::uint64_t head_bytes) const = 0;
   // For start-up and readiness: the bucket/container exists, the credentials are accepted
   // for listing under the prefix and for writing there (a zero-byte probe object,
   // "<prefix>/.patchq-check"). The error says what is wrong.

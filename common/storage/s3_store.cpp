@@ -163,6 +163,22 @@ StorageResult<std::string> S3Store::get(net::HttpClient& http, std::string_view 
   return object_within(std::move(result.response().body), max_bytes, context);
 }
 
+StorageResult<ObjectHead> S3Store::get_head(net::HttpClient& http, std::string_view storage_key,
+                                            std::uint64_t head_bytes) const {
+  const ReplyContext context =
+      reply_context("GET (head) " + options_.location.bucket + "/" + std::string(storage_key));
+  if (auto problem = key_problem(storage_key); !problem.empty()) {
+    return StorageError::permanent(context.what + ": " + problem);
+  }
+  auto request = signed_request("GET", object_url(storage_key), {});
+  request.headers.emplace_back("Range", head_range(head_bytes));
+  request.max_response_bytes = response_cap(head_bytes);
+  auto result = http.send(request);
+  if (!result.ok()) return transport_failure(result.error(), context);
+  if (auto head = object_head(result.response(), head_bytes)) return std::move(*head);
+  return failure(result.response(), context);
+}
+
 StorageStatus S3Store::check(net::HttpClient& http) const {
   const auto& location = options_.location;
   const std::string list_prefix = location.prefix.empty() ? "" : location.prefix + "/";

@@ -19,6 +19,10 @@ void add_storage_flags(config::FlagSet& flags, StorageConfig& config) {
                   "the storage's name in V7's storage settings (required with --storage-url)")
       .add_bool("storage-readonly", &config.readonly, "PATCHQ_STORAGE_READONLY",
                 "V7 registers the storage as read-only (it never writes to it)")
+      .add_bool("allow-private-storage", &config.allow_private, "PATCHQ_ALLOW_PRIVATE_STORAGE",
+                "allow the storage server's origin alone (--storage-endpoint, or an Azure "
+                "--storage-url) on a loopback/private address, e.g. MinIO or Ceph on the "
+                "cluster network; image hosts keep the address rules")
       .add_string("storage-access-key-id", &config.aws_access_key_id, "AWS_ACCESS_KEY_ID",
                   "S3/GCS HMAC access key id (prefer the environment variable)")
       .add_string("storage-secret-access-key", &config.aws_secret_access_key,
@@ -34,6 +38,14 @@ void add_storage_flags(config::FlagSet& flags, StorageConfig& config) {
       .add_string("storage-account-key", &config.azure_key, "AZURE_STORAGE_KEY",
                   "Azure account key (base64) for Shared Key, when the URL has no SAS",
                   /*secret=*/true);
+}
+
+std::string private_storage_origin(const StorageConfig& config) {
+  if (!config.enabled() || !config.allow_private) return "";
+  const std::string& base = config.endpoint.empty() ? config.url : config.endpoint;
+  if (!base.starts_with("http://") && !base.starts_with("https://")) return "";
+  auto url = net::Url::parse(base);
+  return url ? url->origin() : "";
 }
 
 std::string signing_region(const StorageConfig& config, Provider provider) {
@@ -90,6 +102,12 @@ Status validate(const StorageConfig& config) {
   if (!location) return location.error();
   if (config.slug.empty()) return fail("--storage-slug is required with --storage-url");
   if (auto endpoint = endpoint_problem(config); !endpoint) return endpoint;
+  if (config.allow_private && private_storage_origin(config).empty()) {
+    return fail(
+        "--allow-private-storage names the storage server by --storage-endpoint (the "
+        "S3-compatible server's URL); " +
+        std::string(to_string(location->provider)) + " storage has none");
+  }
   return credentials_problem(config, *location);
 }
 

@@ -20,6 +20,8 @@ struct StorageConfig {
   std::string endpoint;   // --storage-endpoint: S3-compatible server or Azure blob endpoint
   std::string slug;       // --storage-slug: the storage's name in V7's settings
   bool readonly = false;  // --storage-readonly: V7 registers the storage as read-only
+  // --allow-private-storage: the storage server's origin alone may be on a private address.
+  bool allow_private = false;
 
   // Resolved credentials (environment first; the flags exist for tools and tests).
   std::string aws_access_key_id;      // AWS_ACCESS_KEY_ID
@@ -36,6 +38,11 @@ void add_storage_flags(config::FlagSet& flags, StorageConfig& config);
 
 // ok for an empty url (storage mode off) or a configuration that open() can use.
 Status validate(const StorageConfig& config);
+
+// The origin (scheme://host:port) of the storage server when --allow-private-storage lets it
+// be on a loopback/private address: --storage-endpoint's, else an Azure --storage-url's.
+// Empty when storage mode or the option is off.
+std::string private_storage_origin(const StorageConfig& config);
 
 // The region SigV4 signs for: AWS_REGION, else us-east-1 for S3 and "auto" for GCS.
 std::string signing_region(const StorageConfig& config, Provider provider);

@@ -1,6 +1,7 @@
 #include "common/storage/storage_reply.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/storage/secret_scrub.hpp"
 
@@ -67,6 +68,31 @@ StorageResult<std::string> object_within(std::string body, std::uint64_t max_obj
                                    std::to_string(max_object_bytes) + " bytes");
   }
   return body;
+}
+
+std::string head_range(std::uint64_t head_bytes) {
+  return "bytes=0-" + std::to_string(std::max<std::uint64_t>(head_bytes, 1) - 1);
+}
+
+std::optional<ObjectHead> object_head(net::HttpResponse& response, std::uint64_t head_bytes) {
+  ObjectHead head;
+  if (response.status == 416) return head;  // a range of an empty object is unsatisfiable
+  if (response.status != 200 && response.status != 206) return std::nullopt;
+  head.bytes = std::move(response.body);
+  head.size = head.bytes.size();
+  if (response.status == 206) {
+    // "bytes 0-65535/122000"; "*" instead of the size: unknown, the head's size stands.
+    const auto range = response.header("content-range");
+    const auto slash = range ? range->rfind('/') : std::string_view::npos;
+    if (slash != std::string_view::npos) {
+      const auto total = range->substr(slash + 1);
+      std::uint64_t size = 0;
+      const auto [end, ec] = std::from_chars(total.data(), total.data() + total.size(), size);
+      if (ec == std::errc() && end == total.data() + total.size()) head.size = size;
+    }
+  }
+  if (head.bytes.size() > head_bytes) head.bytes.resize(head_bytes);
+  return head;
 }
 
 }  // namespace patchq::storage

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/net/http_types.hpp"
+#include "common/storage/object_store.hpp"
 #include "common/storage/storage_error.hpp"
 
 namespace patchq::storage {
@@ -42,5 +44,12 @@ std::uint64_t response_cap(std::uint64_t max_object_bytes);
 // The object read, or a permanent error when it is larger than `max_object_bytes`.
 StorageResult<std::string> object_within(std::string body, std::uint64_t max_object_bytes,
                                          const ReplyContext& context);
+
+// The Range header value for the first `head_bytes` bytes: "bytes=0-<head_bytes - 1>".
+std::string head_range(std::uint64_t head_bytes);
+// ObjectHead from the answer to a ranged GET: 206 (Content-Range "bytes a-b/<size>"), 200 (the
+// server sent the whole object: cut to `head_bytes`) or 416 (the object is empty). Any other
+// status is left to the caller (nullopt).
+std::optional<ObjectHead> object_head(net::HttpResponse& response, std::uint64_t head_bytes);
 
 }  // namespace patchq::storage

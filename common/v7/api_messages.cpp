@@ -274,6 +274,14 @@ Result<std::vector<AnnotationClassRef>> parse_annotation_classes(std::string_vie
     } else if (c["annotation_types"].get_string().get(one) == simdjson::SUCCESS) {
       ref.annotation_types.emplace_back(one);
     }
+    if (simdjson::dom::array datasets;
+        c["datasets"].get_array().get(datasets) == simdjson::SUCCESS) {
+      ref.datasets.emplace();
+      for (element d : datasets) {
+        std::int64_t id = 0;
+        if (d["id"].get_int64().get(id) == simdjson::SUCCESS) ref.datasets->push_back(id);
+      }
+    }
     out.push_back(std::move(ref));
   }
   return out;
@@ -300,6 +308,15 @@ std::string build_create_annotation_class(std::int64_t dataset_id, std::string_v
   for (const auto id : type_ids) w.value(id);
   w.end_array();
   w.key("datasets").begin_array().begin_object().field("id", dataset_id).end_object().end_array();
+  return w.end_object().take();
+}
+
+std::string build_class_datasets_update(std::int64_t class_id,
+                                        const std::vector<std::int64_t>& dataset_ids) {
+  json::JsonWriter w;
+  w.begin_object().key("datasets").begin_array();
+  for (const auto id : dataset_ids) w.begin_object().field("id", id).end_object();
+  w.end_array().field("id", class_id);
   return w.end_object().take();
 }
 

@@ -119,6 +119,8 @@ struct AnnotationClassRef {
   std::int64_t id = 0;
   std::string name;
   std::vector<std::string> annotation_types;  // "polygon", "bounding_box", "keypoint", "tag", ...
+  // The ids of the datasets the class is in, when the answer lists them (`datasets: [{id}]`).
+  std::optional<std::vector<std::int64_t>> datasets;
 };
 Result<std::vector<AnnotationClassRef>> parse_annotation_classes(std::string_view body);
 // The class POST /api/annotation_classes answers with (its `id`, at least).
@@ -127,6 +129,10 @@ Result<AnnotationClassRef> parse_created_annotation_class(std::string_view body)
 // in dataset `dataset_id`, with the annotation types of `type_ids` (GET /api/annotation_types).
 std::string build_create_annotation_class(std::int64_t dataset_id, std::string_view name,
                                           const std::vector<std::int64_t>& type_ids);
+// PUT /api/annotation_classes/{id}, as darwin-py's add_annotation_class sends it to put a team
+// class into a dataset: {"datasets":[{"id"},...],"id"}, every dataset the class is to be in.
+std::string build_class_datasets_update(std::int64_t class_id,
+                                        const std::vector<std::int64_t>& dataset_ids);
 
 // GET /api/annotation_types: [{"id","name"}] (name: "polygon", "attributes", ...).
 struct AnnotationTypeRef {

@@ -19,7 +19,9 @@ void add_v7_flags(config::FlagSet& flags, V7ClientConfig& config, V7FlagScope sc
       .add_string("v7-api-key", &config.api_key, "V7_API_KEY", "V7 API key (also read from V7_KEY)",
                   /*secret=*/true)
       .add_bool("allow-private-hosts", &config.allow_private_hosts, "PATCHQ_ALLOW_PRIVATE_HOSTS",
-                "allow loopback/private/link-local addresses (tests and local demo only)")
+                "allow loopback/private/link-local addresses for every host (tests, the local "
+                "demo); for one private server use --allow-private-v7-api or "
+                "--allow-private-storage")
       .add_bool("allow-private-v7-api", &config.allow_private_v7_api, "PATCHQ_ALLOW_PRIVATE_V7_API",
                 "allow the --v7-api-url origin alone (scheme, host and port exact) on a "
                 "loopback/private address; every other host keeps the address rules");

@@ -21,9 +21,12 @@ enum class UploadMode { register_sign_confirm, direct, storage };
 struct V7ClientConfig {
   std::string api_url = "https://darwin.v7labs.com";
   std::string api_key;               // secret: never logged, never in an error text
-  bool allow_private_hosts = false;  // loopback/private addresses (tests, local demo only)
+  bool allow_private_hosts = false;  // loopback/private addresses for every host
   // The configured API origin (scheme+host+port exact) alone may be on a private address.
   bool allow_private_v7_api = false;
+  // Further origins (scheme+host+port exact) trusted on private addresses: the storage
+  // server's with --allow-private-storage (set by the job handler from the storage settings).
+  std::vector<std::string> private_origins;
   // Comma list of image hosts besides the V7 API origin ("cdn.example.com", ".example.com",
   // "@cloud-storage"); empty: "@cloud-storage" (S3, GCS and Azure presigned-URL hosts).
   std::string allowed_image_hosts;

@@ -60,8 +60,9 @@ net::HttpClientOptions V7Api::http_options() const {
   if (hosts.empty()) hosts.emplace_back(net::kCloudStorageEntry);
   // The API is trusted by origin (scheme, host and port), never by host name alone: another
   // port on the API's host is just another server.
-  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts,
-                           {net::TrustedOrigin{api_url_.origin(), config_.allow_private_v7_api}});
+  std::vector<net::TrustedOrigin> trusted{{api_url_.origin(), config_.allow_private_v7_api}};
+  for (const auto& origin : config_.private_origins) trusted.push_back({origin, true});
+  o.rules = net::HostRules(std::move(hosts), config_.allow_private_hosts, std::move(trusted));
   o.connect_timeout = config_.connect_timeout;
   o.transfer_timeout = config_.transfer_timeout;
   o.resolve = config_.resolve;
@@ -302,6 +303,19 @@ V7Result<AnnotationClassRef> V7Api::create_annotation_class(
                            .what = "create annotation class"});
   if (!r) return r.error();
   return parsed_or_error(parse_created_annotation_class(r->body), "create annotation class");
+}
+
+V7Status V7Api::update_annotation_class_datasets(
+    net::HttpClient& http, std::int64_t class_id,
+    const std::vector<std::int64_t>& dataset_ids) const {
+  const std::string body = build_class_datasets_update(class_id, dataset_ids);
+  auto r = exchange(http, {.method = "PUT",
+                           .url = api_path("/api/annotation_classes/" + std::to_string(class_id)),
+                           .body = body,
+                           .json_body = true,
+                           .what = "add annotation class to dataset"});
+  if (!r) return r.error();
+  return success();
 }
 
 V7Result<std::vector<AttributeRef>> V7Api::dataset_attributes(net::HttpClient& http,

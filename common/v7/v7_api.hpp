@@ -77,6 +77,10 @@ class V7Api {
   V7Result<AnnotationClassRef> create_annotation_class(
       net::HttpClient& http, std::int64_t dataset_id, std::string_view name,
       const std::vector<std::int64_t>& type_ids) const;
+  // PUT /api/annotation_classes/{class_id} (darwin-py's add_annotation_class): the team class
+  // is in exactly `dataset_ids` afterwards.
+  V7Status update_annotation_class_datasets(net::HttpClient& http, std::int64_t class_id,
+                                            const std::vector<std::int64_t>& dataset_ids) const;
   // GET /api/datasets/{dataset_id}/attributes: the attributes of the dataset's classes.
   V7Result<std::vector<AttributeRef>> dataset_attributes(net::HttpClient& http,
                                                          std::int64_t dataset_id) const;

@@ -43,6 +43,7 @@ std::string summary_json(const webhook::Item& item, const patch::TileResult& res
   w.field("decode_ms", round_ms(result.timings.decode_ms));
   w.field("tile_ms", round_ms(result.timings.tile_ms));
   w.field("encode_ms", round_ms(result.timings.encode_ms));
+  w.field("total_ms", round_ms(result.timings.total_ms));
   w.field("out", out_dir);
   w.end_object();
   return w.take();

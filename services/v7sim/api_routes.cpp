@@ -249,10 +249,12 @@ Response ApiRoutes::upload_batch(const Request& req, bool direct) {
 }
 
 // Undocumented at V7, chosen here: no storage configured -> 422 STORAGE_NOT_CONFIGURED; another
-// storage_slug -> 404 NOT_FOUND; an object the stand-in cannot read back, a missing thumbnail,
-// or a width/height that differs from the object's own header -> that item blocked with
-// STORAGE_KEY_NOT_FOUND, THUMBNAIL_NOT_FOUND or DIMENSIONS_MISMATCH (V7 itself would register
-// it and fail processing later; the stand-in says so at once, so tests catch it).
+// storage_slug -> 404 NOT_FOUND; an object the stand-in cannot read, one that is not an image,
+// a thumbnail that is missing or not an image, or a width/height that differs from the
+// object's own header -> that item blocked with STORAGE_KEY_NOT_FOUND, UNSUPPORTED_FILE_TYPE,
+// THUMBNAIL_NOT_FOUND or DIMENSIONS_MISMATCH (V7 itself would register it and fail processing
+// later; the stand-in says so at once, so tests catch it). Objects are checked by their first
+// bytes (probe_object); the item keeps its storage key and its bytes stay in the bucket.
 Response ApiRoutes::register_existing(const Request& req, bool readonly) {
   auto parsed = parse_existing_batch(req.body(), readonly);
   if (auto* error = std::get_if<BatchError>(&parsed)) {
@@ -285,29 +287,47 @@ Response ApiRoutes::register_existing(const Request& req, bool readonly) {
     shown.slot_name = entry.slot_name;
     write_registered(blocked, shown, reason);
   };
-  for (const auto& entry : batch.items) {
+  // Every object (and thumbnail) of items not registered yet is probed first, together.
+  std::vector<std::string> keys;
+  std::vector<std::size_t> probe_at(batch.items.size(), 0);
+  for (std::size_t i = 0; i < batch.items.size(); ++i) {
+    const auto& entry = batch.items[i];
+    if (store_.find_item(dataset->slug, entry.name, normalize_item_path(entry.path))) continue;
+    probe_at[i] = keys.size();
+    keys.push_back(entry.storage_key);
+    if (readonly) keys.push_back(entry.thumbnail_key);
+  }
+  const auto probed = probe_objects(*storage_, keys);
+  for (std::size_t i = 0; i < batch.items.size(); ++i) {
+    const auto& entry = batch.items[i];
     const std::string path = normalize_item_path(entry.path);
     if (auto existing = store_.find_item(dataset->slug, entry.name, path)) {
       write_registered(blocked, *existing, exists);
       continue;
     }
-    auto bytes = storage_->read(entry.storage_key);
-    if (!bytes) {
+    const auto& object = probed[probe_at[i]];
+    if (!object) {
       block(entry, "STORAGE_KEY_NOT_FOUND");
       continue;
     }
+    if (!object->image) {
+      block(entry, "UNSUPPORTED_FILE_TYPE");
+      continue;
+    }
     if (readonly) {
-      const auto size = read_image_size(*bytes);
-      if (!storage_->read(entry.thumbnail_key)) {
+      const auto& thumbnail = probed[probe_at[i] + 1];
+      if (!thumbnail || !thumbnail->image) {
         block(entry, "THUMBNAIL_NOT_FOUND");
         continue;
       }
-      if (!size || size->width != entry.width || size->height != entry.height) {
+      if (object->image->width != entry.width || object->image->height != entry.height) {
         block(entry, "DIMENSIONS_MISMATCH");
         continue;
       }
     }
-    const auto registration = store_.add_confirmed(*dataset, entry.name, path, *bytes, entry.tags);
+    const auto registration =
+        store_.add_external(*dataset, entry.name, path, entry.storage_key, object->bytes,
+                            object->image->width, object->image->height, entry.tags);
     write_registered(registration.created ? items : blocked, registration.item,
                      registration.created ? "" : exists);
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result/result.hpp"
+#include "services/v7sim/external_storage.hpp"
 #include "services/v7sim/routed_call.hpp"
 #include "services/v7sim/sim_store.hpp"
 #include "services/v7sim/sim_urls.hpp"
@@ -35,14 +36,6 @@ struct ApiBehaviour {
   // whose PUT overwrites the stored file (true). V7 does not document it; a client must be
   // safe under both.
   bool sign_confirmed_uploads = false;
-};
-
-// The customer's storage as V7 sees it once connected in its settings: registrations name
-// objects by storage key, and the stand-in reads each one back (so tests compare the pixels of
-// what is in the bucket, and a key that is not there is caught).
-struct ExternalStorage {
-  std::string slug;  // the storage's name in V7's settings
-  std::function<Result<std::string>(std::string_view storage_key)> read;
 };
 
 class ApiRoutes {

@@ -95,7 +95,8 @@ Response ControlRoutes::list_items(const Request& req, const std::string& slug) 
     return http::json_error(req, bhttp::status::not_found, "no such dataset");
   json::JsonWriter w;
   w.begin_object().key("items").begin_array();
-  for (const auto& item : store_.confirmed_items(slug)) {
+  for (const auto& listed : store_.confirmed_items(slug)) {
+    const Item item = store_.with_current_content(listed);
     w.begin_object().field("id", item.id).field("name", item.name).field("path", item.path);
     w.field("width", item.width).field("height", item.height).field("bytes", item.bytes);
     w.field("sha256", item.sha256).key("tags").begin_array();

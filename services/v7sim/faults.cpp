@@ -27,6 +27,7 @@ const std::vector<std::string_view>& fault_endpoint_names() {
                                                       "import_annotations",
                                                       "annotation_types",
                                                       "create_annotation_class",
+                                                      "update_annotation_class",
                                                       "attributes"};
   return names;
 }

@@ -71,6 +71,18 @@ std::optional<RoutedCall> ImportRoutes::match(bhttp::verb method,
     return RoutedCall{"create_annotation_class", RoutedCall::Guard::api_key,
                       [this](const Request& r, const Target&) { return create_class(r); }};
   }
+  if (s.size() == 3 && s[0] == "api" && s[1] == "annotation_classes" &&
+      method == bhttp::verb::put) {
+    const auto class_id = number_in(s[2]);
+    return RoutedCall{"update_annotation_class", RoutedCall::Guard::api_key,
+                      [this, class_id](const Request& r, const Target&) {
+                        if (!class_id) {
+                          return v7_error(r, bhttp::status::not_found, "NOT_FOUND",
+                                          "no such annotation class");
+                        }
+                        return update_class(r, *class_id);
+                      }};
+  }
   if (s.size() == 4 && s[0] == "api" && s[1] == "datasets" && s[3] == "attributes" &&
       method == bhttp::verb::get) {
     const auto dataset_id = number_in(s[2]);
@@ -191,6 +203,41 @@ Response ImportRoutes::create_class(const Request& req) {
   return json_ok(req, w.take());
 }
 
+Response ImportRoutes::update_class(const Request& req, std::int64_t class_id) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(req.body()).get(doc) != simdjson::SUCCESS) {
+    return v7_error(req, bhttp::status::bad_request, "BAD_REQUEST", "body is not JSON");
+  }
+  simdjson::dom::array list;
+  if (doc["datasets"].get_array().get(list) != simdjson::SUCCESS) {
+    return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                    "expected datasets: [{id}]");
+  }
+  const auto known = store_.datasets();
+  std::vector<std::int64_t> datasets;
+  for (simdjson::dom::element d : list) {
+    std::int64_t id = 0;
+    if (d["id"].get_int64().get(id) != simdjson::SUCCESS ||
+        std::none_of(known.begin(), known.end(), [&](const Dataset& k) { return k.id == id; })) {
+      return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                      "datasets names an unknown dataset");
+    }
+    if (std::find(datasets.begin(), datasets.end(), id) == datasets.end()) datasets.push_back(id);
+  }
+  std::lock_guard lock(mu_);
+  const auto cls = std::find_if(classes_.begin(), classes_.end(),
+                                [&](const AnnotationClass& c) { return c.id == class_id; });
+  if (cls == classes_.end()) {
+    return v7_error(req, bhttp::status::not_found, "NOT_FOUND", "no such annotation class");
+  }
+  cls->datasets = std::move(datasets);
+  json::JsonWriter w;
+  w.begin_object().field("id", cls->id).field("name", cls->name).key("datasets").begin_array();
+  for (const auto id : cls->datasets) w.begin_object().field("id", id).end_object();
+  return json_ok(req, w.end_array().end_object().take());
+}
+
 Response ImportRoutes::list_attributes(const Request& req, std::int64_t dataset_id) const {
   const auto datasets = store_.datasets();
   if (std::none_of(datasets.begin(), datasets.end(),
@@ -249,8 +296,13 @@ std::string ImportRoutes::attributes_problem(simdjson::dom::element attributes,
 }
 
 Response ImportRoutes::import(const Request& req, const std::string& item_id) {
-  if (!store_.item(item_id)) {
+  const auto item = store_.item(item_id);
+  if (!item) {
     return v7_error(req, bhttp::status::not_found, "NOT_FOUND", "no item " + item_id);
+  }
+  std::int64_t item_dataset = 0;
+  for (const Dataset& d : store_.datasets()) {
+    if (d.slug == item->dataset_slug) item_dataset = d.id;
   }
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -284,6 +336,11 @@ Response ImportRoutes::import(const Request& req, const std::string& item_id) {
     if (cls == classes_.end()) {
       return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
                       "unknown annotation_class_id " + std::to_string(class_id));
+    }
+    if (std::find(cls->datasets.begin(), cls->datasets.end(), item_dataset) ==
+        cls->datasets.end()) {
+      return v7_error(req, bhttp::status::unprocessable_entity, "VALIDATION_ERROR",
+                      "annotation class " + cls->name + " is not in the item's dataset");
     }
     std::size_t shapes = 0;
     bool shape_of_class = false;
@@ -328,6 +385,13 @@ Response ImportRoutes::add_class(const Request& req) {
   for (simdjson::dom::element t : types) {
     std::string_view type;
     if (t.get_string().get(type) == simdjson::SUCCESS) c.types.emplace_back(type);
+  }
+  if (simdjson::dom::array datasets;
+      doc["datasets"].get_array().get(datasets) == simdjson::SUCCESS) {
+    for (simdjson::dom::element d : datasets) {
+      std::int64_t id = 0;
+      if (d.get_int64().get(id) == simdjson::SUCCESS) c.datasets.push_back(id);
+    }
   }
   std::lock_guard lock(mu_);
   c.id = 1000 + static_cast<std::int64_t>(classes_.size());

@@ -7,19 +7,24 @@
 //   create_annotation_class  POST /api/annotation_classes {"dataset_id","name","metadata",
 //                       "annotation_type_ids":[...],"datasets":[{"id"}]} (darwin-py's body)
 //                       -> 200 the class as listed
+//   update_annotation_class  PUT /api/annotation_classes/{id} {"datasets":[{"id"}],"id"}
+//                       (darwin-py's add_annotation_class) -> 200 the class; it is in
+//                       exactly those datasets afterwards
 //   attributes          GET  /api/datasets/{dataset_id}/attributes -> [{"id","name","class_id"}]
 //   import_annotations  POST /api/v2/teams/{team}/items/{item_id}/import
 //                       {"annotations":[{"annotation_class_id","data":{<shape>:...},
 //                        "context_keys":{"slot_names"},"id"}],"overwrite":"true"|"false"}
-//   POST /_sim/annotation_classes {"name","annotation_types":[...]}  -> 201 {"id"}
+//   POST /_sim/annotation_classes {"name","annotation_types":[...],"datasets":[ids]?}
+//                       -> 201 {"id"}: a class of the team, in those datasets (none if absent)
 //   POST /_sim/attributes {"class_id","dataset_id","name"}  -> 201 {"id"}
 //   GET  /_sim/items/{item_id}/annotations  -> {"imports":n,"annotations":[<as imported>]}
 // Guesses where V7 is undocumented (docs/V7SIM.md): an unknown item -> 404; a body that is not
 // that shape, an unknown class id, or data whose shape the class does not have -> 422 and
-// nothing stored, and so is an "attributes" entry that is not {"attributes": [ids]} of the
-// class's attributes; "overwrite":"true" replaces the item's annotations, anything else adds
-// to them; the answer is 200 {} once stored (V7 may process imports later). Creating a class
-// whose name the team has for the same type, naming an unknown type id or dataset -> 422.
+// nothing stored, and so is a class that is not in the item's dataset (darwin-py adds a team
+// class to the dataset before it imports) or an "attributes" entry that is not {"attributes":
+// [ids]} of the class's attributes; "overwrite":"true" replaces the item's annotations, anything
+// else adds to them; the answer is 200 {} once stored (V7 may process imports later). Creating a
+// class whose name the team has for the same type, naming an unknown type id or dataset -> 422.
 #pragma once
 
 #include <simdjson.h>
@@ -69,6 +74,7 @@ class ImportRoutes {
   http::Response add_class(const http::Request& req);
   http::Response list_types(const http::Request& req) const;
   http::Response create_class(const http::Request& req);
+  http::Response update_class(const http::Request& req, std::int64_t class_id);
   http::Response list_attributes(const http::Request& req, std::int64_t dataset_id) const;
   http::Response add_attribute(const http::Request& req);
   // Empty when `attributes` (an import's data.attributes) names only the class's attributes.

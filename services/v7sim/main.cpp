@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config/flag_set.hpp"
 #include "common/http/listen_address.hpp"
@@ -53,20 +55,59 @@ struct SimFlags {
   storage::StorageConfig storage;  // the customer's storage, as connected in V7's settings
 };
 
-// What register_existing reads objects back with: the configured store, on loopback or
-// wherever the operator points it (the stand-in is a test tool: private addresses allowed).
+// HTTP clients for reading the customer's storage, each lent to one read at a time and kept
+// for the next (its connection stays open: a new connection per read costs the storage server
+// more than a small read). Reads run on every server thread at once.
+class StorageClients {
+ public:
+  template <typename Read>
+  auto with_client(Read&& read) {
+    std::unique_ptr<net::HttpClient> client;
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        client = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!client) {
+      net::HttpClientOptions options;
+      options.rules = net::HostRules({}, /*allow_private=*/true);
+      client = std::make_unique<net::HttpClient>(options);
+    }
+    auto result = read(*client);
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(client));
+    return result;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<net::HttpClient>> idle_;
+};
+
+// What register_existing checks objects with, and external items' bytes are read with: the
+// configured store, on loopback or wherever the operator points it (the stand-in is a test
+// tool: private addresses allowed).
 std::optional<v7sim::ExternalStorage> external_storage(
     const SimFlags& flags, std::shared_ptr<const storage::ObjectStore>& store) {
   if (!flags.storage.enabled()) return std::nullopt;
   auto opened = storage::ObjectStore::open(flags.storage);
   if (!opened) throw std::runtime_error("--storage-url: " + opened.error().reason);
   store = std::move(opened).value();
+  auto clients = std::make_shared<StorageClients>();
   return v7sim::ExternalStorage{
-      flags.storage.slug, [store](std::string_view key) -> Result<std::string> {
-        net::HttpClientOptions options;
-        options.rules = net::HostRules({}, /*allow_private=*/true);
-        net::HttpClient http(options);  // one per read: reads are rare and may run in parallel
-        auto bytes = store->get(http, key, 256ull << 20);
+      flags.storage.slug,
+      [store, clients](std::string_view key,
+                       std::uint64_t head_bytes) -> Result<storage::ObjectHead> {
+        auto head = clients->with_client(
+            [&](net::HttpClient& http) { return store->get_head(http, key, head_bytes); });
+        if (!head) return fail(head.error().reason);
+        return std::move(head).value();
+      },
+      [store, clients](std::string_view key) -> Result<std::string> {
+        auto bytes = clients->with_client(
+            [&](net::HttpClient& http) { return store->get(http, key, 256ull << 20); });
         if (!bytes) return fail(bytes.error().reason);
         return std::move(bytes).value();
       }};
@@ -125,7 +166,14 @@ int run(const SimFlags& flags, const std::string& host, unsigned short port) {
   behaviour.lowercase_blocked_reasons = flags.blocked_reason_case == "lower";
   behaviour.sign_confirmed_uploads = flags.resign_confirmed == "sign";
   std::shared_ptr<const storage::ObjectStore> object_store;
-  v7sim::ApiRoutes api(store, urls, team_name, behaviour, external_storage(flags, object_store));
+  auto external = external_storage(flags, object_store);
+  if (external) {
+    store.set_external_reader([read = external->read](std::string_view key) {
+      auto bytes = read(key);
+      return bytes ? std::optional<std::string>(std::move(bytes).value()) : std::nullopt;
+    });
+  }
+  v7sim::ApiRoutes api(store, urls, team_name, behaviour, std::move(external));
   v7sim::ImportRoutes imports(store, urls);
   v7sim::StorageRoutes storage(store, urls, behaviour.sign_confirmed_uploads);
   v7sim::ControlRoutes control(store, urls, faults, stats, stages, team_name);

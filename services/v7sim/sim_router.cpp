@@ -3,6 +3,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/field.hpp>
+#include <chrono>
 #include <memory>
 
 #include "common/codec/sha256.hpp"
@@ -76,9 +77,12 @@ void SimRouter::handle(Request&& req, http::Responder respond) {
       stats_.record(call.endpoint, 0);
       return respond(http::reset_connection());
     }
+    const auto started = std::chrono::steady_clock::now();
     Response res = decision.kind == FaultDecision::Kind::status ? injected(*req, decision)
                                                                 : run_guarded(call, *req, target);
-    stats_.record(call.endpoint, static_cast<int>(res.result_int()));
+    stats_.record(call.endpoint, static_cast<int>(res.result_int()),
+                  std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started));
     respond(std::move(res));
   };
   if (decision.delay.count() <= 0) return finish();

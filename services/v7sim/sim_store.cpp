@@ -66,7 +66,8 @@ std::string item_json(const Item& item) {
       .field("sha256", item.sha256)
       .field("width", item.width)
       .field("height", item.height)
-      .field("seq", item.seq);
+      .field("seq", item.seq)
+      .field("storage_key", item.storage_key);
   w.key("tags").begin_array();
   for (const auto& tag : item.tags) w.value(tag);
   w.end_array().end_object();
@@ -197,6 +198,10 @@ void SimStore::load() {
         if (tag.get_string().get(text) == simdjson::SUCCESS) item.tags.emplace_back(text);
       }
     }
+    std::string_view storage_key;
+    if (doc["storage_key"].get_string().get(storage_key) == simdjson::SUCCESS) {
+      item.storage_key = std::string(storage_key);
+    }
     next_seq_ = std::max(next_seq_, item.seq + 1);
     index_locked(item);
     items_[item.id] = std::move(item);
@@ -326,6 +331,27 @@ SimStore::Registration SimStore::add_confirmed(const Dataset& dataset, std::stri
   return {std::move(item), true};
 }
 
+SimStore::Registration SimStore::add_external(const Dataset& dataset, std::string_view name,
+                                              std::string_view path, std::string_view storage_key,
+                                              std::uint64_t bytes, int width, int height,
+                                              const std::vector<std::string>& tags) {
+  std::lock_guard lock(mu_);
+  if (const Item* existing = find_locked(dataset.slug, name, normalize_item_path(path))) {
+    return {*existing, false};
+  }
+  Item item = new_item(dataset, name, path, name, "0");
+  item.tags = tags;
+  item.storage_key = std::string(storage_key);
+  item.bytes = bytes;
+  item.width = width;
+  item.height = height;
+  item.state = ItemState::confirmed;
+  save_item(item);
+  index_locked(item);
+  items_[item.id] = item;
+  return {std::move(item), true};
+}
+
 UploadStatus SimStore::put_file(std::string_view upload_id, std::string_view bytes,
                                 bool overwrite_confirmed) {
   Item updated;
@@ -410,14 +436,27 @@ std::vector<Item> SimStore::confirmed_items(std::string_view slug) const {
 }
 
 std::optional<std::string> SimStore::file_bytes(std::string_view upload_id) const {
+  std::string storage_key;
   {
     std::lock_guard lock(mu_);
     const auto it = by_upload_.find(upload_id);
     if (it == by_upload_.end() || items_.at(it->second).state == ItemState::registered) {
       return std::nullopt;
     }
+    storage_key = items_.at(it->second).storage_key;
+  }
+  if (!storage_key.empty()) {
+    return external_reader_ ? external_reader_(storage_key) : std::nullopt;
   }
   return read_whole_file(dir_ / "files" / std::string(upload_id));
+}
+
+Item SimStore::with_current_content(Item item) const {
+  if (item.storage_key.empty()) return item;
+  const auto bytes = external_reader_ ? external_reader_(item.storage_key) : std::nullopt;
+  item.bytes = bytes ? bytes->size() : 0;
+  item.sha256 = bytes ? codec::sha256_hex(*bytes) : "";
+  return item;
 }
 
 void SimStore::set_annotations(std::string_view item_id, std::string json) {

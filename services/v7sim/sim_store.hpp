@@ -4,6 +4,9 @@
 //          <dir>/datasets/<slug>.json      {"id","name","slug"}
 //          <dir>/items/<item_id>.json      item metadata (state, names, upload_id, size, sha256)
 //          <dir>/files/<upload_id>         the item's bytes, once uploaded
+// Items registered from the customer's storage (register_existing) keep no bytes here: their
+// storage_key names the object, read through the external reader whenever its bytes are asked
+// for (so what is served and listed is what is in the bucket).
 // Invariants: every file is written atomically (temp + rename, fsync too when `durable`), and
 // a file's bytes are on disk before the metadata that points at them; (dataset, path, name)
 // is unique among items in every state, as in V7, which creates the item at registration; an
@@ -12,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -45,6 +49,7 @@ struct Item {
   int height = 0;
   std::uint64_t seq = 0;          // creation order
   std::vector<std::string> tags;  // as registered
+  std::string storage_key;        // registered from external storage: the object's key there
 };
 
 enum class UploadStatus { ok, not_found, not_uploaded, already_confirmed };
@@ -81,6 +86,16 @@ class SimStore {
   Registration add_confirmed(const Dataset& dataset, std::string_view name, std::string_view path,
                              std::string_view bytes, const std::vector<std::string>& tags = {});
 
+  // A confirmed item whose bytes stay in the customer's storage under `storage_key`; `bytes`,
+  // `width` and `height` as the registration read them from the object.
+  Registration add_external(const Dataset& dataset, std::string_view name, std::string_view path,
+                            std::string_view storage_key, std::uint64_t bytes, int width,
+                            int height, const std::vector<std::string>& tags = {});
+  // How the bytes of external items are read (the whole object; nullopt when it cannot be).
+  // Set once, before serving.
+  using ExternalReader = std::function<std::optional<std::string>(std::string_view storage_key)>;
+  void set_external_reader(ExternalReader reader) { external_reader_ = std::move(reader); }
+
   // `overwrite_confirmed`: a confirmed item's file is replaced (it stays confirmed) instead of
   // the PUT being refused with already_confirmed.
   UploadStatus put_file(std::string_view upload_id, std::string_view bytes,
@@ -93,7 +108,11 @@ class SimStore {
   std::optional<Item> find_item(std::string_view slug, std::string_view name,
                                 std::optional<std::string_view> path) const;
   std::vector<Item> confirmed_items(std::string_view slug) const;
+  // An external item's bytes come from its object, read now.
   std::optional<std::string> file_bytes(std::string_view upload_id) const;
+  // `item` with `bytes` and `sha256` of its object as it is now, for an external item (an
+  // object that cannot be read: 0 and ""); any other item as it is.
+  Item with_current_content(Item item) const;
 
   // The answer GET .../items/{id}/annotations gives for an item, as seeded through the control
   // API (JSON text, served verbatim). Kept in memory only: a restart forgets them.
@@ -115,6 +134,7 @@ class SimStore {
 
   std::filesystem::path dir_;
   bool durable_;
+  ExternalReader external_reader_;
   std::string signing_key_;
   mutable std::mutex mu_;
   std::map<std::string, Dataset, std::less<>> datasets_;         // by slug

@@ -13,8 +13,10 @@
 
 #include "common/net/http_client.hpp"
 #include "common/obs/log.hpp"
+#include "common/obs/metrics.hpp"
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
+#include "common/storage/storage_config.hpp"
 #include "common/v7/registration_desk.hpp"
 #include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_lookups.hpp"
@@ -24,6 +26,7 @@ namespace patchq::worker {
 
 void add_patch_handler_flags(config::FlagSet& flags, patchjob::PatchJobFlags& values) {
   patchjob::add_patch_job_flags(flags, values);
+  patch::add_decoded_budget_flags(flags, values.decoded_budget);
 }
 
 namespace {
@@ -42,7 +45,11 @@ StorageCheck check_storage_once(const patchjob::PatchJobConfig& config, std::str
     return StorageCheck::refused;
   }
   net::HttpClientOptions options;
-  options.rules = net::HostRules({}, config.v7.allow_private_hosts);
+  std::vector<net::TrustedOrigin> trusted;
+  if (auto origin = storage::private_storage_origin(config.storage); !origin.empty()) {
+    trusted.push_back({std::move(origin), true});
+  }
+  options.rules = net::HostRules({}, config.v7.allow_private_hosts, std::move(trusted));
   options.connect_timeout = config.v7.connect_timeout;
   options.transfer_timeout = config.v7.transfer_timeout;
   net::HttpClient http(options);
@@ -162,6 +169,9 @@ bool storage_not_ready() {
 Status check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
   auto config = patchjob::to_patch_job_config(values);
   if (!config) return config.error();
+  auto budget =
+      patch::to_decoded_budget_options(values.decoded_budget, values.tiles.max_decoded_bytes);
+  if (!budget) return budget.error();
   return check_storage(*config);
 }
 
@@ -175,6 +185,12 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   if (!job_config) throw std::invalid_argument(job_config.error().reason);
   // One flag, owned by the worker, says how many tile uploads a job keeps in flight.
   job_config->v7.upload_concurrency = config.upload_concurrency;
+  // The process's jobs in flight share one decode memory budget (one per process, after fork).
+  auto budget_options =
+      patch::to_decoded_budget_options(values.decoded_budget, values.tiles.max_decoded_bytes);
+  if (!budget_options) throw std::invalid_argument(budget_options.error().reason);
+  budget_options->metrics = &obs::process_registry();
+  job_config->tiles.decoded_budget = std::make_shared<patch::DecodedBudget>(*budget_options);
 
   v7::FleetRateLimiter::Options limits;
   limits.endpoint = config.redis;

@@ -140,6 +140,11 @@ function checkLibs() {
     const m = /^\s*(\S+) \(libc6,x86-64[^)]*\) => (\S+)$/.exec(line);
     if (m && !soPaths.has(m[1])) soPaths.set(m[1], m[2]);
   }
+  // Libraries a binary dlopens instead of naming them in DT_NEEDED (common/patch/opencv_codecs
+  // loads OpenCV's image codecs on first use): neither readelf nor ldd lists them, so they are
+  // found by their soname in the binary's bytes and checked like the others.
+  const loadedAtRunTime = (file) => [...new Set(
+    fs.readFileSync(file).toString("latin1").match(/libopencv_imgcodecs\.so\.\d+/g) || [])];
   const ownerCache = new Map();
   const ownerOf = (file) => {
     if (!ownerCache.has(file)) {
@@ -162,7 +167,8 @@ function checkLibs() {
       const needed = repo.runOk("readelf", ["-d", file]).split("\n")
         .map((l) => (/\(NEEDED\)\s+Shared library: \[(.+)\]/.exec(l) || [])[1]).filter(Boolean)
         // A PATCHQ_SANITIZE build links sanitizer runtimes; the image is never built that way.
-        .filter((so) => !/^lib(asan|ubsan|tsan|lsan)\.so/.test(so));
+        .filter((so) => !/^lib(asan|ubsan|tsan|lsan)\.so/.test(so))
+        .concat(loadedAtRunTime(file));
       const p = [];
       for (const so of needed) {
         const where = soPaths.get(so);
@@ -184,7 +190,8 @@ function checkLibs() {
     for (const s of services) {
       const file = path.join(binDir, s);
       if (!fs.existsSync(file)) { p.push(`${file} does not exist (build it first)`); continue; }
-      for (const line of repo.runOk("ldd", [file]).split("\n")) {
+      const closures = [file, ...loadedAtRunTime(file).map((so) => soPaths.get(so)).filter(Boolean)];
+      for (const line of closures.flatMap((f) => repo.runOk("ldd", [f]).split("\n"))) {
         const m = /=>\s+(\/\S+)/.exec(line) || /^\s*(\/\S+)\s+\(/.exec(line);
         if (!m) continue;
         libs += 1;

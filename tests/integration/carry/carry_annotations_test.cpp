@@ -236,10 +236,12 @@ TEST_F(CarryAnnotationsTest, EachTileGetsItsClippedAnnotationsAsShapelyClipsThem
   EXPECT_EQ(double(wheel["data"]["keypoint"]["y"]), 50.0);
   EXPECT_EQ(std::string_view(wheel["context_keys"]["slot_names"].at(0)), "0");
   // One class lookup, one import a tile, the sign's class created (one call, after one read
-  // of the type ids); the ellipse costs nothing.
+  // of the type ids), the team's car, wheel and sunny classes put into the target dataset (a
+  // call each, as darwin-py's add_annotation_class); the ellipse costs nothing.
   EXPECT_EQ(endpoint_calls("annotation_classes"), 1);
   EXPECT_EQ(endpoint_calls("annotation_types"), 1);
   EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
+  EXPECT_EQ(endpoint_calls("update_annotation_class"), 3);
   EXPECT_EQ(endpoint_calls("import_annotations"), 2);
   simdjson::dom::element sign = parser.parse(l.by_shape.at("bounding_box"));
   EXPECT_EQ(int64_t(sign["annotation_class_id"]), class_id("sign", "bounding_box"));
@@ -262,6 +264,41 @@ TEST_F(CarryAnnotationsTest, AClassIsCreatedOnceAndThenComesFromTheCache) {
             queue::JobOutcome::Kind::done);
   EXPECT_EQ(endpoint_calls("create_annotation_class"), 1);
   EXPECT_EQ(imported(sim_, tile_id("third_p-1_", "_r0c0.png")).count, 1u);
+}
+
+TEST_F(CarryAnnotationsTest, ATeamClassIsPutIntoTheTargetDatasetOnceThenImported) {
+  auto h = handler();
+  ASSERT_EQ(run(h, payload_with({kPatch, kSunny}, "first.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("update_annotation_class"), 1);
+  EXPECT_EQ(endpoint_calls("create_annotation_class"), 0);  // the team has it
+  EXPECT_EQ(imported(sim_, tile_id("first_p-1_", "_r0c0.png")).count, 1u);
+  // V7's list now names the dataset: neither this handler nor another one puts it in again.
+  ASSERT_EQ(run(h, payload_with({kPatch, kSunny}, "second.png")).kind,
+            queue::JobOutcome::Kind::done);
+  auto other = handler();
+  ASSERT_EQ(run(other, payload_with({kPatch, kSunny}, "third.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("update_annotation_class"), 1);
+  EXPECT_EQ(imported(sim_, tile_id("third_p-1_", "_r0c0.png")).count, 1u);
+}
+
+TEST_F(CarryAnnotationsTest, AClassV7RefusesToPutIntoTheDatasetLeavesItsAnnotationsOut) {
+  auto h = handler();
+  ASSERT_EQ(sim_.call("POST", "/_sim/faults",
+                      R"({"endpoint":"update_annotation_class","fail_next":1,"status":403})")
+                .status,
+            200);
+  const auto outcome = run(h, payload_with({kPatch, kSunny, kSign}, "refused.png"));
+  ASSERT_EQ(outcome.kind, queue::JobOutcome::Kind::done) << outcome.error;
+  const Imported l = imported(sim_, tile_id("refused_p-1_", "_r0c0.png"));
+  EXPECT_EQ(l.count, 1u);  // the sign (created in the dataset); the tag is left out
+  EXPECT_TRUE(l.by_shape.contains("bounding_box"));
+  // Remembered: the next job neither asks again nor sends the class to the import.
+  ASSERT_EQ(run(h, payload_with({kPatch, kSunny, kSign}, "refused-again.png")).kind,
+            queue::JobOutcome::Kind::done);
+  EXPECT_EQ(endpoint_calls("update_annotation_class"), 1);
+  EXPECT_EQ(imported(sim_, tile_id("refused-again_p-1_", "_r0c0.png")).count, 1u);
 }
 
 TEST_F(CarryAnnotationsTest, AClassV7RefusesToCreateLeavesItsAnnotationsOutNotTheJob) {

@@ -45,6 +45,23 @@ class ImportRouteTest : public ::testing::Test {
 };
 
 TEST_F(ImportRouteTest, StoresWhatItGotAndOverwriteReplacesIt) {
+  // The class is the team's but not yet in the item's dataset: darwin-py adds it first.
+  EXPECT_EQ(import(R"({"annotations":[)" + car("a") + R"(],"overwrite":"false"})"), 422);
+  simdjson::dom::parser parser;
+  const auto dataset_id = int64_t(parser.parse(sim_.api("GET", "/api/datasets").body).at(0)["id"]);
+  const std::string put_in = R"({"datasets":[{"id":)" + std::to_string(dataset_id) + R"(}],"id":)" +
+                             std::to_string(class_id_) + "}";
+  EXPECT_EQ(sim_.api("PUT", "/api/annotation_classes/" + std::to_string(class_id_), put_in).status,
+            200);
+  EXPECT_EQ(sim_.api("PUT", "/api/annotation_classes/999999", put_in).status, 404);
+  EXPECT_EQ(sim_.api("PUT", "/api/annotation_classes/" + std::to_string(class_id_),
+                     R"({"datasets":[{"id":424242}]})")
+                .status,
+            422);  // an unknown dataset, and the class keeps its datasets
+  auto listed = sim_.api("GET", "/api/teams/sim-team/annotation_classes");
+  EXPECT_EQ(int64_t(parser.parse(listed.body)["annotation_classes"].at(0)["datasets"].at(0)["id"]),
+            dataset_id);
+  EXPECT_EQ(stored(), 0u);
   EXPECT_EQ(import(R"({"annotations":[)" + car("a") + "," + car("b") + R"(],"overwrite":"false"})"),
             200);
   EXPECT_EQ(import(R"({"annotations":[)" + car("c") + R"(],"overwrite":"false"})"), 200);

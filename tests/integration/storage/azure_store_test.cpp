@@ -66,6 +66,12 @@ TEST_F(AzureStoreTest, SharedKeyPutThenGetReturnsTheSameBytes) {
   expect_round_trip(*store, key, bytes);
 }
 
+// A ranged GET (x-ms-range, signed by Shared Key; beside a SAS as it is).
+TEST_F(AzureStoreTest, AHeadReadGivesTheFirstBytesAndTheWholeSizeWithSharedKeyAndSas) {
+  expect_head_reads(*open_store(shared_key_config()), "head-key/");
+  expect_head_reads(*open_store(sas_config(sas())), "head-sas/");
+}
+
 TEST_F(AzureStoreTest, SharedKeyRoundTripsAKeyWithSpacesPlusAndUnicode) {
   auto store = open_store(shared_key_config());
   const std::string key = store->storage_key(kOddObjectName);

@@ -33,6 +33,38 @@ void expect_round_trip(const storage::ObjectStore& store, const std::string& key
   EXPECT_EQ(*got, bytes);
 }
 
+void expect_head_reads(const storage::ObjectStore& store, const std::string& prefix,
+                       bool check_empty) {
+  const std::string bytes = binary_bytes(70000);
+  const std::string big = store.storage_key(prefix + "big.png");
+  ASSERT_TRUE(store.put(loopback_http(), big, bytes, "image/png").ok());
+  auto head = store.get_head(loopback_http(), big, 1000);
+  ASSERT_TRUE(head.ok()) << head.error().reason;
+  EXPECT_EQ(head->bytes, bytes.substr(0, 1000));
+  EXPECT_EQ(head->size, 70000u);
+
+  const std::string small = store.storage_key(prefix + "small.png");
+  ASSERT_TRUE(store.put(loopback_http(), small, bytes.substr(0, 300), "image/png").ok());
+  head = store.get_head(loopback_http(), small, 1000);
+  ASSERT_TRUE(head.ok()) << head.error().reason;
+  EXPECT_EQ(head->bytes, bytes.substr(0, 300));
+  EXPECT_EQ(head->size, 300u);
+
+  if (check_empty) {
+    const std::string empty = store.storage_key(prefix + "empty.png");
+    ASSERT_TRUE(store.put(loopback_http(), empty, "", "image/png").ok());
+    head = store.get_head(loopback_http(), empty, 1000);
+    ASSERT_TRUE(head.ok()) << head.error().reason;
+    EXPECT_EQ(head->bytes, "");
+    EXPECT_EQ(head->size, 0u);
+  }
+
+  head = store.get_head(loopback_http(), store.storage_key(prefix + "missing.png"), 1000);
+  ASSERT_FALSE(head.ok());
+  EXPECT_FALSE(head.error().retryable());
+  EXPECT_EQ(head.error().http_status, 404) << head.error().reason;
+}
+
 std::string binary_bytes(std::size_t size) {
   std::string bytes(size, '\0');
   for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 7 + i / 256) & 0xff);

@@ -21,6 +21,12 @@ inline constexpr const char* kOddObjectName = "sub dir/tile a+b%20&c=d é 漢.pn
 void expect_round_trip(const storage::ObjectStore& store, const std::string& key,
                        const std::string& bytes);
 
+// get_head after put: a 70000-byte object gives its first 1000 bytes and its whole size, a
+// short one all of its bytes, a missing one a permanent 404 error; with `check_empty`, an
+// empty one an empty head of size 0. `prefix` names the objects (under the store's prefix).
+void expect_head_reads(const storage::ObjectStore& store, const std::string& prefix,
+                       bool check_empty = true);
+
 // Bytes with every octet value, NULs included.
 std::string binary_bytes(std::size_t size);
 

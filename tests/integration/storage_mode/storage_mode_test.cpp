@@ -319,6 +319,77 @@ TEST_F(StorageModeTest, AWorkerWhoseStorageCheckPassedIsReady) {
   EXPECT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
 }
 
+// A storage server on a private network (MinIO in the cluster) is allowed by its origin alone:
+// the job's other hosts keep the address rules (no --allow-private-hosts).
+TEST_F(StorageModeTest, APrivateStorageServerIsReachableByItsOriginAlone) {
+  auto config = s3_config("run-private");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  auto v7 = sim.client_config();
+  v7.allow_private_hosts = false;
+  v7.allow_private_v7_api = true;
+  v7.create_target = true;
+  v7::StorageSink sink{store.get(), config.slug, config.readonly, 100};
+  {
+    v7::V7Client refused(v7, nullptr, sink);
+    ASSERT_TRUE(refused.ensure_target(kTeam, "patches"));
+    const auto report = upload(refused, "patches", tiles_of(2, "shut"));
+    EXPECT_EQ(report.failed, 2u);
+    EXPECT_NE(reason_of(report).find("private hosts are not allowed"), std::string::npos)
+        << reason_of(report);
+    EXPECT_EQ(sim.count("register_existing"), 0);
+  }
+  config.allow_private = true;
+  v7.private_origins = {storage::private_storage_origin(config)};
+  v7::V7Client allowed(v7, nullptr, sink);
+  ASSERT_TRUE(allowed.ensure_target(kTeam, "patches"));
+  const auto report = upload(allowed, "patches", tiles_of(2, "open"));
+  EXPECT_EQ(report.uploaded, 2u) << reason_of(report);
+  EXPECT_EQ(sim.item_names("patches").size(), 2u);
+}
+
+TEST_F(StorageModeTest, AWorkerReachesAPrivateStorageServerWithAllowPrivateStorage) {
+  const std::map<std::string, std::string> env = {
+      {"V7_API_KEY", "k"},
+      {"AWS_ACCESS_KEY_ID", S3rverServer::kAccessKeyId},
+      {"AWS_SECRET_ACCESS_KEY", S3rverServer::kSecretAccessKey}};
+  const std::vector<std::string> storage = {
+      "--storage-url",      std::string("s3://") + kBucket + "/w",
+      "--storage-endpoint", s3_->endpoint(),
+      "--storage-slug",     "customer-s3"};
+  {
+    // Without it the storage check meets the address rules and the worker says why.
+    std::vector<std::string> args = {"--processes", "1"};
+    args.insert(args.end(), storage.begin(), storage.end());
+    ChildProcess worker(binary_path("patchq-worker"), args, env);
+    ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+    EXPECT_EQ(worker.exit_code(), 2);
+    EXPECT_NE(worker.stderr_text().find("private hosts are not allowed"), std::string::npos)
+        << worker.stderr_text();
+  }
+  RedisServer redis;
+  const int metrics_port = free_port();
+  std::vector<std::string> args = {"--processes",
+                                   "1",
+                                   "--allow-private-storage",
+                                   "--redis",
+                                   redis.url(),
+                                   "--metrics-listen",
+                                   "127.0.0.1:" + std::to_string(metrics_port)};
+  args.insert(args.end(), storage.begin(), storage.end());
+  ChildProcess worker(binary_path("patchq-worker"), args, env);
+  HttpReply ready;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        ready = http_get(metrics_port, "/readyz");
+        return ready.status == 200;
+      },
+      std::chrono::seconds(30)))
+      << ready.status << " " << ready.body << worker.stderr_text();
+  worker.signal(SIGTERM);
+  EXPECT_TRUE(worker.wait_exit(std::chrono::seconds(20)));
+}
+
 // 10 % of storage requests fail (half before reaching the server, half after it stored the
 // object), and 10 % of V7 API calls answer 5xx or reset. Each failed run is retried the way
 // the job loop retries a job: everything arrives once, and every object is registered.
@@ -373,6 +444,77 @@ TEST_F(StorageModeTest, TenPercentFaultsLoseNothingAndDuplicateNothing) {
   EXPECT_EQ(counts.find("\"before\": 0,"), std::string::npos) << counts;
   EXPECT_EQ(counts.find("\"after\": 0,"), std::string::npos) << counts;
   std::cout << "[measure] storage proxy: " << counts;
+}
+
+// A JPEG header whose frame header (SOF0: width x height) follows two 60000-byte APP1
+// segments, i.e. beyond the stand-in's first ranged read.
+std::string jpeg_with_late_frame_header(int width, int height) {
+  std::string bytes = "\xFF\xD8";
+  for (int segment = 0; segment < 2; ++segment) {
+    bytes += "\xFF\xE1";
+    bytes.push_back(static_cast<char>(60000 >> 8));
+    bytes.push_back(static_cast<char>(60000 & 0xFF));
+    bytes += std::string(60000 - 2, 'x');
+  }
+  bytes += std::string("\xFF\xC0\x00\x11\x08", 5);
+  for (int v : {height, width}) {
+    bytes.push_back(static_cast<char>(v >> 8));
+    bytes.push_back(static_cast<char>(v & 0xFF));
+  }
+  bytes += std::string("\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xFF\xD9", 12);
+  return bytes;
+}
+
+// The stand-in's register_existing checks each object by its first bytes: a missing key and
+// an object that is no image are refused; a registered item's width/height come from its
+// object (from a whole read when the header lies past the first bytes), and what the stand-in
+// lists and serves for it is what is in the bucket now.
+TEST_F(StorageModeTest, TheStandInChecksRegisteredObjectsAndServesTheBucketsBytes) {
+  const auto config = s3_config("run-probe");
+  auto store = open_store(config);
+  V7Sim sim(sim_storage_args(config));
+  const std::string png = noise_png(37, 21, 5);
+  const std::string jpeg = jpeg_with_late_frame_header(640, 480);
+  ASSERT_TRUE(store->put(loopback_http(), store->storage_key("a.png"), png, "image/png").ok());
+  ASSERT_TRUE(store->put(loopback_http(), store->storage_key("b.jpg"), jpeg, "image/jpeg").ok());
+  ASSERT_TRUE(
+      store->put(loopback_http(), store->storage_key("c.txt"), "not an image", "text/plain").ok());
+  ASSERT_EQ(http_post(sim.port(), "/api/datasets", R"({"name":"probe"})",
+                      {{"Authorization", std::string("ApiKey ") + kSimApiKey}})
+                .status,
+            200);
+  std::string items;
+  for (const char* name : {"a.png", "b.jpg", "c.txt", "gone.png"}) {
+    if (!items.empty()) items += ",";
+    items += std::string(R"({"name":")") + name + R"(","slots":[{"slot_name":"0","file_name":")" +
+             name + R"(","storage_key":")" + store->storage_key(name) + R"("}]})";
+  }
+  const auto reply = http_post(
+      sim.port(), std::string("/api/v2/teams/") + kTeam + "/items/register_existing",
+      R"({"items":[)" + items + R"(],"dataset_slug":"probe","storage_slug":"customer-s3"})",
+      {{"Authorization", std::string("ApiKey ") + kSimApiKey}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find(R"("name":"c.txt")"), std::string::npos);
+  EXPECT_NE(reply.body.find("UNSUPPORTED_FILE_TYPE"), std::string::npos) << reply.body;
+  EXPECT_NE(reply.body.find("STORAGE_KEY_NOT_FOUND"), std::string::npos) << reply.body;
+  EXPECT_EQ(sim.item_names("probe"), (std::vector<std::string>{"a.png", "b.jpg"}));
+
+  const auto listed = http_get(sim.port(), "/_sim/datasets/probe/items");
+  EXPECT_NE(listed.body.find(R"("name":"a.png","path":"/","width":37,"height":21)"),
+            std::string::npos)
+      << listed.body;
+  EXPECT_NE(listed.body.find(R"("name":"b.jpg","path":"/","width":640,"height":480)"),
+            std::string::npos)
+      << listed.body;
+  EXPECT_EQ(sim.item_sha256("probe", "a.png"), sha256_hex(png));
+  EXPECT_EQ(sim.item_sha256("probe", "b.jpg"), sha256_hex(jpeg));
+  EXPECT_EQ(http_get(sim.port(), "/_sim/datasets/probe/items/b.jpg/file").body, jpeg);
+
+  // The object changes in the bucket: the stand-in serves the new bytes, as V7 reads them.
+  const std::string replaced = noise_png(37, 21, 6);
+  ASSERT_TRUE(store->put(loopback_http(), store->storage_key("a.png"), replaced, "image/png").ok());
+  EXPECT_EQ(sim.item_sha256("probe", "a.png"), sha256_hex(replaced));
+  EXPECT_EQ(http_get(sim.port(), "/_sim/datasets/probe/items/a.png/file").body, replaced);
 }
 
 TEST_F(StorageModeTest, CarriedAnnotationsAlsoGetADarwinJsonFileBesideEachTile) {

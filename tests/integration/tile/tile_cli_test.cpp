@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <set>
@@ -27,8 +28,8 @@ struct CliRun {
   std::string err;
 };
 
-CliRun run_tile(std::vector<std::string> args) {
-  ChildProcess child(binary_path("patchq-tile"), std::move(args));
+CliRun run_tile(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  ChildProcess child(binary_path("patchq-tile"), std::move(args), std::move(env));
   const auto status = child.wait_exit(60s);
   EXPECT_TRUE(status.has_value()) << "patchq-tile did not finish";
   return CliRun{child.exit_code().value_or(-1), child.stdout_text(), child.stderr_text()};
@@ -124,6 +125,7 @@ TEST_F(TileCli, TilesTheV2SampleAndPrintsTheSummary) {
   for (const char* key : {"decode_ms", "tile_ms", "encode_ms"}) {
     EXPECT_GE(double(summary[key]), 0.0) << key;
   }
+  EXPECT_GE(double(summary["total_ms"]), double(summary["encode_ms"]));
 
   // A tile holds exactly the pixels of the decoded image under its rect: r1c2 of the 4x6 grid
   // is x = 100 + 2 * 500, y = 51 + 500, 500x500.
@@ -156,6 +158,70 @@ TEST_F(TileCli, ReportsSkippedAnnotationsAndWritesJpegTilesInParallel) {
   EXPECT_EQ(std::string_view(skipped.at(0)["annotation_id"]), "p2");
   EXPECT_EQ(std::string_view(skipped.at(0)["reason"]),
             "malformed grid: grid rows must be 1..64, got 0");
+}
+
+TEST_F(TileCli, LoadsOpenCvsImageCodecsOnlyForTheFormatsThatNeedThem) {
+  // glibc's loader names every library it maps (LD_DEBUG=files), also those loaded later.
+  cv::Mat pixels(48, 64, CV_8UC3);
+  cv::randu(pixels, 0, 256);
+  write_file(dir_ / "small.jpg", encode(pixels, ".jpg"));
+  const auto loads_codecs = [&](const std::string& image, const std::string& format) {
+    const fs::path out = dir_ / ("out_" + image + "_" + format);
+    const CliRun run =
+        run_tile({"--payload", (dir_ / "small.json").string(), "--image", (dir_ / image).string(),
+                  "--out", out.string(), "--format", format},
+                 {{"LD_DEBUG", "files"}});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(files_in(out).size(), 4u) << image << " " << format;
+    EXPECT_NE(run.err.find("file=libopencv_core"), std::string::npos) << run.err;
+    return run.err.find("file=libopencv_imgcodecs") != std::string::npos;
+  };
+  EXPECT_FALSE(loads_codecs("small.jpg", "png"));  // libjpeg-turbo in, libdeflate out
+  EXPECT_TRUE(loads_codecs("small.png", "png"));   // OpenCV decodes PNG
+  EXPECT_TRUE(loads_codecs("small.jpg", "jpeg"));  // and encodes JPEG tiles
+}
+
+TEST_F(TileCli, TraceLogsEachThreadsTimeline) {
+  const cv::Mat source = gradient(640, 480);
+  write_file(dir_ / "street.jpg", encode(source, ".jpg"));
+  const char* payload =
+      R"json({"version": "2.0", "item": {"name": "s.jpg", "path": "/",
+    "source_info": {"item_id": "i-1", "team": {"slug": "t"}, "dataset": {"slug": "d"}},
+    "slots": [{"type": "image", "width": 640, "height": 480,
+               "source_files": [{"file_name": "s.jpg", "url": "https://h/s.jpg"}]}]},
+    "annotations": [{"id": "p1", "name": "patch (4x4)", "bounding_box": {"x": 0, "y": 0, "w": 640, "h": 480}}]})json";
+  write_file(dir_ / "trace.json", payload);
+  const auto spans = [&](std::map<std::string, std::string> env) {
+    const CliRun run = run_tile(
+        {"--payload", (dir_ / "trace.json").string(), "--image", (dir_ / "street.jpg").string(),
+         "--out", (dir_ / "trace_out").string(), "--jobs", "2"},
+        std::move(env));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    std::map<std::string, int> count;  // "<thread> <what>" -> spans
+    simdjson::dom::parser parser;
+    std::size_t at = 0;
+    while (at < run.err.size()) {
+      const std::size_t end = std::min(run.err.find('\n', at), run.err.size());
+      const std::string line = run.err.substr(at, end - at);
+      at = end + 1;
+      simdjson::dom::element e;
+      if (parser.parse(line).get(e) != simdjson::SUCCESS) continue;
+      std::string_view event;
+      if (e["event"].get(event) != simdjson::SUCCESS || event != "tile_trace") continue;
+      EXPECT_LE(double(e["start_ms"]), double(e["end_ms"])) << line;
+      EXPECT_GE(double(e["cpu_ms"]), 0.0) << line;
+      count[std::to_string(int64_t(e["thread"])) + " " +
+            std::string(std::string_view(e["what"]))]++;
+    }
+    return count;
+  };
+  const std::map<std::string, int> traced = spans({{"PATCHQ_TILE_TRACE", "1"}});
+  EXPECT_EQ(traced.at("0 decode"), 1);
+  const int encodes = (traced.contains("0 encode") ? traced.at("0 encode") : 0) +
+                      (traced.contains("1 encode") ? traced.at("1 encode") : 0);
+  EXPECT_EQ(encodes, 16);
+  EXPECT_TRUE(spans({}).empty());  // off by default
+  EXPECT_TRUE(spans({{"PATCHQ_TILE_TRACE", "0"}}).empty());
 }
 
 TEST_F(TileCli, RefusesABadPayloadWithItsReason) {

@@ -127,5 +127,24 @@ TEST(V7SimStats, CountsCallsPerEndpointAndStatus) {
   EXPECT_EQ(JsonView(sim.call("GET", "/_sim/stats").body).num("requests_total"), 0);
 }
 
+// handling_ms sums the time spent answering an endpoint's calls, without injected latency.
+TEST(V7SimStats, HandlingTimeLeavesInjectedLatencyOut) {
+  SimProcess sim;
+  ASSERT_EQ(
+      sim.call("POST", "/_sim/faults", R"({"endpoint":"token_info","latency_ms":400})").status,
+      200);
+  sim.api("GET", "/api/users/token_info");
+  sim.api("GET", "/api/users/token_info");
+  const JsonView stats(sim.call("GET", "/_sim/stats").body);
+  EXPECT_EQ(stats.num("endpoints.token_info.total"), 2);
+  EXPECT_GE(stats.num("endpoints.token_info.handling_ms"), 0);
+  EXPECT_LT(stats.num("endpoints.token_info.handling_ms"), 400);  // 800 with the latency
+  ASSERT_EQ(sim.call("POST", "/_sim/stats/reset").status, 200);
+  sim.call("POST", "/_sim/faults", R"({"clear":true})");
+  sim.api("GET", "/api/users/token_info");
+  EXPECT_LT(JsonView(sim.call("GET", "/_sim/stats").body).num("endpoints.token_info.handling_ms"),
+            400);
+}
+
 }  // namespace
 }  // namespace patchq::v7sim::testing

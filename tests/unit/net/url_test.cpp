@@ -44,6 +44,14 @@ TEST(Url, RefusesPortZeroInTheUrlAndInARedirect) {
   EXPECT_FALSE(base->resolve("http://203.0.113.9:0/"));
 }
 
+TEST(Url, RefusesAHostThatDecodesToAControlCharacter) {
+  // libcurl turns %7f into DEL and would then refuse the URL it printed for it.
+  const auto refused = Url::parse("http://0%7f.h1");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().reason.find("control character"), std::string::npos);
+  EXPECT_TRUE(Url::parse("http://caf%C3%A9.example/x").ok());  // a UTF-8 name is not one
+}
+
 TEST(Url, KeepsIpv6HostsWithoutBrackets) {
   auto url = Url::parse("http://[::1]:8080/x");
   ASSERT_TRUE(url);

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/patch/jpeg_decode.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/patch/jpeg_writer.hpp"
 #include "tests/unit/patch/test_images.hpp"
 
 namespace patchq::patch {
@@ -170,6 +172,42 @@ TEST(ImageHeader, NeverReadsPastAnyTruncation) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace patchq::patch
+
+namespace patchq::patch {
+namespace {
+
+std::uint64_t coefficients_of(const std::string& jpeg) {
+  const HeaderResult r = read_image_header(jpeg);
+  if (!r.header) ADD_FAILURE() << r.error;
+  return r.header ? r.header->coefficient_bytes : 0;
+}
+
+TEST(ImageHeader, CountsTheCoefficientsAProgressiveJpegBuffers) {
+  using test_images::encode;
+  using test_images::noise;
+  using test_images::write_jpeg;
+  const cv::Mat colour = noise(1024, 1024, CV_8UC3);
+  // 4:2:0: 128x128 luma blocks and 64x64 of each chroma, 128 bytes a block.
+  const std::string progressive = encode(colour, ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  EXPECT_EQ(coefficients_of(progressive), 3'145'728u);
+  EXPECT_EQ(coefficients_of(encode(colour, ".jpg")), 0u);  // one scan buffers nothing
+  // 4:4:4: every component full size; 100 px gray: 13x13 blocks (partial blocks count whole).
+  EXPECT_EQ(coefficients_of(write_jpeg(noise(512, 512, CV_8UC3),
+                                       {.luma_h = 1, .luma_v = 1, .progressive = true})),
+            3u * 64 * 64 * 128);
+  EXPECT_EQ(
+      coefficients_of(encode(noise(100, 100, CV_8UC1), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1})),
+      13u * 13 * 128);
+  // libjpeg agrees: the count plus a little working memory decodes it, 90 % of it does not.
+  const std::uint64_t needed = coefficients_of(progressive);
+  EXPECT_TRUE(decode_jpeg(progressive, needed + (256 << 10)).ok());
+  const auto refused = decode_jpeg(progressive, needed / 10 * 9);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().over_memory_limit);
 }
 
 }  // namespace

@@ -594,6 +594,61 @@ TEST(CutTiles, StreamingDeliversEveryTileOnceAndSerializesTheSink) {
   EXPECT_EQ(result.tile_bytes, bytes);
 }
 
+TEST(CutTiles, TilesEncodedDuringTheDecodeAreDeliveredOnceOneAtATime) {
+  // Several threads finish tiles while the JPEG still decodes and while another thread is in
+  // the sink: each tile still reaches the sink once, never two calls at a time.
+  const std::string jpeg = sparse_jpeg(800, 1600);
+  const auto item = item_with({box("g", "patch (8x4)", 0, 0, 800, 1600)});
+  const TileResult serial = cut_tiles(item, jpeg, quiet());
+  ASSERT_TRUE(serial.ok()) << serial.error;
+  for (const int jobs : {2, 3}) {
+    TileOptions options = quiet();
+    options.jobs = jobs;
+    std::map<std::string, std::vector<unsigned char>> streamed;
+    std::atomic<int> inside{0};
+    std::atomic<std::uint64_t> checksum{0};
+    bool overlapped = false;
+    const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&& tile) {
+      if (inside.fetch_add(1) != 0) overlapped = true;
+      // Some work inside the call, so that other threads finish tiles meanwhile.
+      std::uint64_t sum = 0;
+      for (int pass = 0; pass < 20; ++pass) {
+        for (const unsigned char b : tile.bytes) sum = sum * 31 + b;
+      }
+      checksum.fetch_add(sum, std::memory_order_relaxed);
+      EXPECT_TRUE(streamed.emplace(tile.name, std::move(tile.bytes)).second) << tile.name;
+      inside.fetch_sub(1);
+      return true;
+    });
+    ASSERT_TRUE(result.ok()) << result.error;
+    EXPECT_FALSE(overlapped) << jobs;
+    EXPECT_EQ(result.tile_count, 32);
+    ASSERT_EQ(streamed.size(), serial.tiles.size());
+    std::uint64_t bytes = 0;
+    for (const Tile& t : serial.tiles) {
+      EXPECT_EQ(streamed.at(t.name), t.bytes) << t.name;
+      bytes += t.bytes.size();
+    }
+    EXPECT_EQ(result.tile_bytes, bytes);
+  }
+}
+
+TEST(CutTiles, SinkCanStopTheWorkOfSeveralThreads) {
+  const std::string jpeg = sparse_jpeg(800, 1600);
+  const auto item = item_with({box("g", "patch (8x4)", 0, 0, 800, 1600)});
+  for (const int jobs : {2, 3}) {
+    TileOptions options = quiet();
+    options.jobs = jobs;
+    std::atomic<int> calls{0};
+    const TileResult result =
+        cut_tiles(item, jpeg, options, [&](Tile&&) { return calls.fetch_add(1) + 1 < 3; });
+    EXPECT_EQ(result.status, TileStatus::cancelled) << jobs;
+    EXPECT_EQ(calls.load(), 3) << jobs;  // no call after the refusal
+    EXPECT_EQ(result.tile_count, 2);
+    EXPECT_EQ(result.error, "the tile sink stopped the work after 2 tiles");
+  }
+}
+
 TEST(CutTiles, SinkCanStopTheWork) {
   const auto item = item_with({box("s", "patch (4x4)", 0, 0, 64, 64)});
   int delivered = 0;
@@ -612,6 +667,7 @@ TEST(CutTiles, ReportsTimings) {
   EXPECT_GT(result.timings.decode_ms, 0.0);
   EXPECT_GE(result.timings.tile_ms, 0.0);
   EXPECT_GT(result.timings.encode_ms, 0.0);
+  EXPECT_GE(result.timings.total_ms, result.timings.decode_ms + result.timings.encode_ms);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include <future>
 
-#include "common/queue/skipped_count.hpp"
+#include "common/queue/key_schema.hpp"
 #include "common/redis/async_client.hpp"
 #include "common/redis/sync_client.hpp"
 #include "tests/support/redis_server.hpp"
@@ -262,7 +262,7 @@ TEST(EnqueueScript, ASkippedDeliveryIsRecordedWithItsReasonAndNeverQueued) {
   EXPECT_EQ(enqueue_sync(client, keys, skipped, policy).status,
             EnqueueStatus::skipped);  // a full queue does not refuse a skip
   // Counted for patchqctl stats: the two skips, not the duplicate or the queued job.
-  EXPECT_EQ(server.command({"GET", skipped_counter_key(keys)}).str, "2");
+  EXPECT_EQ(server.command({"GET", keys.skipped_counter()}).str, "2");
 }
 
 TEST(EnqueueBatch, DecidesEachJobInOrderWithinOneTransaction) {

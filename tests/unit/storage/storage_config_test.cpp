@@ -8,11 +8,12 @@
 namespace patchq::storage {
 namespace {
 
-constexpr const char* kEnvNames[] = {"PATCHQ_STORAGE_URL",    "PATCHQ_STORAGE_ENDPOINT",
-                                     "PATCHQ_STORAGE_SLUG",   "PATCHQ_STORAGE_READONLY",
-                                     "AWS_ACCESS_KEY_ID",     "AWS_SECRET_ACCESS_KEY",
-                                     "AWS_SESSION_TOKEN",     "AWS_REGION",
-                                     "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY"};
+constexpr const char* kEnvNames[] = {"PATCHQ_STORAGE_URL",          "PATCHQ_STORAGE_ENDPOINT",
+                                     "PATCHQ_STORAGE_SLUG",         "PATCHQ_STORAGE_READONLY",
+                                     "AWS_ACCESS_KEY_ID",           "AWS_SECRET_ACCESS_KEY",
+                                     "AWS_SESSION_TOKEN",           "AWS_REGION",
+                                     "AZURE_STORAGE_ACCOUNT",       "AZURE_STORAGE_KEY",
+                                     "PATCHQ_ALLOW_PRIVATE_STORAGE"};
 
 class StorageConfigTest : public ::testing::Test {
  protected:
@@ -123,6 +124,34 @@ TEST_F(StorageConfigTest, ValidateSaysWhatIsMissing) {
   c = s3_config();
   c.endpoint = "localhost:9000";
   EXPECT_NE(problem(c).find("--storage-endpoint localhost:9000: "), std::string::npos);
+}
+
+TEST_F(StorageConfigTest, APrivateStorageServerIsTrustedByItsOriginAlone) {
+  StorageConfig c = s3_config();
+  c.endpoint = "http://minio.storage.svc:9000/";
+  EXPECT_EQ(private_storage_origin(c), "");  // the option is off
+  ::setenv("PATCHQ_ALLOW_PRIVATE_STORAGE", "true", 1);
+  ASSERT_EQ(parse(c).status, config::ParseStatus::ok);
+  EXPECT_TRUE(c.allow_private);
+  EXPECT_EQ(private_storage_origin(c), "http://minio.storage.svc:9000");
+  EXPECT_TRUE(validate(c).ok());
+
+  StorageConfig azure;
+  azure.url = "https://acct.blob.core.windows.net/tiles/p?sv=x&sig=y";
+  azure.slug = "store";
+  azure.allow_private = true;
+  EXPECT_EQ(private_storage_origin(azure), "https://acct.blob.core.windows.net:443");
+
+  // AWS S3 itself has no private address to allow: the option needs the server's URL.
+  StorageConfig aws = s3_config();
+  aws.allow_private = true;
+  EXPECT_EQ(private_storage_origin(aws), "");
+  const auto refused = validate(aws);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().reason.find("--storage-endpoint"), std::string::npos);
+  StorageConfig off;
+  off.allow_private = true;
+  EXPECT_EQ(private_storage_origin(off), "");  // storage mode off
 }
 
 TEST_F(StorageConfigTest, AzureNeedsASasOrAnAccountKey) {

@@ -188,14 +188,22 @@ TEST(ApiMessages, RegisteredAndBlockedItemsKeepTheirItemIds) {
 
 TEST(ApiMessages, ParsesTheTeamsAnnotationClasses) {
   auto parsed = parse_annotation_classes(
-      R"({"annotation_classes":[{"id":345,"name":"car","annotation_types":["polygon","attributes"]},
+      R"({"annotation_classes":[{"id":345,"name":"car","annotation_types":["polygon","attributes"],
+          "datasets":[{"id":7},{"id":9}]},
           {"id":346,"name":"sunny","annotation_types":"tag"},{"name":"no id"}]})");
   ASSERT_TRUE(parsed.ok()) << parsed.error().reason;
   ASSERT_EQ(parsed->size(), 2u);
   EXPECT_EQ((*parsed)[0].id, 345);
   EXPECT_EQ((*parsed)[0].annotation_types, (std::vector<std::string>{"polygon", "attributes"}));
   EXPECT_EQ((*parsed)[1].annotation_types, (std::vector<std::string>{"tag"}));
+  EXPECT_EQ((*parsed)[0].datasets, (std::vector<std::int64_t>{7, 9}));
+  EXPECT_FALSE((*parsed)[1].datasets.has_value());  // not listed: unknown, not "none"
   EXPECT_FALSE(parse_annotation_classes(R"({"classes":[]})").ok());
+}
+
+TEST(ApiMessages, PuttingAClassIntoADatasetNamesAllItsDatasetsAsDarwinPyDoes) {
+  EXPECT_EQ(build_class_datasets_update(345, {7, 12}),
+            R"({"datasets":[{"id":7},{"id":12}],"id":345})");
 }
 
 }  // namespace
