@@ -98,7 +98,8 @@ TEST(LookupCalls, EightCarryingJobsOnFourLanesReadTheClassListOnce) {
              R"("bounding_box":{"x":20,"y":20,"w":50,"h":40}})");
   EXPECT_EQ(calls_to(chain, "annotation_classes"), 1);
   EXPECT_EQ(calls_to(chain, "import_annotations"), 8);  // one tile of each job has the car
-  EXPECT_EQ(calls_to(chain, "datasets"), 1);
+  // The target, and the dataset id the class is put into the target with (once each).
+  EXPECT_EQ(calls_to(chain, "datasets"), 2);
 }
 
 TEST(LookupCalls, AnItemWithoutPatchesMakesNoV7Call) {
