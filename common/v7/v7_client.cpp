@@ -59,8 +59,10 @@ V7Result<std::string> V7Client::resolve_target(std::string_view team, std::strin
   auto again = lookups_->list_and_find(team, dataset, list);
   if (!again) return again.error();
   if (*again) return **again;
-  return V7Error::permanent("target dataset '" + std::string(dataset) +
-                            "': V7 says the name is taken, but no dataset in the list has it");
+  // The listing may have been one another lane started before the creation: try again later.
+  return V7Error::retryable_error("target dataset '" + std::string(dataset) +
+                                  "': V7 says the name is taken, but no dataset in the list has "
+                                  "it (yet)");
 }
 
 void V7Client::forget_target(std::string_view team, std::string_view slug) {

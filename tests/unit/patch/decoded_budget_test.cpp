@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <future>
-#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -117,25 +116,22 @@ TEST(DecodedBudget, ARequestLargerThanTheBudgetRunsAloneWithAllOfIt) {
 TEST(DecodedBudget, WaitersAreServedFirstComeFirstServed) {
   DecodedBudget budget(capacity(100));
   DecodedReservation held = take(budget, 60);
-  std::mutex mutex;
-  std::vector<std::string> order;
-  const auto reserve_as = [&](std::string name, std::uint64_t bytes) {
-    DecodedReservation r = take(budget, bytes);
-    const std::lock_guard lock(mutex);
-    order.push_back(std::move(name));
-    return r;
-  };
-  // The large one (does not fit beside the 60) queues first; the small one would fit at
-  // once, but must not overtake it.
-  auto large = std::async(std::launch::async, reserve_as, "large", 80);
+  // The large one (does not fit beside the 60) queues first; the small one would fit beside
+  // the 60 at once, but must not overtake it, and does not fit beside the large one either.
+  auto large = std::async(std::launch::async, [&] { return take(budget, 80); });
   ASSERT_TRUE(waiting(budget, 1));
-  auto small = std::async(std::launch::async, reserve_as, "small", 10);
+  auto small = std::async(std::launch::async, [&] { return take(budget, 30); });
   ASSERT_TRUE(waiting(budget, 2));
+  EXPECT_EQ(budget.stats().reserved, 60u);  // the small one did not go past the queue
   held.release();
   ASSERT_EQ(large.wait_for(5s), std::future_status::ready);
+  DecodedReservation large_held = large.get();
+  ASSERT_TRUE(waiting(budget, 1));  // the small one waits for the large one now
+  EXPECT_EQ(budget.stats().reserved, 80u);
+  large_held.release();
   ASSERT_EQ(small.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(order, (std::vector<std::string>{"large", "small"}));
-  EXPECT_EQ(budget.stats().peak, 90u);
+  EXPECT_EQ(budget.stats().reserved, 30u);
+  EXPECT_EQ(budget.stats().peak, 80u);
 }
 
 TEST(DecodedBudget, AStopEndsTheWaitAndTheQueueMovesOn) {
