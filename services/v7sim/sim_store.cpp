@@ -298,6 +298,13 @@ Item SimStore::new_item(const Dataset& dataset, std::string_view name, std::stri
   return item;
 }
 
+SimStore::Registration SimStore::keep_new_locked(Item item) {
+  save_item(item);
+  index_locked(item);
+  items_[item.id] = item;
+  return {std::move(item), true};
+}
+
 SimStore::Registration SimStore::register_item(const Dataset& dataset, std::string_view name,
                                                std::string_view path, std::string_view file_name,
                                                std::string_view slot_name,
@@ -308,10 +315,7 @@ SimStore::Registration SimStore::register_item(const Dataset& dataset, std::stri
   }
   Item item = new_item(dataset, name, path, file_name, slot_name);
   item.tags = tags;
-  save_item(item);
-  index_locked(item);
-  items_[item.id] = item;
-  return {std::move(item), true};
+  return keep_new_locked(std::move(item));
 }
 
 SimStore::Registration SimStore::add_confirmed(const Dataset& dataset, std::string_view name,
@@ -325,10 +329,7 @@ SimStore::Registration SimStore::add_confirmed(const Dataset& dataset, std::stri
   item.tags = tags;
   store_bytes(item, bytes);  // bytes before the metadata that points at them
   item.state = ItemState::confirmed;
-  save_item(item);
-  index_locked(item);
-  items_[item.id] = item;
-  return {std::move(item), true};
+  return keep_new_locked(std::move(item));
 }
 
 SimStore::Registration SimStore::add_external(const Dataset& dataset, std::string_view name,
@@ -346,10 +347,7 @@ SimStore::Registration SimStore::add_external(const Dataset& dataset, std::strin
   item.width = width;
   item.height = height;
   item.state = ItemState::confirmed;
-  save_item(item);
-  index_locked(item);
-  items_[item.id] = item;
-  return {std::move(item), true};
+  return keep_new_locked(std::move(item));
 }
 
 UploadStatus SimStore::put_file(std::string_view upload_id, std::string_view bytes,

@@ -129,6 +129,8 @@ class SimStore {
                 std::string_view file_name, std::string_view slot_name);
   static std::string name_key(std::string_view slug, std::string_view path, std::string_view name);
   void index_locked(const Item& item);
+  // Saves a new item, indexes and keeps it (mu_ held): the tail of every way an item is made.
+  Registration keep_new_locked(Item item);
   const Item* find_locked(std::string_view slug, std::string_view name,
                           std::string_view path) const;
 
