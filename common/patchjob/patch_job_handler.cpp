@@ -121,20 +121,21 @@ PatchJobHandler::PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::Rate
                                  std::shared_ptr<v7::RateLimiter> registration_limiter,
                                  std::shared_ptr<v7::ExistingRegistrar> registrar,
                                  std::shared_ptr<v7::UploadJournal> journal,
-                                 std::shared_ptr<CutLedger> ledger, LookupCaches caches)
+                                 std::shared_ptr<CutLedger> ledger, ProcessShared shared)
     : config_(with_storage_needs(std::move(config))),
       registrar_(std::move(registrar)),
       journal_(std::move(journal)),
       ledger_(std::move(ledger)),
       store_(open_store(config_.storage)),
       client_(config_.v7, limiter, sink_for(config_.storage, store_.get(), registrar_.get()),
-              std::move(registration_limiter), std::move(caches.v7)),
+              std::move(registration_limiter), std::move(shared.v7)),
       limiter_(std::move(limiter)),
       carrier_(config_.carry_annotations
                    ? std::make_unique<AnnotationCarrier>(config_.v7, limiter_.get(), store_.get(),
-                                                         std::move(caches.classes))
+                                                         std::move(shared.classes))
                    : nullptr) {
   client_.set_upload_journal(journal_.get());
+  client_.share_direct_uploads(std::move(shared.direct_uploads));
 }
 
 std::vector<annotations::CarriedAnnotation> PatchJobHandler::annotations_to_carry(

@@ -29,6 +29,7 @@
 #include "common/storage/object_store.hpp"
 #include "common/storage/storage_config.hpp"
 #include "common/v7/client_config.hpp"
+#include "common/v7/direct_upload_desk.hpp"
 #include "common/v7/existing_registrar.hpp"
 #include "common/v7/rate_limiter.hpp"
 #include "common/v7/upload_journal.hpp"
@@ -50,10 +51,12 @@ struct PatchJobConfig {
   std::uint64_t max_annotations_bytes = 32ull << 20;
 };
 
-// The V7 answers a worker process's handlers reuse across jobs (thread-safe, shared).
-struct LookupCaches {
+// What a worker process's handlers share across their jobs (thread-safe): V7 answers they
+// reuse, and the desk their direct_upload calls meet at.
+struct ProcessShared {
   std::shared_ptr<v7::V7Lookups> v7;        // team and target datasets
   std::shared_ptr<CarriedClasses> classes;  // --carry-annotations: classes and attributes
+  std::shared_ptr<v7::DirectUploadDesk> direct_uploads;  // direct mode: jobs share last calls
 };
 
 // Longer side of the thumbnails patchq makes for read-only storage (V7 makes none there).
@@ -65,14 +68,14 @@ class PatchJobHandler {
   // paces storage mode's register_existing calls; `registrar` (may be null: one call per job)
   // makes them, e.g. a RegistrationDesk sharing calls across the fleet's jobs; `journal` (may
   // be null: nothing is resumed) records the register way's unconfirmed uploads; `ledger`
-  // (may be null: superseded tiles are not counted) remembers each item's cuts; `caches` (its
+  // (may be null: superseded tiles are not counted) remembers each item's cuts; `shared` (its
   // parts may be null: the handler's own) are the process's, shared by its handlers. Throws
   // std::invalid_argument when the storage configuration cannot be opened (validate it first).
   PatchJobHandler(PatchJobConfig config, std::shared_ptr<v7::RateLimiter> limiter,
                   std::shared_ptr<v7::RateLimiter> registration_limiter = nullptr,
                   std::shared_ptr<v7::ExistingRegistrar> registrar = nullptr,
                   std::shared_ptr<v7::UploadJournal> journal = nullptr,
-                  std::shared_ptr<CutLedger> ledger = nullptr, LookupCaches caches = {});
+                  std::shared_ptr<CutLedger> ledger = nullptr, ProcessShared shared = {});
 
   queue::JobOutcome handle(const queue::Job& job, queue::JobContext& ctx);
 

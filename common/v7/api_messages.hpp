@@ -99,6 +99,9 @@ std::string build_register_existing(std::string_view dataset_slug, std::string_v
 // each, and the last item has none). Lets the uploader fill a call up to V7's limit on the
 // whole request.
 std::size_t direct_upload_envelope_bytes(std::string_view dataset_slug);
+// Items a direct_upload call carries at most: V7 documents no limit of its own; darwin-py
+// registers at most 500 files a call, and patchq keeps to that.
+inline constexpr std::size_t kDirectUploadItemsPerCall = 500;
 std::size_t direct_upload_item_bytes(const DirectUploadItem& item);
 
 // Each parser returns the value, or the reason the body did not have the expected shape.

@@ -320,7 +320,8 @@ void TileUploader::dispatch_direct() {
   while (direct_in_flight_ < slots && !to_direct_.empty()) {
     std::size_t request_bytes = direct_envelope_bytes_ - 1;  // no separator after the last item
     std::size_t taken = 0;
-    for (; taken < to_direct_.size(); ++taken) {
+    const std::size_t items_cap = std::max<std::size_t>(1, tuning_.direct_call_items);
+    for (; taken < to_direct_.size() && taken < items_cap; ++taken) {
       const std::size_t size = entries_[to_direct_[taken]].direct_bytes;
       if (taken > 0 && request_bytes + size > tuning_.direct_call_bytes) break;
       request_bytes += size;
@@ -333,8 +334,9 @@ void TileUploader::dispatch_direct() {
     to_direct_.erase(to_direct_.begin(), to_direct_.begin() + static_cast<long>(taken));
     ++direct_in_flight_;
     ++tasks_in_flight_;
-    submit([this, batch = std::move(batch)](net::HttpClient& http) mutable {
-      run_direct(http, std::move(batch));
+    const bool shared = !full && tuning_.direct_desk != nullptr;
+    submit([this, batch = std::move(batch), shared](net::HttpClient& http) mutable {
+      run_direct(http, std::move(batch), shared);
     });
   }
 }
@@ -367,9 +369,13 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     }
     return;
   }
+  // Answers are matched to this batch's tiles by name; a shared call's answer names other
+  // jobs' tiles too, and one of this job's tiles may be in another call still.
+  std::unordered_map<std::string_view, std::size_t> in_batch;
+  for (std::size_t index : batch) in_batch.emplace(entries_[index].tile.name, index);
   for (const auto& blocked : response->blocked) {
-    auto it = by_name_.find(blocked.name);
-    if (it == by_name_.end()) continue;
+    auto it = in_batch.find(blocked.name);
+    if (it == in_batch.end()) continue;
     const bool exists = is_already_exists(blocked.reason);
     if (exists) entries_[it->second].result.item_id = blocked.id;
     if (exists && !direct && tuning_.journal != nullptr) {
@@ -386,8 +392,8 @@ void TileUploader::apply_registration(const std::vector<std::size_t>& batch,
     }
   }
   for (const auto& item : response->items) {
-    auto it = by_name_.find(item.name);
-    if (it == by_name_.end() || entries_[it->second].done) continue;
+    auto it = in_batch.find(item.name);
+    if (it == in_batch.end() || entries_[it->second].done) continue;
     entries_[it->second].result.item_id = item.id;
     if (direct) {
       complete(it->second, TileOutcome::uploaded, std::nullopt);
@@ -428,7 +434,7 @@ void TileUploader::run_register(net::HttpClient& http, std::vector<std::size_t> 
   task_done();
 }
 
-void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> batch) {
+void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> batch, bool shared) {
   std::vector<DirectUploadItem> items;
   {
     std::lock_guard lock(mutex_);
@@ -437,7 +443,9 @@ void TileUploader::run_direct(net::HttpClient& http, std::vector<std::size_t> ba
       items.push_back({tile.name, tile.path, tile.view(), tile.tags});
     }
   }
-  auto response = api_.direct_upload(http, team_, dataset_, items);
+  // A shared call's answer names other jobs' tiles too: apply_registration matches by name.
+  auto response = shared ? tuning_.direct_desk->upload(api_, http, team_, dataset_, items)
+                         : api_.direct_upload(http, team_, dataset_, items);
   std::lock_guard lock(mutex_);
   apply_registration(batch, response, "direct_upload");
   --direct_in_flight_;

@@ -10,7 +10,8 @@
 // when finish() says no more tiles come; then it takes every waiting tile that fits. A job's
 // tiles cost ceil(job bytes / 30 MB) calls, e.g. 1 call for 20 tiles of 1 MB. One call per
 // batch makes it atomic per tile: V7 stored the file or it did not. A tile too large for a call
-// of its own goes the register way, automatically.
+// of its own goes the register way, automatically. With a DirectUploadDesk, the job's last,
+// partly filled call is shared with other jobs of the process that finish meanwhile.
 // Storage mode (--storage-url): each tile (and, for read-only storage, its thumbnail) is PUT to
 // the customer's bucket under a deterministic key, then registered with register_existing(_
 // readonly) in batches of up to 100 tiles (V7's limit), the last when finish() has every PUT
@@ -54,6 +55,7 @@
 #include "common/retry/backoff.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/v7/client_config.hpp"
+#include "common/v7/direct_upload_desk.hpp"
 #include "common/v7/existing_registrar.hpp"
 #include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_api.hpp"
@@ -128,7 +130,11 @@ struct UploadTuning {
   UploadMode mode = UploadMode::direct;
   std::size_t register_batch = 500;
   std::uint64_t direct_call_bytes = 30'000'000;  // the whole request: JSON and base64
+  std::size_t direct_call_items = kDirectUploadItemsPerCall;
   std::size_t direct_calls_in_flight = 4;
+  // Where a job's last, partly filled direct call goes (not owned; may be null: the job sends
+  // it alone): a desk the process's jobs share, so jobs finishing together share a call.
+  DirectUploadDesk* direct_desk = nullptr;
   StorageSink storage;  // used in UploadMode::storage
   // The register way's record of its own unconfirmed uploads (not owned; may be null: then a
   // blocked ALREADY_EXISTS tile is never resumed).
@@ -177,7 +183,7 @@ class TileUploader {
   void apply_registration(const std::vector<std::size_t>& batch,
                           const V7Result<RegisterResponse>& response, std::string_view call);
   void run_register(net::HttpClient& http, std::vector<std::size_t> batch);
-  void run_direct(net::HttpClient& http, std::vector<std::size_t> batch);
+  void run_direct(net::HttpClient& http, std::vector<std::size_t> batch, bool shared);
   void run_transfer(net::HttpClient& http, std::size_t index, std::string upload_id);
   void run_resume(net::HttpClient& http, std::size_t index, std::string blocked_upload_id);
   void finish_transfer(net::HttpClient& http, std::size_t index, const std::string& upload_id,

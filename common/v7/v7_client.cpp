@@ -76,6 +76,7 @@ std::unique_ptr<TileUploader> V7Client::start_upload(std::string team, std::stri
   tuning.direct_call_bytes = config_.direct_upload_call_bytes;
   tuning.direct_calls_in_flight = pool_.size();
   tuning.journal = journal_;
+  tuning.direct_desk = direct_desk_.get();
   if (storage_.store != nullptr) {
     tuning.mode = UploadMode::storage;
     tuning.storage = storage_;

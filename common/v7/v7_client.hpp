@@ -22,6 +22,7 @@
 #include "common/net/http_client.hpp"
 #include "common/net/transfer_pool.hpp"
 #include "common/v7/client_config.hpp"
+#include "common/v7/direct_upload_desk.hpp"
 #include "common/v7/rate_limiter.hpp"
 #include "common/v7/tile_uploader.hpp"
 #include "common/v7/v7_api.hpp"
@@ -64,6 +65,11 @@ class V7Client {
   // The register way's journal of its own unconfirmed uploads (not owned; outlives the client).
   // Without one, a tile V7 blocks as ALREADY_EXISTS is never resumed.
   void set_upload_journal(UploadJournal* journal) { journal_ = journal; }
+  // Direct mode: a job's last, partly filled direct_upload call goes to `desk` (may be null:
+  // sent alone), which the process's clients share so that jobs finishing together share it.
+  void share_direct_uploads(std::shared_ptr<DirectUploadDesk> desk) {
+    direct_desk_ = std::move(desk);
+  }
 
   V7ClientStats stats() const;
   const V7ClientConfig& config() const { return config_; }
@@ -74,6 +80,7 @@ class V7Client {
   std::shared_ptr<RateLimiter> registration_limiter_;
   StorageSink storage_;
   UploadJournal* journal_ = nullptr;
+  std::shared_ptr<DirectUploadDesk> direct_desk_;
   V7Api api_;
   net::HttpClient http_;  // the job thread's client: fetches and metadata calls
   net::TransferPool pool_;

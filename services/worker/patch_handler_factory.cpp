@@ -225,14 +225,18 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   auto journal = std::make_shared<v7::RedisUploadJournal>(std::move(journal_options));
   auto cut_ledger = std::make_shared<patchjob::RedisCutLedger>(
       patchjob::RedisCutLedger::Options{config.redis, config.prefix});
-  // One set of lookup caches for the process: its lanes look each answer up once between them.
-  const patchjob::LookupCaches lookups{std::make_shared<v7::V7Lookups>(),
-                                       std::make_shared<patchjob::CarriedClasses>()};
+  // One set for the process: its lanes look each answer up once between them, and jobs that
+  // finish together share a direct_upload call.
+  const patchjob::ProcessShared shared{
+      std::make_shared<v7::V7Lookups>(), std::make_shared<patchjob::CarriedClasses>(),
+      std::make_shared<v7::DirectUploadDesk>(job_config->v7.direct_upload_call_bytes,
+                                             v7::kDirectUploadItemsPerCall,
+                                             &obs::process_registry())};
   auto pool =
       std::make_shared<PatchHandlerPool>([job_config = std::move(*job_config), limiter,
-                                          registration_pacer, desk, journal, cut_ledger, lookups] {
+                                          registration_pacer, desk, journal, cut_ledger, shared] {
         return std::make_unique<patchjob::PatchJobHandler>(job_config, limiter, registration_pacer,
-                                                           desk, journal, cut_ledger, lookups);
+                                                           desk, journal, cut_ledger, shared);
       });
   pool->prepare_one();  // now: a configuration it refuses stops the process at start, not a job
   std::shared_ptr<StorageRechecker> rechecker;

@@ -115,6 +115,17 @@ TEST(V7Upload, DirectModeFillsEachCallBeforeSendingIt) {
   EXPECT_EQ(sim.item_names("tiles").size(), 40u);
 }
 
+TEST(V7Upload, DirectModeCallsCarryAtMost500Items) {
+  V7Sim sim;
+  V7Client client(with_target(sim, "direct"), nullptr);
+  ASSERT_TRUE(client.ensure_target(kTeam, "tiles"));
+  // 501 tiny tiles fit one request by bytes, but not by items.
+  const auto report = testing::upload_all(client, kTeam, "tiles", make_tiles(501, 10));
+  EXPECT_EQ(report.uploaded, 501u);
+  EXPECT_EQ(sim.count("direct_upload"), 2);
+  EXPECT_EQ(sim.item_names("tiles").size(), 501u);
+}
+
 TEST(V7Upload, DirectModeCountsTheWholeRequestAgainstTheCallLimit) {
   V7Sim sim;
   auto config = with_target(sim, "direct");

@@ -1,0 +1,198 @@
+// Jobs of one process sharing direct_upload calls (DirectUploadDesk) against the V7 stand-in:
+// jobs that finish while a call is in flight share the next one, names never meet twice in
+// one call, and a call V7 refuses for good is sent again per job.
+#include "common/v7/direct_upload_desk.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/v7/v7_client.hpp"
+#include "tests/integration/v7client/v7_sim.hpp"
+#include "tests/support/wait.hpp"
+
+namespace patchq::v7 {
+namespace {
+
+using testing::V7Sim;
+
+constexpr const char* kTeam = "patchq-sim";
+constexpr const char* kDataset = "tiles";
+
+std::vector<Tile> job_tiles(const std::string& stem, int n, const std::string& path = "/") {
+  std::vector<Tile> tiles;
+  for (int i = 0; i < n; ++i) {
+    Tile tile{stem + "_r0c" + std::to_string(i) + ".png",
+              tile_bytes(stem + " tile " + std::to_string(i) + std::string(500, 'x'))};
+    tile.path = path;
+    tiles.push_back(std::move(tile));
+  }
+  return tiles;
+}
+
+// One job lane: its own client (as each of a worker's lanes has), the process's desk.
+class Lane {
+ public:
+  Lane(const V7Sim& sim, std::shared_ptr<DirectUploadDesk> desk) {
+    auto config = sim.client_config();
+    config.create_target = true;
+    config.upload_mode = "direct";
+    client_ = std::make_unique<V7Client>(config, nullptr);
+    client_->share_direct_uploads(std::move(desk));
+  }
+  ~Lane() {
+    if (thread_.joinable()) thread_.join();
+  }
+  V7Client& client() { return *client_; }
+  void start(std::vector<Tile> tiles) {
+    thread_ = std::thread([this, tiles = std::move(tiles)]() mutable {
+      report_ = testing::upload_all(*client_, kTeam, kDataset, std::move(tiles));
+    });
+  }
+  const UploadReport& wait() {
+    thread_.join();
+    return report_;
+  }
+
+ private:
+  std::unique_ptr<V7Client> client_;
+  std::thread thread_;
+  UploadReport report_;
+};
+
+bool desk_shows(const DirectUploadDesk& desk, std::uint64_t calls, std::uint64_t waiting) {
+  const auto now = desk.stats();
+  return now.calls == calls && now.calling == 1 && now.waiting == waiting;
+}
+
+TEST(DirectUploadDesk, JobsFinishingWhileACallIsInFlightShareTheNextCall) {
+  V7Sim sim;
+  auto desk = std::make_shared<DirectUploadDesk>();
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (int i = 0; i < 4; ++i) lanes.push_back(std::make_unique<Lane>(sim, desk));
+  ASSERT_TRUE(lanes[0]->client().ensure_target(kTeam, kDataset));
+  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
+
+  lanes[0]->start(job_tiles("a", 5));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
+  for (int i = 1; i < 4; ++i) lanes[i]->start(job_tiles(std::string(1, 'a' + i), 5));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 3); }));
+
+  for (auto& lane : lanes) EXPECT_EQ(lane->wait().uploaded, 5u);
+  EXPECT_EQ(sim.count("direct_upload"), 2);  // one call alone, then three jobs in one
+  EXPECT_EQ(desk->stats().shared_calls, 1u);
+  EXPECT_EQ(sim.item_names(kDataset).size(), 20u);
+}
+
+TEST(DirectUploadDesk, ALoneJobSendsAtOnce) {
+  V7Sim sim;
+  auto desk = std::make_shared<DirectUploadDesk>();
+  Lane lane(sim, desk);
+  ASSERT_TRUE(lane.client().ensure_target(kTeam, kDataset));
+  lane.start(job_tiles("solo", 3));
+  EXPECT_EQ(lane.wait().uploaded, 3u);
+  EXPECT_EQ(sim.count("direct_upload"), 1);
+  EXPECT_EQ(desk->stats().calls, 1u);
+  EXPECT_EQ(desk->stats().waiting, 0u);
+}
+
+TEST(DirectUploadDesk, TilesOfOneNameNeverShareACall) {
+  V7Sim sim;
+  auto desk = std::make_shared<DirectUploadDesk>();
+  Lane first(sim, desk), twin(sim, desk), other_twin(sim, desk);
+  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
+  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
+
+  first.start(job_tiles("first", 2));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
+  // The same item delivered twice: two jobs with the same tile names wait together.
+  twin.start(job_tiles("twin", 4));
+  other_twin.start(job_tiles("twin", 4));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+
+  EXPECT_EQ(first.wait().uploaded, 2u);
+  const auto a = twin.wait();
+  const auto b = other_twin.wait();
+  EXPECT_EQ(a.uploaded + b.uploaded, 4u);
+  EXPECT_EQ(a.already_existed + b.already_existed, 4u);
+  EXPECT_EQ(a.failed + b.failed, 0u);
+  EXPECT_EQ(sim.count("direct_upload"), 3);  // the twins went one after the other
+  EXPECT_EQ(sim.item_names(kDataset).size(), 6u);
+}
+
+TEST(DirectUploadDesk, ACallRefusedForGoodIsSentAgainPerJob) {
+  V7Sim sim;
+  auto desk = std::make_shared<DirectUploadDesk>();
+  Lane first(sim, desk), bad(sim, desk), good(sim, desk);
+  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
+  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
+
+  first.start(job_tiles("first", 2));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
+  // V7 refuses a whole request whose folder path is not absolute (422).
+  bad.start(job_tiles("bad", 3, "no-leading-slash"));
+  good.start(job_tiles("good", 3));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+
+  EXPECT_EQ(first.wait().uploaded, 2u);
+  const auto refused = bad.wait();
+  EXPECT_EQ(refused.failed, 3u);
+  ASSERT_TRUE(refused.job_error());
+  EXPECT_FALSE(refused.job_error()->retryable());
+  EXPECT_EQ(good.wait().uploaded, 3u);  // not failed by the other job's tiles
+  EXPECT_EQ(desk->stats().resent_alone, 2u);
+  EXPECT_EQ(sim.count("direct_upload"), 4);  // first, the shared one, then one per job
+  EXPECT_EQ(sim.item_names(kDataset).size(), 5u);
+}
+
+TEST(DirectUploadDesk, ACallCarriesAtMostItsItemLimit) {
+  V7Sim sim;
+  auto desk = std::make_shared<DirectUploadDesk>(30'000'000, 5);
+  Lane first(sim, desk), second(sim, desk), third(sim, desk);
+  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
+  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
+
+  first.start(job_tiles("first", 1));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
+  second.start(job_tiles("second", 3));
+  third.start(job_tiles("third", 3));  // 3 + 3 items exceed the limit of 5
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+
+  EXPECT_EQ(first.wait().uploaded, 1u);
+  EXPECT_EQ(second.wait().uploaded, 3u);
+  EXPECT_EQ(third.wait().uploaded, 3u);
+  EXPECT_EQ(sim.count("direct_upload"), 3);
+  EXPECT_EQ(desk->stats().shared_calls, 0u);
+}
+
+TEST(DirectUploadDesk, ARetryableFailureIsEverySharingJobsToRetry) {
+  V7Sim sim;
+  auto desk = std::make_shared<DirectUploadDesk>();
+  Lane first(sim, desk), second(sim, desk), third(sim, desk);
+  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
+  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
+
+  first.start(job_tiles("first", 1));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
+  second.start(job_tiles("second", 2));
+  third.start(job_tiles("third", 2));
+  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+  // Every later call fails with 503 (after the client's own tries): the shared call's failure
+  // reaches both jobs as retryable, and nothing is sent again per job.
+  sim.set_fault(R"({"endpoint": "direct_upload", "p5xx": 1.0})");
+
+  first.wait();  // its call may or may not have reached V7 before the fault: either is fine
+  for (Lane* lane : {&second, &third}) {
+    const auto report = lane->wait();
+    EXPECT_EQ(report.failed, 2u);
+    ASSERT_TRUE(report.job_error());
+    EXPECT_TRUE(report.job_error()->retryable());
+  }
+  EXPECT_EQ(desk->stats().resent_alone, 0u);
+  EXPECT_EQ(desk->stats().shared_calls, 1u);
+}
+
+}  // namespace
+}  // namespace patchq::v7
