@@ -99,6 +99,9 @@ def wait_until(what, check, timeout=60):
     raise SystemExit("bench/pipeline: %s did not happen within %d s" % (what, timeout))
 
 
+SIM_TMPFS = "/dev/shm"
+
+
 class Stack:
     """Redis + stand-in + receiver + worker pool, in one temp dir, stopped on exit."""
 
@@ -112,9 +115,12 @@ class Stack:
         self.start("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
                              "--dir", work, "--appendonly", "yes", "--appendfsync", "everysec",
                              "--save", ""], base_env)
+        # The stand-in's files are V7's side of the run: in memory where the machine has a
+        # tmpfs, so its file-system work does not take the workers' cores.
+        self.sim_dir = tempfile.mkdtemp(prefix="patchq-bench-v7-", dir=SIM_TMPFS if os.path.isdir(SIM_TMPFS) else None)
         self.start("v7sim", [os.path.join(bindir, "patchq-v7sim"), "--listen",
                              "127.0.0.1:%d" % self.sim_port, "--team", TEAM, "--data-dir",
-                             os.path.join(work, "v7"), "--enforce-rate-limit"] + sim_args, base_env)
+                             self.sim_dir, "--enforce-rate-limit"] + sim_args, base_env)
         wait_until("redis", lambda: subprocess.run(
             ["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True).returncode == 0)
         self.start("receiver", [os.path.join(bindir, "patchq-receiver"), "--listen",
@@ -140,6 +146,7 @@ class Stack:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+        shutil.rmtree(self.sim_dir, ignore_errors=True)
 
     def stats(self):
         out = subprocess.run([os.path.join(self.bindir, "patchqctl"), "--redis", self.redis_url,

@@ -5,17 +5,15 @@
 
 namespace patchq::v7 {
 
-DirectUploadDesk::DirectUploadDesk(std::uint64_t call_bytes, std::size_t call_items,
-                                   obs::Registry* metrics)
-    : call_bytes_(call_bytes), call_items_(call_items) {
-  if (metrics == nullptr) return;
-  calls_counter_ =
-      &metrics->counter("patchq_direct_upload_desk_calls_total",
-                        "direct_upload calls made for jobs' last, partly filled calls");
-  requests_counter_ = &metrics->counter("patchq_direct_upload_desk_requests_total",
-                                        "Jobs' last direct_upload calls handed to the desk");
-  shared_counter_ = &metrics->counter("patchq_direct_upload_desk_shared_calls_total",
-                                      "direct_upload calls that carried more than one job's tiles");
+DirectUploadDesk::DirectUploadDesk(Options options) : options_(std::move(options)) {
+  if (options_.metrics == nullptr) return;
+  obs::Registry& r = *options_.metrics;
+  calls_counter_ = &r.counter("patchq_direct_upload_desk_calls_total",
+                              "direct_upload calls made for jobs' last, partly filled calls");
+  requests_counter_ = &r.counter("patchq_direct_upload_desk_requests_total",
+                                 "Jobs' last direct_upload calls handed to the desk");
+  shared_counter_ = &r.counter("patchq_direct_upload_desk_shared_calls_total",
+                               "direct_upload calls that carried more than one job's tiles");
 }
 
 V7Result<RegisterResponse> DirectUploadDesk::upload(const V7Api& api, net::HttpClient& http,
@@ -34,9 +32,15 @@ V7Result<RegisterResponse> DirectUploadDesk::upload(const V7Api& api, net::HttpC
       continue;
     }
     // No shared call in flight: this caller leads the next one, which may not carry its own
-    // request (an older one comes first); then it goes round again.
-    std::vector<Request*> call = take_call(lane, dataset);
+    // request (an older one comes first); then it goes round again. The token first: jobs that
+    // arrive while the budget makes it wait join this call.
     lane.calling = true;
+    if (options_.budget) {
+      lock.unlock();
+      options_.budget->prepay();
+      lock.lock();
+    }
+    std::vector<Request*> call = take_call(lane, dataset);
     ++stats_.calls;
     if (calls_counter_ != nullptr) calls_counter_->inc();
     if (call.size() > 1) {
@@ -68,8 +72,8 @@ std::vector<DirectUploadDesk::Request*> DirectUploadDesk::take_call(Lane& lane,
   std::uint64_t body_bytes = direct_upload_envelope_bytes(dataset) - 1;  // no separator at the end
   for (auto it = lane.waiting.begin(); it != lane.waiting.end();) {
     Request* request = *it;
-    const bool fits = call.empty() || (body_bytes + request->bytes <= call_bytes_ &&
-                                       item_count + request->items->size() <= call_items_);
+    const bool fits = call.empty() || (body_bytes + request->bytes <= options_.call_bytes &&
+                                       item_count + request->items->size() <= options_.call_items);
     const bool clashes = std::any_of(request->items->begin(), request->items->end(),
                                      [&](const auto& item) { return names.contains(item.name); });
     if (!fits || clashes) {

@@ -2,23 +2,27 @@
 // call counts against the fleet's budget of 1000 a minute, and a job's last call is usually
 // far from V7's 30 MB limit (20 tiles of 120 KB fill a tenth of it), so jobs that finish
 // close together send their last tiles in one call.
-// Group commit, per (team, dataset): at most one shared call is in flight; a job's tiles that
-// arrive meanwhile wait, and the next call takes every waiting job's tiles that fit the limit
-// (JSON and base64 together, and at most call_items items), oldest first. Nothing lingers: a job
-// that finds no call in flight sends at once, so a lone job pays no latency. A full call (one job's
-// 30 MB) does not come here; it leaves on its own. Two tiles of one name never share a call (V7
-// item names are unique per folder and what V7 does with a duplicate inside one request is
-// undocumented): the later waits for the next call, where V7 answers ALREADY_EXISTS as for any
-// re-run. A call V7 refuses for good (a non-retryable error) is sent again per job, so one job's
-// bad tile cannot fail another's tiles; a retryable failure is every sharing job's (each retries,
-// idempotently). Thread-safe: upload() blocks its caller (a transfer-pool thread) until V7
-// answered; the caller's bytes stay alive because the caller waits.
+// Group commit, per (team, dataset): at most one shared call is in flight. Its leader first
+// takes its API token (prepaid from the budget the clients' V7Api spend from), then takes every
+// waiting job's tiles that fit one call (JSON and base64 together, at most call_items items),
+// oldest first; jobs that arrive while it waits for the token or while the call is in flight
+// wait for the next call. So calls fill up exactly as far as the budget makes jobs wait: with
+// tokens to spare nothing lingers and a lone job sends at once. A full call (one job's 30 MB)
+// does not come here; it leaves on its own.
+// Two tiles of one name never share a call (V7 item names are unique per folder, and what V7
+// does with a duplicate inside one request is undocumented): the later waits for the next call,
+// where V7 answers ALREADY_EXISTS as for any re-run. A call V7 refuses for good (a
+// non-retryable error) is sent again per job, so one job's bad tile cannot fail another's
+// tiles; a retryable failure is every sharing job's (each retries, idempotently).
+// Thread-safe: upload() blocks its caller (a transfer-pool thread) until V7 answered; the
+// caller's bytes stay alive because the caller waits.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -28,6 +32,7 @@
 #include "common/net/http_client.hpp"
 #include "common/obs/metrics.hpp"
 #include "common/v7/api_messages.hpp"
+#include "common/v7/prepaying_limiter.hpp"
 #include "common/v7/v7_api.hpp"
 #include "common/v7/v7_error.hpp"
 
@@ -44,10 +49,16 @@ struct DirectUploadDeskStats {
 
 class DirectUploadDesk {
  public:
-  // With `metrics` (not owned; may be null), the desk counts its calls there too.
-  explicit DirectUploadDesk(std::uint64_t call_bytes = 30'000'000,
-                            std::size_t call_items = kDirectUploadItemsPerCall,
-                            obs::Registry* metrics = nullptr);
+  struct Options {
+    std::uint64_t call_bytes = 30'000'000;  // V7's limit on the whole request
+    std::size_t call_items = kDirectUploadItemsPerCall;
+    // The budget the clients' V7Api spend from (the same object, or the prepaid token is not
+    // the one spent); null: a leader takes no token first.
+    std::shared_ptr<PrepayingLimiter> budget;
+    obs::Registry* metrics = nullptr;  // not owned; may be null
+  };
+  explicit DirectUploadDesk(Options options);
+  DirectUploadDesk() : DirectUploadDesk(Options{}) {}
   DirectUploadDesk(const DirectUploadDesk&) = delete;
   DirectUploadDesk& operator=(const DirectUploadDesk&) = delete;
 
@@ -78,8 +89,7 @@ class DirectUploadDesk {
   void send(const V7Api& api, net::HttpClient& http, std::string_view team,
             std::string_view dataset, const std::vector<Request*>& call);
 
-  const std::uint64_t call_bytes_;
-  const std::size_t call_items_;
+  const Options options_;
   mutable std::mutex mutex_;
   std::condition_variable answered_;
   std::map<LaneKey, Lane> lanes_;

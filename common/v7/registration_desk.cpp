@@ -509,12 +509,12 @@ class RegistrationDesk::Session {
   std::unordered_map<std::string, ItemRegistration> answers_;
 };
 
-RegistrationDesk::RegistrationDesk(Options options, std::shared_ptr<RegistrationPacer> pacer)
+RegistrationDesk::RegistrationDesk(Options options, std::shared_ptr<PrepayingLimiter> pacer)
     : options_(std::move(options)),
       key_hash_(codec::sha256_hex(options_.api_key)),
       pacer_(std::move(pacer)) {
   options_.api_key.clear();  // only the hash is needed from here on
-  if (!pacer_) pacer_ = std::make_shared<RegistrationPacer>(nullptr);
+  if (!pacer_) pacer_ = std::make_shared<PrepayingLimiter>(nullptr);
 }
 
 RegistrationDesk::~RegistrationDesk() = default;

@@ -38,7 +38,7 @@
 
 #include "common/redis/redis_url.hpp"
 #include "common/v7/existing_registrar.hpp"
-#include "common/v7/registration_pacer.hpp"
+#include "common/v7/prepaying_limiter.hpp"
 
 namespace patchq::redis {
 class SyncClient;
@@ -64,7 +64,7 @@ class RegistrationDesk : public ExistingRegistrar {
   };
   // `pacer` (not null) paces the calls; V7Api must use the same pacer as its registration
   // limiter, so that a prepaid token is spent by the call it was taken for.
-  RegistrationDesk(Options options, std::shared_ptr<RegistrationPacer> pacer);
+  RegistrationDesk(Options options, std::shared_ptr<PrepayingLimiter> pacer);
   ~RegistrationDesk() override;
 
   std::vector<ItemRegistration> register_items(const V7Api& api, net::HttpClient& http,
@@ -89,7 +89,7 @@ class RegistrationDesk : public ExistingRegistrar {
 
   Options options_;
   std::string key_hash_;
-  std::shared_ptr<RegistrationPacer> pacer_;
+  std::shared_ptr<PrepayingLimiter> pacer_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<redis::SyncClient>> idle_clients_;
   Counters counters_;

@@ -17,6 +17,7 @@
 #include "common/patchjob/patch_job_handler.hpp"
 #include "common/storage/object_store.hpp"
 #include "common/storage/storage_config.hpp"
+#include "common/v7/prepaying_limiter.hpp"
 #include "common/v7/registration_desk.hpp"
 #include "common/v7/upload_journal.hpp"
 #include "common/v7/v7_lookups.hpp"
@@ -176,7 +177,8 @@ Status check_patch_handler_flags(const patchjob::PatchJobFlags& values) {
 }
 
 std::int64_t default_jobs_in_flight(const patchjob::PatchJobFlags& values) {
-  return values.storage.enabled() ? kStorageJobsInFlight : 1;
+  if (values.storage.enabled()) return kStorageJobsInFlight;
+  return values.v7.upload_mode == "direct" ? kDirectJobsInFlight : 1;
 }
 
 queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
@@ -203,10 +205,12 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   registration_limits.bucket = std::string(v7::kRegistrationBucket);
   registration_limits.rate_per_minute = v7::kRegistrationRatePerMinute;
   registration_limits.burst = v7::kRegistrationBurst;
-  auto limiter = std::make_shared<v7::FleetRateLimiter>(std::move(limits));
+  // Prepaying: the direct-upload desk's leader takes its token before it picks the call's tiles.
+  auto limiter = std::make_shared<v7::PrepayingLimiter>(
+      std::make_shared<v7::FleetRateLimiter>(std::move(limits)));
   // Storage mode: register calls are shared by the fleet's jobs through a desk in Redis; the
   // pacer lets a desk caller take its token before it picks the call's items.
-  auto registration_pacer = std::make_shared<v7::RegistrationPacer>(
+  auto registration_pacer = std::make_shared<v7::PrepayingLimiter>(
       std::make_shared<v7::FleetRateLimiter>(std::move(registration_limits)));
   std::shared_ptr<v7::RegistrationDesk> desk;
   if (job_config->storage.enabled()) {
@@ -226,12 +230,14 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
   auto cut_ledger = std::make_shared<patchjob::RedisCutLedger>(
       patchjob::RedisCutLedger::Options{config.redis, config.prefix});
   // One set for the process: its lanes look each answer up once between them, and jobs that
-  // finish together share a direct_upload call.
-  const patchjob::ProcessShared shared{
-      std::make_shared<v7::V7Lookups>(), std::make_shared<patchjob::CarriedClasses>(),
-      std::make_shared<v7::DirectUploadDesk>(job_config->v7.direct_upload_call_bytes,
-                                             v7::kDirectUploadItemsPerCall,
-                                             &obs::process_registry())};
+  // finish together (or wait for the budget together) share a direct_upload call.
+  v7::DirectUploadDesk::Options direct_desk;
+  direct_desk.call_bytes = job_config->v7.direct_upload_call_bytes;
+  direct_desk.budget = limiter;
+  direct_desk.metrics = &obs::process_registry();
+  const patchjob::ProcessShared shared{std::make_shared<v7::V7Lookups>(),
+                                       std::make_shared<patchjob::CarriedClasses>(),
+                                       std::make_shared<v7::DirectUploadDesk>(direct_desk)};
   auto pool =
       std::make_shared<PatchHandlerPool>([job_config = std::move(*job_config), limiter,
                                           registration_pacer, desk, journal, cut_ledger, shared] {

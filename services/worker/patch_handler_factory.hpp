@@ -20,10 +20,14 @@ Status check_patch_handler_flags(const patchjob::PatchJobFlags& values);
 // Storage modes' --jobs-in-flight default: a storage job waits for its tiles' registration
 // (the registration desk group-commits the waiting items of all jobs into one call, paced at
 // 90 calls/min per key), so a process keeps tiling other jobs meanwhile and their items fill
-// the same calls. Register and direct modes keep 1: V7's request budget, not the process,
-// limits register mode, and a direct job keeps its process busy on its own.
+// the same calls.
 inline constexpr std::int64_t kStorageJobsInFlight = 4;
-// --jobs-in-flight when left at 0: kStorageJobsInFlight in storage modes, else 1.
+// Direct mode's: the process's jobs share their last direct_upload call (DirectUploadDesk),
+// and the more jobs finish or wait for the budget together, the fewer calls a tile costs
+// (measured in docs/OPERATIONS.md: 8 beat 4 and 1 under V7's budget). Register mode keeps 1:
+// V7's request budget, not the process, limits it.
+inline constexpr std::int64_t kDirectJobsInFlight = 8;
+// --jobs-in-flight when left at 0: the mode's default above, 1 in register mode.
 std::int64_t default_jobs_in_flight(const patchjob::PatchJobFlags& values);
 // Builds the handler for one worker process (throws with a clear message on bad settings).
 queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,

@@ -33,8 +33,9 @@ void add_worker_flags(config::FlagSet& flags, WorkerConfig& c) {
       .add_string("metrics-listen", &c.metrics_listen, "PATCHQ_METRICS_LISTEN",
                   "host:port for Prometheus /metrics (process n listens on port + n); empty: off")
       .add_int("jobs-in-flight", &c.jobs_in_flight, "PATCHQ_JOBS_IN_FLIGHT",
-               "Jobs each worker process runs at once; 0: the mode's default (1, storage "
-               "modes 4). Each adds its download and tiles to a process's memory; decoded "
+               "Jobs each worker process runs at once; 0: the mode's default (direct 8, "
+               "storage modes 4, register 1). Each adds its download and tiles to a process's "
+               "memory; decoded "
                "images share --decoded-bytes-budget (docs/OPERATIONS.md)",
                0, 64)
       .add_int("upload-concurrency", &c.upload_concurrency, "PATCHQ_UPLOAD_CONCURRENCY",

@@ -43,7 +43,7 @@ std::string reason_of(const v7::UploadReport& report) {
 struct Worker {
   Worker(const V7Sim& sim, const storage::ObjectStore& store, const std::string& redis_url,
          std::shared_ptr<v7::RateLimiter> budget, v7::RegistrationDesk::Options options = {}) {
-    pacer = std::make_shared<v7::RegistrationPacer>(std::move(budget));
+    pacer = std::make_shared<v7::PrepayingLimiter>(std::move(budget));
     options.endpoint = redis::parse_redis_url(redis_url).value();
     options.api_key = kSimApiKey;
     desk = std::make_shared<v7::RegistrationDesk>(std::move(options), pacer);
@@ -55,7 +55,7 @@ struct Worker {
   v7::UploadReport upload(std::vector<v7::Tile> tiles) {
     return upload_all(*client, kTeam, kDataset, std::move(tiles));
   }
-  std::shared_ptr<v7::RegistrationPacer> pacer;
+  std::shared_ptr<v7::PrepayingLimiter> pacer;
   std::shared_ptr<v7::RegistrationDesk> desk;
   std::unique_ptr<v7::V7Client> client;
 };

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/v7/prepaying_limiter.hpp"
+#include "common/v7/rate_limiter.hpp"
 #include "common/v7/v7_client.hpp"
 #include "tests/integration/v7client/v7_sim.hpp"
 #include "tests/support/wait.hpp"
@@ -35,11 +37,12 @@ std::vector<Tile> job_tiles(const std::string& stem, int n, const std::string& p
 // One job lane: its own client (as each of a worker's lanes has), the process's desk.
 class Lane {
  public:
-  Lane(const V7Sim& sim, std::shared_ptr<DirectUploadDesk> desk) {
+  Lane(const V7Sim& sim, std::shared_ptr<DirectUploadDesk> desk,
+       std::shared_ptr<RateLimiter> budget = nullptr) {
     auto config = sim.client_config();
     config.create_target = true;
     config.upload_mode = "direct";
-    client_ = std::make_unique<V7Client>(config, nullptr);
+    client_ = std::make_unique<V7Client>(config, std::move(budget));
     client_->share_direct_uploads(std::move(desk));
   }
   ~Lane() {
@@ -82,6 +85,26 @@ TEST(DirectUploadDesk, JobsFinishingWhileACallIsInFlightShareTheNextCall) {
 
   for (auto& lane : lanes) EXPECT_EQ(lane->wait().uploaded, 5u);
   EXPECT_EQ(sim.count("direct_upload"), 2);  // one call alone, then three jobs in one
+  EXPECT_EQ(desk->stats().shared_calls, 1u);
+  EXPECT_EQ(sim.item_names(kDataset).size(), 20u);
+}
+
+TEST(DirectUploadDesk, JobsArrivingWhileTheLeaderWaitsForItsTokenJoinItsCall) {
+  V7Sim sim;
+  auto budget = std::make_shared<PrepayingLimiter>(std::make_shared<LocalRateLimiter>(120, 1));
+  budget->acquire();  // the burst spent: the next token is due in 0.5 s
+  DirectUploadDesk::Options options;
+  options.budget = budget;
+  auto desk = std::make_shared<DirectUploadDesk>(options);
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (int i = 0; i < 4; ++i) lanes.push_back(std::make_unique<Lane>(sim, desk, budget));
+  Lane setup(sim, nullptr);
+  ASSERT_TRUE(setup.client().ensure_target(kTeam, kDataset));
+
+  for (int i = 0; i < 4; ++i) lanes[i]->start(job_tiles(std::string(1, 'a' + i), 5));
+  for (auto& lane : lanes) EXPECT_EQ(lane->wait().uploaded, 5u);
+  // Without the token taken first, the leader would send its own tiles alone (2 calls).
+  EXPECT_EQ(sim.count("direct_upload"), 1);
   EXPECT_EQ(desk->stats().shared_calls, 1u);
   EXPECT_EQ(sim.item_names(kDataset).size(), 20u);
 }
@@ -149,7 +172,9 @@ TEST(DirectUploadDesk, ACallRefusedForGoodIsSentAgainPerJob) {
 
 TEST(DirectUploadDesk, ACallCarriesAtMostItsItemLimit) {
   V7Sim sim;
-  auto desk = std::make_shared<DirectUploadDesk>(30'000'000, 5);
+  DirectUploadDesk::Options options;
+  options.call_items = 5;
+  auto desk = std::make_shared<DirectUploadDesk>(options);
   Lane first(sim, desk), second(sim, desk), third(sim, desk);
   ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
   sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");

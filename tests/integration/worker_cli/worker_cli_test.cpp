@@ -57,6 +57,36 @@ TEST(WorkerCli, WorkerProcessesIgnoreSigpipe) {
   EXPECT_TRUE(wait_until(sigpipe_ignored, std::chrono::seconds(10))) << "SigIgn:" << ignored_mask;
 }
 
+// The jobs each process runs at once when --jobs-in-flight is left alone, as its start line
+// says ("" when no worker started within the time).
+std::string jobs_in_flight_at_start(std::vector<std::string> args,
+                                    std::map<std::string, std::string> env = {}) {
+  args.insert(args.end(), {"--processes", "1", "--redis", "redis://127.0.0.1:1/0"});
+  env["V7_API_KEY"] = "k";
+  ChildProcess worker(binary_path("patchq-worker"), args, env);
+  const std::string key = "\"jobs_in_flight\":";
+  std::string found;
+  wait_until(
+      [&] {
+        const std::string logs = worker.stdout_text() + worker.stderr_text();
+        const auto started = logs.find("\"worker_started\"");
+        if (started == std::string::npos) return false;
+        const auto at = logs.find(key, started);
+        if (at == std::string::npos) return false;
+        const auto digits = logs.substr(at + key.size());
+        found = digits.substr(0, digits.find_first_not_of("0123456789"));
+        return true;
+      },
+      std::chrono::seconds(15));
+  return found;
+}
+
+TEST(WorkerCli, EachUploadModeHasItsOwnJobsInFlightDefault) {
+  EXPECT_EQ(jobs_in_flight_at_start({}), "8");  // direct, the default mode
+  EXPECT_EQ(jobs_in_flight_at_start({"--upload-mode", "register"}), "1");
+  EXPECT_EQ(jobs_in_flight_at_start({}, {{"PATCHQ_JOBS_IN_FLIGHT", "3"}}), "3");
+}
+
 TEST(WorkerCli, HelpListsTheHandlersFlagsNextToTheQueueFlags) {
   ChildProcess worker(binary_path("patchq-worker"), {"--help"});
   ASSERT_TRUE(worker.wait_exit(std::chrono::seconds(20)));

@@ -1,8 +1,9 @@
-// RegistrationPacer: the registration budget (kRegistrationBucket) as V7Api sees it, with one
-// addition: a caller may take a token before it builds its call (prepay), so that what goes
-// into the call is chosen after the wait — a registration desk collects the items of every job
-// that arrived while it waited for its token. The next acquire() on the same thread then spends
-// the prepaid token instead of taking another; in-client retries take tokens as usual.
+// PrepayingLimiter: a budget (the fleet's API calls, or kRegistrationBucket) as V7Api sees it,
+// with one addition: a caller may take a token before it builds its call (prepay), so that
+// what goes into the call is chosen after the wait — a desk (RegistrationDesk,
+// DirectUploadDesk) collects the items of every job that arrived while it waited for its token. The
+// next acquire() on the same thread then spends the prepaid token instead of taking another;
+// in-client retries take tokens as usual.
 #pragma once
 
 #include <chrono>
@@ -12,10 +13,10 @@
 
 namespace patchq::v7 {
 
-class RegistrationPacer : public RateLimiter {
+class PrepayingLimiter : public RateLimiter {
  public:
   // `budget` may be null (no limit); shared with whoever else paces by it.
-  explicit RegistrationPacer(std::shared_ptr<RateLimiter> budget);
+  explicit PrepayingLimiter(std::shared_ptr<RateLimiter> budget);
 
   std::chrono::milliseconds acquire() override;
   // Waits for one token and keeps it for this thread's next acquire(). A thread holds at most

@@ -1,4 +1,4 @@
-#include "common/v7/registration_pacer.hpp"
+#include "common/v7/prepaying_limiter.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,9 +18,9 @@ class CountingLimiter : public RateLimiter {
   std::atomic<int> taken{0};
 };
 
-TEST(RegistrationPacer, APrepaidTokenIsSpentByTheNextAcquireOnThatThread) {
+TEST(PrepayingLimiter, APrepaidTokenIsSpentByTheNextAcquireOnThatThread) {
   auto budget = std::make_shared<CountingLimiter>();
-  RegistrationPacer pacer(budget);
+  PrepayingLimiter pacer(budget);
   pacer.prepay();
   EXPECT_EQ(budget->taken, 1);
   pacer.acquire();  // the call the token was taken for
@@ -29,17 +29,17 @@ TEST(RegistrationPacer, APrepaidTokenIsSpentByTheNextAcquireOnThatThread) {
   EXPECT_EQ(budget->taken, 2);
 }
 
-TEST(RegistrationPacer, PrepayingTwiceHoldsOneToken) {
+TEST(PrepayingLimiter, PrepayingTwiceHoldsOneToken) {
   auto budget = std::make_shared<CountingLimiter>();
-  RegistrationPacer pacer(budget);
+  PrepayingLimiter pacer(budget);
   pacer.prepay();
   pacer.prepay();
   EXPECT_EQ(budget->taken, 1);
 }
 
-TEST(RegistrationPacer, AnotherThreadDoesNotSpendThisThreadsToken) {
+TEST(PrepayingLimiter, AnotherThreadDoesNotSpendThisThreadsToken) {
   auto budget = std::make_shared<CountingLimiter>();
-  RegistrationPacer pacer(budget);
+  PrepayingLimiter pacer(budget);
   pacer.prepay();
   std::thread([&] { pacer.acquire(); }).join();
   EXPECT_EQ(budget->taken, 2);
@@ -47,17 +47,17 @@ TEST(RegistrationPacer, AnotherThreadDoesNotSpendThisThreadsToken) {
   EXPECT_EQ(budget->taken, 2);
 }
 
-TEST(RegistrationPacer, AForfeitedTokenIsNotSpentLater) {
+TEST(PrepayingLimiter, AForfeitedTokenIsNotSpentLater) {
   auto budget = std::make_shared<CountingLimiter>();
-  RegistrationPacer pacer(budget);
+  PrepayingLimiter pacer(budget);
   pacer.prepay();
   pacer.forfeit();
   pacer.acquire();
   EXPECT_EQ(budget->taken, 2);
 }
 
-TEST(RegistrationPacer, WithoutABudgetNothingWaits) {
-  RegistrationPacer pacer(nullptr);
+TEST(PrepayingLimiter, WithoutABudgetNothingWaits) {
+  PrepayingLimiter pacer(nullptr);
   EXPECT_EQ(pacer.prepay().count(), 0);
   EXPECT_EQ(pacer.acquire().count(), 0);
 }
