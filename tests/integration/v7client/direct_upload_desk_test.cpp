@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/v7/prepaying_limiter.hpp"
@@ -70,18 +71,30 @@ bool desk_shows(const DirectUploadDesk& desk, std::uint64_t calls, std::uint64_t
   return now.calls == calls && now.calling == 1 && now.waiting == waiting;
 }
 
+using LaneTiles = std::vector<std::pair<Lane*, std::vector<Tile>>>;
+
+// Holds `first`'s call in flight (600 ms at the stand-in), then starts `later`: true once every
+// one of them waits at the desk behind that call.
+bool queue_behind_a_call(V7Sim& sim, const DirectUploadDesk& desk, Lane& first,
+                         std::vector<Tile> first_tiles, LaneTiles later) {
+  if (!first.client().ensure_target(kTeam, kDataset)) return false;
+  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
+  first.start(std::move(first_tiles));
+  if (!testing::wait_until([&] { return desk_shows(desk, 1, 0); })) return false;
+  const std::uint64_t waiting = later.size();
+  for (auto& [lane, tiles] : later) lane->start(std::move(tiles));
+  return testing::wait_until([&] { return desk_shows(desk, 1, waiting); });
+}
+
 TEST(DirectUploadDesk, JobsFinishingWhileACallIsInFlightShareTheNextCall) {
   V7Sim sim;
   auto desk = std::make_shared<DirectUploadDesk>();
   std::vector<std::unique_ptr<Lane>> lanes;
   for (int i = 0; i < 4; ++i) lanes.push_back(std::make_unique<Lane>(sim, desk));
-  ASSERT_TRUE(lanes[0]->client().ensure_target(kTeam, kDataset));
-  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
-
-  lanes[0]->start(job_tiles("a", 5));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
-  for (int i = 1; i < 4; ++i) lanes[i]->start(job_tiles(std::string(1, 'a' + i), 5));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 3); }));
+  LaneTiles later;
+  for (int i = 1; i < 4; ++i)
+    later.emplace_back(lanes[i].get(), job_tiles(std::string(1, 'a' + i), 5));
+  ASSERT_TRUE(queue_behind_a_call(sim, *desk, *lanes[0], job_tiles("a", 5), std::move(later)));
 
   for (auto& lane : lanes) EXPECT_EQ(lane->wait().uploaded, 5u);
   EXPECT_EQ(sim.count("direct_upload"), 2);  // one call alone, then three jobs in one
@@ -125,15 +138,10 @@ TEST(DirectUploadDesk, TilesOfOneNameNeverShareACall) {
   V7Sim sim;
   auto desk = std::make_shared<DirectUploadDesk>();
   Lane first(sim, desk), twin(sim, desk), other_twin(sim, desk);
-  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
-  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
-
-  first.start(job_tiles("first", 2));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
   // The same item delivered twice: two jobs with the same tile names wait together.
-  twin.start(job_tiles("twin", 4));
-  other_twin.start(job_tiles("twin", 4));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+  ASSERT_TRUE(
+      queue_behind_a_call(sim, *desk, first, job_tiles("first", 2),
+                          {{&twin, job_tiles("twin", 4)}, {&other_twin, job_tiles("twin", 4)}}));
 
   EXPECT_EQ(first.wait().uploaded, 2u);
   const auto a = twin.wait();
@@ -149,15 +157,10 @@ TEST(DirectUploadDesk, ACallRefusedForGoodIsSentAgainPerJob) {
   V7Sim sim;
   auto desk = std::make_shared<DirectUploadDesk>();
   Lane first(sim, desk), bad(sim, desk), good(sim, desk);
-  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
-  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
-
-  first.start(job_tiles("first", 2));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
   // V7 refuses a whole request whose folder path is not absolute (422).
-  bad.start(job_tiles("bad", 3, "no-leading-slash"));
-  good.start(job_tiles("good", 3));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+  ASSERT_TRUE(queue_behind_a_call(
+      sim, *desk, first, job_tiles("first", 2),
+      {{&bad, job_tiles("bad", 3, "no-leading-slash")}, {&good, job_tiles("good", 3)}}));
 
   EXPECT_EQ(first.wait().uploaded, 2u);
   const auto refused = bad.wait();
@@ -176,14 +179,10 @@ TEST(DirectUploadDesk, ACallCarriesAtMostItsItemLimit) {
   options.call_items = 5;
   auto desk = std::make_shared<DirectUploadDesk>(options);
   Lane first(sim, desk), second(sim, desk), third(sim, desk);
-  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
-  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
-
-  first.start(job_tiles("first", 1));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
-  second.start(job_tiles("second", 3));
-  third.start(job_tiles("third", 3));  // 3 + 3 items exceed the limit of 5
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+  // 3 + 3 items exceed the limit of 5.
+  ASSERT_TRUE(
+      queue_behind_a_call(sim, *desk, first, job_tiles("first", 1),
+                          {{&second, job_tiles("second", 3)}, {&third, job_tiles("third", 3)}}));
 
   EXPECT_EQ(first.wait().uploaded, 1u);
   EXPECT_EQ(second.wait().uploaded, 3u);
@@ -196,14 +195,9 @@ TEST(DirectUploadDesk, ARetryableFailureIsEverySharingJobsToRetry) {
   V7Sim sim;
   auto desk = std::make_shared<DirectUploadDesk>();
   Lane first(sim, desk), second(sim, desk), third(sim, desk);
-  ASSERT_TRUE(first.client().ensure_target(kTeam, kDataset));
-  sim.set_fault(R"({"endpoint": "direct_upload", "latency_ms": 600})");
-
-  first.start(job_tiles("first", 1));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 0); }));
-  second.start(job_tiles("second", 2));
-  third.start(job_tiles("third", 2));
-  ASSERT_TRUE(testing::wait_until([&] { return desk_shows(*desk, 1, 2); }));
+  ASSERT_TRUE(
+      queue_behind_a_call(sim, *desk, first, job_tiles("first", 1),
+                          {{&second, job_tiles("second", 2)}, {&third, job_tiles("third", 2)}}));
   // Every later call fails with 503 (after the client's own tries): the shared call's failure
   // reaches both jobs as retryable, and nothing is sent again per job.
   sim.set_fault(R"({"endpoint": "direct_upload", "p5xx": 1.0})");
