@@ -37,6 +37,7 @@ TEAM = "bench-team"
 # emulators and the stand-in (V7's and the bucket's side, not patchq's) take CPU the workers
 # would otherwise have, so the end-to-end ratio alone understates what the workers can do.
 CPU_PARTS = {"patchq-worker": "workers", "patchq-v7sim": "stand-in", "node": "emulator",
+             "patchq-bench-bu": "emulator",  # patchq-bench-bucket (comm is 15 characters)
              "patchq-receiver": "receiver", "redis-server": "redis"}
 
 
@@ -309,6 +310,7 @@ def measure(args):
             sys.path.insert(0, os.path.join(REPO, "bench"))
             import pipeline_storage  # noqa: E402  (the emulators; absent until installed)
             storage_modes = pipeline_storage.modes(REPO)
+            storage_modes.update(pipeline_storage.memory_modes(args.bin))
         except ImportError:
             pass
 
@@ -385,10 +387,11 @@ def report(args, engines, results, skipped, first):
     print("Where the CPU went (CPU seconds in each mode's measured window, from /proc). The "
           "workers' CPU per tile against the engine's (%.1f ms a tile, median) tells what the "
           "workers would do with the cores to themselves, as beside real V7 and a real bucket; "
-          "the emulators and the stand-in are the bucket's and V7's side, here on the same 2 "
+          "the bucket (an emulator, or for the -memory modes patchq-bench-bucket, an object store "
+          "in memory) and the stand-in are the bucket's and V7's side, here on the same 2 "
           "cores." % (engine_cpu * 1000))
     print()
-    print("| mode | workers ms/tile | engine / workers CPU | workers s | stand-in s | emulator s | receiver + redis s | other s |")
+    print("| mode | workers ms/tile | engine / workers CPU | workers s | stand-in s | bucket s | receiver + redis s | other s |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         c = r["cpu"]
@@ -400,8 +403,8 @@ def report(args, engines, results, skipped, first):
     stored = [r for r in results if r["cpu"].get("emulator", 0.0) > 0 and r["cpu"].get("workers")]
     if stored:
         print()
-        print("In the storage modes the emulator, one single-threaded Node process standing in for "
-              "the bucket, spent %s the workers' CPU on the same two cores; compare the workers' "
+        print("In the storage modes the bucket (the emulators are single-threaded Node "
+              "processes) spent %s the workers' CPU on the same two cores; compare the workers' "
               "ms/tile with direct mode's above to see what the storage modes cost patchq "
               "itself." % ", ".join(
                   "%.1fx (%s)" % (r["cpu"]["emulator"] / r["cpu"]["workers"], r["mode"]) for r in stored))
@@ -409,7 +412,7 @@ def report(args, engines, results, skipped, first):
     if registering:
         print()
         print("Time the stand-in spent answering register_existing, which checks every registered "
-              "object in the bucket (a ranged read of its first bytes, on the emulator): %s. The "
+              "object in the bucket (a ranged read of its first bytes): %s. The "
               "registration desk makes one call at a time and a job is acknowledged only after "
               "its call, so this time is on the jobs' path; V7 documents no such check inside the "
               "call (it makes thumbnails of read-write storage afterwards), so against V7 "

@@ -4,6 +4,8 @@ tests/storage-emulators, each started on a loopback port for one mode's run.
 modes(repo) -> {"s3": setup, "azure": setup}, where setup(work) starts the emulator (stopped
 when the bench process exits) and returns (worker args, stand-in args, environment). Empty when
 the emulators are not installed (scripts/ensure-node-deps tests/storage-emulators installs them).
+memory_modes(bindir) -> {"s3-memory": setup, "azure-memory": setup}: the same against
+patchq-bench-bucket, an object store in memory.
 """
 import atexit
 import base64
@@ -70,6 +72,39 @@ def _create_container(endpoint, container):
     except urllib.error.HTTPError as e:
         if e.code != 409:  # 409: it exists
             raise
+
+
+def _memory_bucket(bindir, work):
+    """patchq-bench-bucket on a free port: its endpoint."""
+    port = _free_port()
+    _start([os.path.join(bindir, "patchq-bench-bucket"), "--listen", "127.0.0.1:%d" % port],
+           os.path.join(work, "bucket.log"))
+    endpoint = "http://127.0.0.1:%d" % port
+    _wait_http(endpoint + "/")
+    return endpoint
+
+
+def memory_modes(bindir):
+    """s3-memory and azure-memory: the same sinks against an object store in memory
+    (bench/bucket), which stands for a bucket that is not on the benchmark's cores."""
+    if not os.path.exists(os.path.join(bindir, "patchq-bench-bucket")):
+        return {}
+
+    def s3_memory(work):
+        endpoint = _memory_bucket(bindir, work)
+        args = ["--storage-url", "s3://bench/tiles", "--storage-endpoint", endpoint,
+                "--storage-slug", "bench-s3"]
+        env = {"AWS_ACCESS_KEY_ID": "BENCH", "AWS_SECRET_ACCESS_KEY": "BENCH"}
+        return args, args, env
+
+    def azure_memory(work):
+        endpoint = _memory_bucket(bindir, work) + "/" + AZURE_ACCOUNT
+        args = ["--storage-url", "https://%s.blob.core.windows.net/tiles/bench" % AZURE_ACCOUNT,
+                "--storage-endpoint", endpoint, "--storage-slug", "bench-azure"]
+        env = {"AZURE_STORAGE_ACCOUNT": AZURE_ACCOUNT, "AZURE_STORAGE_KEY": AZURE_KEY}
+        return args, args, env
+
+    return {"s3-memory": s3_memory, "azure-memory": azure_memory}
 
 
 def modes(repo):
