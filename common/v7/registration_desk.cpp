@@ -426,9 +426,9 @@ class RegistrationDesk::Session {
       const auto waiting = redis_.command({"LLEN", prefix_ + "queue"});
       if (waiting.kind != RedisValue::Kind::integer || waiting.integer == 0) break;
       // The token's wait is when other jobs' items gather on the desk.
-      desk_.pacer_->prepay();
+      desk_.pacer_for(target_).prepay();
       if (!renew()) {
-        desk_.pacer_->forfeit();
+        desk_.pacer_for(target_).forfeit();
         return;  // the lease ran out meanwhile: someone else serves now
       }
       if (!call_once()) break;
@@ -448,7 +448,7 @@ class RegistrationDesk::Session {
                      caller_, ms_text(desk_.options_.caller_lease)});
     if (taken.is_error()) throw redis::ConnectionError("registration desk take: " + taken.str);
     if (taken.elements.empty()) {
-      desk_.pacer_->forfeit();
+      desk_.pacer_for(target_).forfeit();
       return false;
     }
     std::vector<std::string> tickets;
@@ -473,7 +473,7 @@ class RegistrationDesk::Session {
         by_name.emplace(answer.name, std::move(answer));
       }
     }
-    desk_.pacer_->forfeit();  // spent by the call; nothing is kept across calls
+    desk_.pacer_for(target_).forfeit();  // spent by the call; nothing is kept across calls
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto it = by_name.find(items[i].name);
       args.push_back(tickets[i]);
@@ -509,12 +509,19 @@ class RegistrationDesk::Session {
   std::unordered_map<std::string, ItemRegistration> answers_;
 };
 
-RegistrationDesk::RegistrationDesk(Options options, std::shared_ptr<PrepayingLimiter> pacer)
+RegistrationDesk::RegistrationDesk(Options options, std::shared_ptr<PrepayingLimiter> pacer,
+                                   std::shared_ptr<PrepayingLimiter> api_pacer)
     : options_(std::move(options)),
       key_hash_(codec::sha256_hex(options_.api_key)),
-      pacer_(std::move(pacer)) {
+      pacer_(std::move(pacer)),
+      api_pacer_(std::move(api_pacer)) {
   options_.api_key.clear();  // only the hash is needed from here on
   if (!pacer_) pacer_ = std::make_shared<PrepayingLimiter>(nullptr);
+  if (!api_pacer_) api_pacer_ = std::make_shared<PrepayingLimiter>(nullptr);
+}
+
+PrepayingLimiter& RegistrationDesk::pacer_for(const ExistingTarget& target) const {
+  return target.readonly ? *pacer_ : *api_pacer_;
 }
 
 RegistrationDesk::~RegistrationDesk() = default;
@@ -562,7 +569,7 @@ std::vector<ItemRegistration> RegistrationDesk::register_items(
   try {
     session.run();
   } catch (const redis::ConnectionError& e) {
-    pacer_->forfeit();
+    pacer_for(target).forfeit();
     session.fall_back(e.what());
   }
   give_back(std::move(client));

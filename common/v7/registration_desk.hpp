@@ -1,9 +1,11 @@
 // RegistrationDesk: storage mode's register_existing(_readonly) calls shared by the jobs of the
-// whole fleet. V7 allows 100 such calls a minute per key (patchq paces them at
-// kRegistrationRatePerMinute) and 100 items a call; one call per job (~20 tiles)
-// would cap the fleet at ~33 tiles/s. The desk group-commits
+// whole fleet. V7 allows 100 register_existing_readonly calls a minute per key (patchq paces
+// them at kRegistrationRatePerMinute) and 100 items a call; read-write register_existing calls
+// spend the key's 1000 a minute like any call (patchq keeps them to 100 items too). Either way
+// one call per job (~20 tiles) costs far more than needed. The desk group-commits
 // instead: a job's items wait on a desk in Redis, and one caller at a time takes the
-// registration token and then every waiting item (any job's, up to 100) into its call.
+// token (registration or API, above) and then every waiting item (any job's, up to 100) into its
+// call.
 //
 // Per desk (team, dataset, storage slug, read-only; and the API key's hash), keys under
 // "<p>regdesk:<hash>:": `queue` (list of tickets "<job ticket>/<name>", FIFO), `items` (hash:
@@ -14,7 +16,7 @@
 //
 // register_items(): put the items (Lua: each ticket once), then until every item has an
 // answer: read the answers; else try the caller lock: the holder reclaims the in-flight lists
-// of callers past their deadline (back to the queue's head), prepays a registration token
+// of callers past their deadline (back to the queue's head), prepays its token
 // (the wait is where other jobs' items gather), takes up to 100 waiting tickets into its own
 // in-flight list (Lua, atomic), makes the call, writes each item's answer where its job reads
 // it (first answer wins), wakes those jobs and drops its in-flight list; it serves until its
@@ -62,9 +64,12 @@ class RegistrationDesk : public ExistingRegistrar {
     std::chrono::milliseconds answer_ttl{600'000};
     std::chrono::milliseconds redis_timeout{2'000};
   };
-  // `pacer` (not null) paces the calls; V7Api must use the same pacer as its registration
-  // limiter, so that a prepaid token is spent by the call it was taken for.
-  RegistrationDesk(Options options, std::shared_ptr<PrepayingLimiter> pacer);
+  // `pacer` paces register_existing_readonly calls (V7 allows 100 a minute): V7Api must use
+  // the same pacer as its registration limiter. `api_pacer` (may be null: no prepaid token)
+  // is the key's budget, which read-write register_existing calls spend: V7Api's limiter. So
+  // a prepaid token is spent by the call it was taken for.
+  RegistrationDesk(Options options, std::shared_ptr<PrepayingLimiter> pacer,
+                   std::shared_ptr<PrepayingLimiter> api_pacer = nullptr);
   ~RegistrationDesk() override;
 
   std::vector<ItemRegistration> register_items(const V7Api& api, net::HttpClient& http,
@@ -90,6 +95,8 @@ class RegistrationDesk : public ExistingRegistrar {
   Options options_;
   std::string key_hash_;
   std::shared_ptr<PrepayingLimiter> pacer_;
+  std::shared_ptr<PrepayingLimiter> api_pacer_;
+  PrepayingLimiter& pacer_for(const ExistingTarget& target) const;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<redis::SyncClient>> idle_clients_;
   Counters counters_;

@@ -272,7 +272,8 @@ V7Result<RegisterResponse> V7Api::register_existing(net::HttpClient& http, std::
                            .body = body,
                            .json_body = true,
                            .what = what,
-                           .also_limited_by = registration_limiter_});
+                           // V7 documents its 100 calls a minute for read-only storage.
+                           .also_limited_by = readonly ? registration_limiter_ : nullptr});
   if (!r) return r.error();
   return parsed_or_error(parse_register_response(r->body, UploadIds::optional), what);
 }

@@ -106,10 +106,11 @@ Response SimRouter::run_guarded(const RoutedCall& call, const Request& req, cons
         res.set(bhttp::field::retry_after, std::to_string(*wait_s));
         return res;
       }
-      if (call.endpoint.starts_with("register_existing")) {
+      if (call.endpoint == "register_existing_readonly") {
         if (const auto wait_s = registration_limiter_.admit(api_key_digest_)) {
-          Response res = v7_error(req, bhttp::status::too_many_requests, "RATE_LIMITED",
-                                  "over 100 storage registrations per minute for this API key");
+          Response res =
+              v7_error(req, bhttp::status::too_many_requests, "RATE_LIMITED",
+                       "over 100 read-only storage registrations per minute for this API key");
           res.set(bhttp::field::retry_after, std::to_string(*wait_s));
           return res;
         }

@@ -50,7 +50,7 @@ class SimRouter {
   FaultTable& faults_;
   SimStats& stats_;
   KeyRateLimiter rate_limiter_;
-  // V7 limits external-storage registration to 100 requests a minute, within the key's 1000.
+  // V7 limits read-only storage registration to 100 requests a minute, within the key's 1000.
   KeyRateLimiter registration_limiter_{100};
 };
 

@@ -218,7 +218,8 @@ queue::JobHandler make_patch_handler(const patchjob::PatchJobFlags& values,
     desk_options.endpoint = config.redis;
     desk_options.key_prefix = config.prefix;
     desk_options.api_key = job_config->v7.api_key;
-    desk = std::make_shared<v7::RegistrationDesk>(std::move(desk_options), registration_pacer);
+    desk = std::make_shared<v7::RegistrationDesk>(std::move(desk_options), registration_pacer,
+                                                  limiter);
   }
 
   const patchjob::PatchJobConfig recheck_config = *job_config;

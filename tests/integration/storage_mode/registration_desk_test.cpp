@@ -39,18 +39,19 @@ std::string reason_of(const v7::UploadReport& report) {
   return report.job_error() ? report.job_error()->reason : "";
 }
 
-// One worker process's parts: a desk on `redis_url` sharing `budget` (the fleet's bucket).
+// One worker process's parts: a desk on `redis_url` sharing `budget` (the fleet's bucket),
+// which read-write registrations spend like any API call.
 struct Worker {
   Worker(const V7Sim& sim, const storage::ObjectStore& store, const std::string& redis_url,
          std::shared_ptr<v7::RateLimiter> budget, v7::RegistrationDesk::Options options = {}) {
     pacer = std::make_shared<v7::PrepayingLimiter>(std::move(budget));
     options.endpoint = redis::parse_redis_url(redis_url).value();
     options.api_key = kSimApiKey;
-    desk = std::make_shared<v7::RegistrationDesk>(std::move(options), pacer);
+    desk = std::make_shared<v7::RegistrationDesk>(std::move(options), nullptr, pacer);
     auto config = sim.client_config();
     config.create_target = true;
     v7::StorageSink sink{&store, "customer-s3", false, 100, desk.get()};
-    client = std::make_unique<v7::V7Client>(config, nullptr, sink, pacer);
+    client = std::make_unique<v7::V7Client>(config, pacer, sink);
   }
   v7::UploadReport upload(std::vector<v7::Tile> tiles) {
     return upload_all(*client, kTeam, kDataset, std::move(tiles));
@@ -101,12 +102,11 @@ class RegistrationDeskTest : public ::testing::Test {
 S3rverServer* RegistrationDeskTest::s3_ = nullptr;
 
 TEST_F(RegistrationDeskTest, ConcurrentJobsShareRegistrationCalls) {
-  // The fleet's registration bucket, in Redis like in production: one call a second after the
-  // first, so the jobs that finish meanwhile gather on the desk.
+  // A fleet bucket in Redis like in production: one call a second after the first, so the
+  // jobs that finish meanwhile gather on the desk.
   v7::FleetRateLimiter::Options limits;
   limits.endpoint = redis::parse_redis_url(redis_.url()).value();
   limits.api_key = kSimApiKey;
-  limits.bucket = std::string(v7::kRegistrationBucket);
   limits.rate_per_minute = 60;
   limits.burst = 1;
   auto budget = std::make_shared<v7::FleetRateLimiter>(limits);

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <simdjson.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -118,14 +120,15 @@ class StorageModeTest : public ::testing::Test {
     return c;
   }
 
-  // A client in storage mode for `config`, against `sim`.
-  static std::unique_ptr<v7::V7Client> client_for(const V7Sim& sim,
-                                                  const storage::ObjectStore& store,
-                                                  const storage::StorageConfig& config) {
+  // A client in storage mode for `config`, against `sim`; `registrations` (may be null) is the
+  // budget of V7's 100 read-only registrations a minute.
+  static std::unique_ptr<v7::V7Client> client_for(
+      const V7Sim& sim, const storage::ObjectStore& store, const storage::StorageConfig& config,
+      std::shared_ptr<v7::RateLimiter> registrations = nullptr) {
     auto v7 = sim.client_config();
     v7.create_target = true;
     v7::StorageSink sink{&store, config.slug, config.readonly, 100};
-    return std::make_unique<v7::V7Client>(v7, nullptr, sink);
+    return std::make_unique<v7::V7Client>(v7, nullptr, sink, std::move(registrations));
   }
 
   static S3rverServer* s3_;
@@ -208,6 +211,40 @@ TEST_F(StorageModeTest, ReadOnlyAzureStorageGetsThumbnailsAndSizes) {
   ASSERT_TRUE(thumbnail.ok()) << thumbnail.error().reason;
   EXPECT_EQ(thumbnail->substr(1, 3), "PNG");  // the bytes the test handed over as thumbnail
   EXPECT_EQ(store->storage_key("x"), "tiles/run-d/x");  // Azure keys start with the container
+}
+
+// Counts the tokens taken from it; never waits.
+struct CountingBudget : v7::RateLimiter {
+  std::atomic<int> taken{0};
+  std::chrono::milliseconds acquire() override {
+    ++taken;
+    return std::chrono::milliseconds(0);
+  }
+};
+
+TEST_F(StorageModeTest, OnlyReadOnlyRegistrationsSpendTheRegistrationBudget) {
+  // V7 documents 100 calls a minute for register_existing_readonly; read-write registrations
+  // spend only the key's budget, like any call.
+  const auto read_write = s3_config("run-rw");
+  auto rw_store = open_store(read_write);
+  V7Sim rw_sim(sim_storage_args(read_write));
+  auto rw_budget = std::make_shared<CountingBudget>();
+  auto rw_client = client_for(rw_sim, *rw_store, read_write, rw_budget);
+  ASSERT_TRUE(rw_client->ensure_target(kTeam, "patches"));
+  EXPECT_EQ(upload(*rw_client, "patches", tiles_of(4, "rw")).uploaded, 4u);
+  EXPECT_EQ(rw_sim.count("register_existing"), 1);
+  EXPECT_EQ(rw_budget->taken.load(), 0);
+
+  const auto read_only = azure_sas_config("run-ro", /*readonly=*/true);
+  auto ro_store = open_store(read_only);
+  V7Sim ro_sim(sim_storage_args(read_only));
+  auto ro_budget = std::make_shared<CountingBudget>();
+  auto ro_client = client_for(ro_sim, *ro_store, read_only, ro_budget);
+  ASSERT_TRUE(ro_client->ensure_target(kTeam, "patches"));
+  EXPECT_EQ(upload(*ro_client, "patches", tiles_of(4, "ro", /*with_thumbnails=*/true)).uploaded,
+            4u);
+  EXPECT_EQ(ro_sim.count("register_existing_readonly"), 1);
+  EXPECT_EQ(ro_budget->taken.load(), 1);
 }
 
 TEST_F(StorageModeTest, AWrongSizeForReadOnlyStorageIsRefusedNotRegistered) {
