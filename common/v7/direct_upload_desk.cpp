@@ -1,6 +1,8 @@
 #include "common/v7/direct_upload_desk.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <string>
 #include <unordered_set>
 
 namespace patchq::v7 {
@@ -48,7 +50,14 @@ V7Result<RegisterResponse> DirectUploadDesk::upload(const V7Api& api, net::HttpC
       if (shared_counter_ != nullptr) shared_counter_->inc();
     }
     lock.unlock();
-    send(api, http, team, dataset, call);
+    try {
+      send(api, http, team, dataset, call);
+    } catch (const std::exception& e) {
+      // The lane must not stay taken: every request of the call gets the failure to retry.
+      for (Request* taken : call) {
+        taken->answer = V7Error::retryable_error(std::string("direct_upload: ") + e.what());
+      }
+    }
     lock.lock();
     lane.calling = false;
     for (Request* taken : call) taken->answered = true;
