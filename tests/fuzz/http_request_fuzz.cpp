@@ -101,19 +101,32 @@ Receiver& receiver() {
   return *instance;
 }
 
-// Sends `bytes`, half-closes, and reads the answer until the server closes.
+// Sends `bytes`, half-closes, and reads the answer until the server closes. libFuzzer's timer
+// signals can interrupt a blocking call (EINTR): a connect is tried again on a new socket, a
+// write or read goes on where it stopped.
 std::string exchange(std::string_view bytes) {
   asio::io_context io;
   tcp::socket socket(io);
-  socket.connect(tcp::endpoint(asio::ip::address_v4::loopback(), receiver().port()));
+  const tcp::endpoint receiver_at(asio::ip::address_v4::loopback(), receiver().port());
   boost::system::error_code ec;
-  asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    socket = tcp::socket(io);
+    socket.connect(receiver_at, ec);
+    if (ec != asio::error::interrupted) break;
+  }
+  if (ec) throw boost::system::system_error(ec, "connect to the receiver");
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    sent += socket.write_some(asio::buffer(bytes.data() + sent, bytes.size() - sent), ec);
+    if (ec && ec != asio::error::interrupted) break;
+  }
   socket.shutdown(tcp::socket::shutdown_send, ec);
   std::string answer;
   char chunk[4096];
   for (;;) {
     const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
     answer.append(chunk, n);
+    if (ec == asio::error::interrupted) continue;
     if (ec) break;
   }
   return answer;
