@@ -172,6 +172,18 @@ TEST_F(RegistrationDeskTest, AStuckCallersItemsAreReclaimedAndRegisteredOnce) {
     return !redis_.command({"KEYS", "patchq:regdesk:*:inflight:*"}).elements.empty();
   }));
   sim_->set_fault(R"({"endpoint": "register_existing", "latency_ms": 0})");
+  // As after a crash, the next job comes once the stuck caller is past its deadline (by Redis'
+  // clock): its lock may expire a moment before the deadline its items carry.
+  ASSERT_TRUE(wait_until([&] {
+    const auto now = redis_.command({"TIME"});
+    const auto callers = redis_.command({"KEYS", "patchq:regdesk:*:callers"});
+    if (now.elements.size() < 2 || callers.elements.empty()) return false;
+    const long long now_ms =
+        std::stoll(now.elements[0].str) * 1000 + std::stoll(now.elements[1].str) / 1000;
+    return !redis_
+                .command({"ZRANGEBYSCORE", callers.elements[0].str, "-inf", std::to_string(now_ms)})
+                .elements.empty();
+  }));
 
   const auto next_report = next.upload(tiles_of(10, "next"));
   EXPECT_EQ(next_report.uploaded, 10u) << reason_of(next_report);
