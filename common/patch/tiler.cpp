@@ -1,6 +1,6 @@
-// See tiler.hpp. Work is a flat list of (patch, row, col) jobs; encoding threads pull the next
-// job from an atomic counter over an order (by last row while the image decodes, else largest
-// first), so the split needs no queue and each tile is encoded once. Finished tiles go to a
+// See tiler.hpp. Work is a flat list of (patch, row, col) jobs; encoding threads take the next
+// from a TilePicker (the largest whose rows are decoded), so each tile is encoded once and no
+// big tile is left to one thread at the end. Finished tiles go to a
 // pending list; whichever thread finds the sink free empties it, so no thread waits for
 // another's sink call.
 #include "common/patch/tiler.hpp"
@@ -21,6 +21,7 @@
 #include "common/patch/page_prefault.hpp"
 #include "common/patch/tile_grid.hpp"
 #include "common/patch/tile_name.hpp"
+#include "common/patch/tile_picker.hpp"
 #include "common/patch/tile_trace.hpp"
 
 namespace patchq::patch {
@@ -75,7 +76,12 @@ class EncodePhase {
  public:
   EncodePhase(const std::vector<TileJob>& jobs, const TileOptions& options, const TileSink* sink,
               TileResult& result, TileTrace& trace)
-      : jobs_(jobs), options_(options), sink_(sink), result_(result), trace_(trace) {
+      : jobs_(jobs),
+        options_(options),
+        sink_(sink),
+        result_(result),
+        trace_(trace),
+        picker_(picker_tiles(jobs)) {
     if (sink_ == nullptr) result_.tiles.resize(jobs_.size());
   }
   EncodePhase(const EncodePhase&) = delete;
@@ -87,17 +93,6 @@ class EncodePhase {
     }
     ready_.notify_all();
     join();
-  }
-
-  // Jobs by the last row they need while the image decodes (the first ready go first), else
-  // largest first, so that no big tile is left alone at the end.
-  void order(bool by_bottom_row) {
-    order_.resize(jobs_.size());
-    for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
-    const auto area = [this](std::size_t i) { return jobs_[i].rect.w * jobs_[i].rect.h; };
-    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
-      return by_bottom_row ? jobs_[a].rect.bottom() < jobs_[b].rect.bottom() : area(a) > area(b);
-    });
   }
 
   // Starts the helper threads (options.jobs - 1); they encode as rows become ready.
@@ -179,15 +174,30 @@ class EncodePhase {
     helpers_.clear();
   }
 
-  // Waits until the job's rows are decoded; returns its view, or an empty Mat when stopping.
-  cv::Mat wait_for(const TileJob& job, int thread) {
+  static std::vector<TilePicker::Tile> picker_tiles(const std::vector<TileJob>& jobs) {
+    std::vector<TilePicker::Tile> tiles;
+    tiles.reserve(jobs.size());
+    for (const TileJob& job : jobs) tiles.push_back({job.rect.bottom(), job.rect.w * job.rect.h});
+    return tiles;
+  }
+
+  // Takes the next job once its rows are decoded: its index and view, or an empty Mat when no
+  // job is left or the work stops.
+  cv::Mat take_next(int thread, std::size_t& index) {
     const auto start = trace_.mark();
     std::unique_lock lock(mutex_);
+    TilePicker::Pick pick;
     ready_.wait(lock, [&] {
-      return stop_.load(std::memory_order_relaxed) || rows_ready_ >= job.rect.bottom();
+      if (stop_.load(std::memory_order_relaxed)) return true;
+      pick = picker_.next(rows_ready_);
+      return pick.kind != TilePicker::Pick::Kind::wait;
     });
+    if (stop_.load(std::memory_order_relaxed) || pick.kind != TilePicker::Pick::Kind::take) {
+      return {};
+    }
+    index = pick.index;
+    const TileJob& job = jobs_[index];
     trace_.add(thread, "wait", job.name, start);
-    if (stop_.load(std::memory_order_relaxed)) return {};
     if (regions_ != nullptr) {
       const JpegRegion& region = (*regions_)[job.region];
       return region.pixels(cv::Rect(static_cast<int>(job.rect.x - region.rect.x),
@@ -200,13 +210,11 @@ class EncodePhase {
 
   void work(int thread) {
     try {
-      while (!stop_.load(std::memory_order_relaxed)) {
-        const std::size_t next = next_.fetch_add(1, std::memory_order_relaxed);
-        if (next >= order_.size()) return;
-        const std::size_t index = order_[next];
-        const TileJob& job = jobs_[index];
-        const cv::Mat view = wait_for(job, thread);
+      for (;;) {
+        std::size_t index = 0;
+        const cv::Mat view = take_next(thread, index);
         if (view.empty()) return;
+        const TileJob& job = jobs_[index];
         Tile tile{job.name, {}, job.patch->annotation_id, job.row, job.col, job.rect, {}};
         const auto encode_start = trace_.mark();
         const std::string why = encode_tile(view, options_.encode, tile.bytes);
@@ -322,13 +330,12 @@ class EncodePhase {
   const TileSink* sink_;
   TileResult& result_;
   TileTrace& trace_;
-  std::vector<std::size_t> order_;
   std::vector<std::thread> helpers_;
-  std::atomic<std::size_t> next_{0};
   std::atomic<bool> stop_{false};
   // Guards the fields below, error_ and the streaming counters; delivering_ serializes sink
   // calls (made outside the lock).
   std::mutex mutex_;
+  TilePicker picker_;
   std::condition_variable ready_;
   cv::Mat image_;
   const std::vector<JpegRegion>* regions_ = nullptr;
@@ -471,7 +478,6 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
     result.decoded_regions = static_cast<int>(regions.size());
     result.channels = regions.front().pixels.channels();
     result.bit_depth = 8;
-    phase.order(false);
     phase.decoded(cv::Mat(), &regions);
     phase.start_helpers();
   } else {
@@ -480,7 +486,6 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
       phase.abandon();
       return result;
     }
-    phase.order(options.jobs > 1);
     if (options.jobs > 1) phase.start_helpers();
     const auto full_start = Clock::now();
     const auto full_mark = trace.mark();
