@@ -121,7 +121,8 @@ CheckResult check_image(std::string_view bytes, const DecodeOptions& options) {
 }
 
 RegionDecodeResult decode_image_regions(std::string_view bytes, const DecodeOptions& options,
-                                        std::vector<JpegRegion>& regions) {
+                                        std::vector<JpegRegion>& regions,
+                                        const JpegRegionsDone& regions_done) {
   RegionDecodeResult out;
   const CheckResult checked = check_image(bytes, options);
   if (!checked.ok()) {
@@ -133,7 +134,8 @@ RegionDecodeResult decode_image_regions(std::string_view bytes, const DecodeOpti
   if (h.format != ImageFormat::jpeg || checked.image.orient) return out;
   const std::uint64_t working_memory =
       std::max<std::uint64_t>(options.max_decoded_bytes - decoded_bytes(h), 1);
-  Result<bool, JpegError> jpeg = decode_jpeg_regions(bytes, working_memory, regions);
+  Result<bool, JpegError> jpeg =
+      decode_jpeg_regions(bytes, working_memory, regions, nullptr, regions_done);
   if (!jpeg) {
     out.error =
         jpeg.error().over_memory_limit ? DecodeError::too_many_bytes : DecodeError::decode_failed;

@@ -97,8 +97,10 @@ struct RegionDecodeResult {
   bool decoded = false;
   bool ok() const { return error == DecodeError::none; }
 };
+// `regions_done` as decode_jpeg_regions'.
 RegionDecodeResult decode_image_regions(std::string_view bytes, const DecodeOptions& options,
-                                        std::vector<JpegRegion>& regions);
+                                        std::vector<JpegRegion>& regions,
+                                        const JpegRegionsDone& regions_done = {});
 
 // Rotates/flips `pixels` (stored grid) into the upright view that EXIF `orientation` describes.
 cv::Mat apply_orientation(const cv::Mat& pixels, int orientation);

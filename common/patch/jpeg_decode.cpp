@@ -58,6 +58,7 @@ struct JpegSession {
   const cv::Mat* image = nullptr;  // handed to rows_done
   // Region decode: the regions, a scratch of kRowsPerRead full-width rows, the crop hull.
   std::vector<JpegRegion>* regions = nullptr;
+  const JpegRegionsDone* regions_done = nullptr;
   unsigned char* scratch = nullptr;
   JDIMENSION crop_x = 0;
   JDIMENSION crop_w = 0;
@@ -221,10 +222,12 @@ void read_regions_step(JpegSession& s) {
   if (crop_w < c.output_width) jpeg_crop_scanline(&c, &crop_x, &crop_w);  // widens to iMCUs
   s.crop_x = crop_x;
   std::size_t next = 0;
-  for (const JpegRegion& r : *s.regions) {
+  for (std::size_t i = 0; i < s.regions->size(); ++i) {
+    const JpegRegion& r = (*s.regions)[i];
     const auto start = static_cast<JDIMENSION>(std::max<std::int64_t>(r.rect.y - kRegionMargin, 0));
     if (start > c.output_scanline) jpeg_skip_scanlines(&c, start - c.output_scanline);
     read_until(s, static_cast<JDIMENSION>(r.rect.bottom()), &next);
+    if (s.regions_done != nullptr && *s.regions_done) (*s.regions_done)(i + 1);
   }
   // The rest of the entropy-coded data is still read (skipping to the very end would not), so
   // damage below the last region refuses the file too; then the end-of-image marker.
@@ -323,7 +326,8 @@ bool regions_fit(const std::vector<JpegRegion>& regions, std::int64_t width, std
 // One libjpeg pass over `bytes` (a whole file or a restart excerpt) for `regions`.
 Result<bool, JpegError> decode_regions_in(std::string_view bytes,
                                           std::uint64_t working_memory_limit,
-                                          std::vector<JpegRegion>& regions) {
+                                          std::vector<JpegRegion>& regions,
+                                          const JpegRegionsDone* regions_done) {
   JpegSession s;
   s.input = reinterpret_cast<const unsigned char*>(bytes.data());
   s.input_size = static_cast<unsigned long>(bytes.size());
@@ -357,6 +361,7 @@ Result<bool, JpegError> decode_regions_in(std::string_view bytes,
                                      static_cast<std::size_t>(output_components(c)) * kRowsPerRead);
   s.scratch = scratch.data();
   s.regions = &regions;
+  s.regions_done = regions_done;
   if (!run_guarded(s, read_regions_step)) return refusal(s);
   return true;
 }
@@ -401,7 +406,8 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
       shifted.push_back(
           JpegRegion{PixelRect{r.rect.x, r.rect.y - top, r.rect.w, r.rect.h}, r.pixels});
     }
-    const Result<bool, JpegError> done = decode_regions_in(excerpt, working_memory_limit, shifted);
+    const Result<bool, JpegError> done =
+        decode_regions_in(excerpt, working_memory_limit, shifted, nullptr);
     if (!done.ok() || !*done) return false;
   }
   if (stats != nullptr) {
@@ -416,7 +422,8 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
 Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
                                             std::uint64_t working_memory_limit,
                                             std::vector<JpegRegion>& regions,
-                                            JpegRegionStats* stats) {
+                                            JpegRegionStats* stats,
+                                            const JpegRegionsDone& regions_done) {
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   if (stats != nullptr) *stats = JpegRegionStats{};
   try {
@@ -424,7 +431,7 @@ Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
     if (index && decode_regions_by_restart(bytes, *index, working_memory_limit, regions, stats)) {
       return true;
     }
-    return decode_regions_in(bytes, working_memory_limit, regions);
+    return decode_regions_in(bytes, working_memory_limit, regions, &regions_done);
   } catch (const std::bad_alloc&) {
     return JpegError{false, "JPEG: out of memory for the decoded regions"};
   } catch (const std::exception& e) {

@@ -56,6 +56,10 @@ struct JpegRegion {
   PixelRect rect;
   cv::Mat pixels;
 };
+// Region decode, from a single pass over the whole stream: regions [0, count) are final. Not
+// called for regions decoded from restart excerpts (an excerpt that fails sends the decode back
+// to the whole stream, which writes those pixels again).
+using JpegRegionsDone = std::function<void(std::size_t count)>;
 struct JpegRegionStats {
   int excerpts = 0;                // restart excerpts decoded (0: the whole stream was read)
   std::int64_t rows_not_read = 0;  // image rows whose entropy-coded data was left unread
@@ -63,6 +67,7 @@ struct JpegRegionStats {
 Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
                                             std::uint64_t working_memory_limit,
                                             std::vector<JpegRegion>& regions,
-                                            JpegRegionStats* stats = nullptr);
+                                            JpegRegionStats* stats = nullptr,
+                                            const JpegRegionsDone& regions_done = {});
 
 }  // namespace patchq::patch

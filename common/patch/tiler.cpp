@@ -95,8 +95,10 @@ class EncodePhase {
     join();
   }
 
-  // Starts the helper threads (options.jobs - 1); they encode as rows become ready.
+  // Starts the helper threads (options.jobs - 1), once; they encode as rows become ready.
   void start_helpers() {
+    if (helpers_started_) return;
+    helpers_started_ = true;
     const std::size_t wanted =
         std::clamp<std::size_t>(static_cast<std::size_t>(std::max(options_.jobs, 1)), 1,
                                 std::max<std::size_t>(jobs_.size(), 1));
@@ -117,6 +119,20 @@ class EncodePhase {
     {
       const std::lock_guard lock(mutex_);
       if (image_.data != image.data) image_ = image;
+      rows_ready_ = rows;
+    }
+    ready_.notify_all();
+  }
+  // Region decode: the tiles are cut from `regions` (nullptr: from the image again, when the
+  // region decode declined and the full decode runs instead). Before any rows are reported.
+  void decoding_regions(const std::vector<JpegRegion>* regions) {
+    const std::lock_guard lock(mutex_);
+    regions_ = regions;
+  }
+  // Region decode: the regions above row `rows` are final.
+  void region_rows_ready(std::int64_t rows) {
+    {
+      const std::lock_guard lock(mutex_);
       rows_ready_ = rows;
     }
     ready_.notify_all();
@@ -283,16 +299,18 @@ class EncodePhase {
 
   // The first helper, before it encodes: while the decoder fills the image row by row, fault in
   // the pages below the rows it has reached (the image is allocated, untouched, before the
-  // first rows are reported; nothing to do when it is not reported before the decode ends).
+  // first rows are reported; nothing to do when it is not reported before the decode ends, nor
+  // for regions, which the decoder fills as it allocates them).
   void prefault_image() {
     cv::Mat image;
     std::int64_t rows = 0;
     {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [&] {
-        return stop_.load(std::memory_order_relaxed) || decoded_ || image_.data != nullptr;
+        return stop_.load(std::memory_order_relaxed) || decoded_ || image_.data != nullptr ||
+               regions_ != nullptr;
       });
-      if (stop_.load(std::memory_order_relaxed) || decoded_) return;
+      if (stop_.load(std::memory_order_relaxed) || decoded_ || regions_ != nullptr) return;
       image = image_;  // a reference: keeps the pixels allocated while we touch them
       rows = rows_ready_;
     }
@@ -331,6 +349,7 @@ class EncodePhase {
   TileResult& result_;
   TileTrace& trace_;
   std::vector<std::thread> helpers_;
+  bool helpers_started_ = false;
   std::atomic<bool> stop_{false};
   // Guards the fields below, error_ and the streaming counters; delivering_ serializes sink
   // calls (made outside the lock).
@@ -461,7 +480,17 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   const auto region_start = Clock::now();
   const auto region_mark = trace.mark();
   if (try_regions) {
-    const RegionDecodeResult partial = decode_image_regions(image_bytes, decode_options, regions);
+    // With helper threads, a region's tiles are encoded while the regions below it decode.
+    JpegRegionsDone regions_done;
+    if (options.jobs > 1) {
+      phase.decoding_regions(&regions);
+      phase.start_helpers();
+      regions_done = [&phase, &regions](std::size_t count) {
+        phase.region_rows_ready(regions[count - 1].rect.bottom());
+      };
+    }
+    const RegionDecodeResult partial =
+        decode_image_regions(image_bytes, decode_options, regions, regions_done);
     trace.add(0, "region_decode", "", region_mark);
     if (!partial.ok()) {
       phase.abandon();
@@ -471,6 +500,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
       return result;
     }
     region_decoded = partial.decoded;
+    if (!region_decoded) phase.decoding_regions(nullptr);
   }
   auto encode_start = Clock::now();
   if (region_decoded) {
@@ -478,6 +508,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
     result.decoded_regions = static_cast<int>(regions.size());
     result.channels = regions.front().pixels.channels();
     result.bit_depth = 8;
+    if (options.jobs > 1) encode_start = region_start;  // encoding overlapped the decode
     phase.decoded(cv::Mat(), &regions);
     phase.start_helpers();
   } else {

@@ -273,6 +273,39 @@ TEST(DecodeJpegRegions, RefusesDamageBelowTheLastRegionLikeAFullDecode) {
       << "a missing end-of-image marker";
 }
 
+// A region is reported once its last row is decoded, so that its tiles can be encoded while
+// the regions below it decode; from restart excerpts nothing is reported (a failing excerpt
+// sends the decode back to the whole stream, which writes those pixels again).
+TEST(DecodeJpegRegions, ReportsEachRegionOnceItsPixelsAreFinal) {
+  const std::string jpeg = encode(photo(150, 700), ".jpg");
+  const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
+  ASSERT_TRUE(full.ok());
+  std::vector<JpegRegion> regions{{PixelRect{3, 1, 40, 33}, {}},
+                                  {PixelRect{70, 301, 77, 45}, {}},
+                                  {PixelRect{149, 650, 1, 50}, {}}};
+  std::vector<std::size_t> reported;
+  std::vector<double> differences;  // of each reported region, when it was reported
+  const auto done = [&](std::size_t count) {
+    reported.push_back(count);
+    const JpegRegion& r = regions[count - 1];
+    const cv::Mat expected =
+        (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                         static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+    differences.push_back(cv::norm(r.pixels, expected, cv::NORM_INF));
+  };
+  ASSERT_TRUE(decode_jpeg_regions(jpeg, 0, regions, nullptr, done).ok());
+  EXPECT_EQ(reported, (std::vector<std::size_t>{1, 2, 3}));
+  EXPECT_EQ(differences, (std::vector<double>{0, 0, 0}));
+
+  reported.clear();
+  JpegRegionStats stats;
+  const std::string with_restarts =
+      encode(photo(150, 700), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10});
+  ASSERT_TRUE(decode_jpeg_regions(with_restarts, 0, regions, &stats, done).ok());
+  EXPECT_GE(stats.excerpts, 3);
+  EXPECT_TRUE(reported.empty());
+}
+
 TEST(DecodeJpeg, ReportsRowsAsTheyAreDecoded) {
   const std::string jpeg = encode(photo(64, 256), ".jpg");
   std::vector<int> reported;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <opencv2/imgproc.hpp>
 
@@ -545,6 +546,69 @@ TEST(CutTiles, ARefusedJpegDeliversNoTileEvenWhenEncodingStartedDuringTheDecode)
     EXPECT_EQ(all.status, TileStatus::decode_failed);
     EXPECT_TRUE(all.tiles.empty());
   }
+}
+
+TEST(CutTiles, ARefusedJpegDeliversNoTileWhenRegionTilesWereEncodedDuringTheDecode) {
+  // Sparse patches: the top region's tiles are ready long before the damage near the end.
+  std::string jpeg = sparse_jpeg(1200, 2400);
+  jpeg.resize(jpeg.size() - jpeg.size() / 20);
+  const auto item = item_with({point("top", 300, 60), point("middle", 900, 1200)});
+  for (const int jobs : {1, 2, 3}) {
+    TileOptions options = quiet();
+    options.jobs = jobs;
+    options.patches.boxes.keypoint_size = 100;
+    int delivered = 0;
+    const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&&) {
+      ++delivered;
+      return true;
+    });
+    EXPECT_EQ(result.status, TileStatus::decode_failed) << jobs;
+    EXPECT_EQ(result.error.rfind("JPEG: premature end of data", 0), 0u) << result.error;
+    EXPECT_EQ(delivered, 0) << jobs << " threads";
+    EXPECT_EQ(result.decoded_regions, 0);
+  }
+}
+
+// With helper threads, the tiles of a region are encoded while the regions below it still
+// decode (seen in the trace: a helper's encode starts before the region decode ends).
+TEST(CutTiles, RegionTilesAreEncodedWhileTheRegionsBelowDecode) {
+  const std::string jpeg = sparse_jpeg(2400, 4000);
+  const auto item = item_with({point("top", 300, 60), point("bottom", 2000, 3950)});
+  TileOptions options = quiet();
+  options.jobs = 2;
+  options.patches.boxes.keypoint_size = 100;
+  ::setenv("PATCHQ_TILE_TRACE", "1", 1);
+  bool overlapped = false;
+  // A loaded machine may not run the helper before the decode ends: a few tries.
+  for (int attempt = 0; attempt < 5 && !overlapped; ++attempt) {
+    ::testing::internal::CaptureStderr();
+    const TileResult result = cut_tiles(item, jpeg, options);
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(result.ok()) << result.error;
+    ASSERT_EQ(result.decoded_regions, 2);
+    double decode_end = -1;
+    double first_helper_encode = -1;
+    std::size_t at = 0;
+    while ((at = log.find("\"event\":\"tile_trace\"", at)) != std::string::npos) {
+      const std::size_t end = log.find('\n', at);
+      const std::string line = log.substr(at, end - at);
+      at = end;
+      const auto number = [&](const std::string& key) {
+        const std::size_t k = line.find("\"" + key + "\":");
+        return k == std::string::npos ? -1.0 : std::stod(line.substr(k + key.size() + 3));
+      };
+      if (line.find("\"what\":\"region_decode\"") != std::string::npos)
+        decode_end = number("end_ms");
+      if (line.find("\"what\":\"encode\"") != std::string::npos && number("thread") == 1 &&
+          line.find("_top_") != std::string::npos && first_helper_encode < 0) {
+        first_helper_encode = number("start_ms");
+      }
+    }
+    ASSERT_GT(decode_end, 0) << log;
+    overlapped = first_helper_encode >= 0 && first_helper_encode < decode_end;
+  }
+  ::unsetenv("PATCHQ_TILE_TRACE");
+  EXPECT_TRUE(overlapped);
 }
 
 TEST(CutTiles, JpegTilesAreTheSameWhenEncodingOverlapsTheDecode) {
