@@ -135,7 +135,7 @@ RegionDecodeResult decode_image_regions(std::string_view bytes, const DecodeOpti
   const std::uint64_t working_memory =
       std::max<std::uint64_t>(options.max_decoded_bytes - decoded_bytes(h), 1);
   Result<bool, JpegError> jpeg =
-      decode_jpeg_regions(bytes, working_memory, regions, nullptr, regions_done);
+      decode_jpeg_regions(bytes, working_memory, regions, nullptr, regions_done, options.threads);
   if (!jpeg) {
     out.error =
         jpeg.error().over_memory_limit ? DecodeError::too_many_bytes : DecodeError::decode_failed;
@@ -161,7 +161,8 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options,
         std::max<std::uint64_t>(options.max_decoded_bytes - decoded, 1);
     // Rows are reported only when they are final: an EXIF rotation moves them all afterwards.
     static const JpegRowsDone none;
-    Result<cv::Mat, JpegError> jpeg = decode_jpeg(bytes, working_memory, orient ? none : rows_done);
+    Result<cv::Mat, JpegError> jpeg =
+        decode_jpeg(bytes, working_memory, orient ? none : rows_done, options.threads);
     if (!jpeg && jpeg.error().over_memory_limit) {
       return failure(DecodeError::too_many_bytes,
                      jpeg.error().reason + " (what --max-decoded-bytes " +

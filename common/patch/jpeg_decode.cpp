@@ -7,6 +7,7 @@
 #include "common/patch/jpeg_decode.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <csetjmp>
 #include <cstddef>
@@ -16,9 +17,12 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "common/patch/jpeg_restart.hpp"
+#include "common/patch/page_prefault.hpp"
 
 // clang-format off
 #include <jpeglib.h>
@@ -275,10 +279,21 @@ JpegError refusal(const JpegSession& s) {
 
 }  // namespace
 
+namespace {
+std::optional<cv::Mat> decode_in_parts(std::string_view bytes, std::uint64_t working_memory_limit,
+                                       int threads);
+}  // namespace
+
 Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit,
-                                       const JpegRowsDone& rows_done) {
+                                       const JpegRowsDone& rows_done, int threads) {
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   try {
+    if (threads > 1) {
+      if (std::optional<cv::Mat> image = decode_in_parts(bytes, working_memory_limit, threads)) {
+        if (rows_done) rows_done(*image, image->rows);
+        return *std::move(image);
+      }
+    }
     JpegSession s;
     s.input = reinterpret_cast<const unsigned char*>(bytes.data());
     s.input_size = static_cast<unsigned long>(bytes.size());
@@ -366,19 +381,80 @@ Result<bool, JpegError> decode_regions_in(std::string_view bytes,
   return true;
 }
 
+struct Excerpt {
+  McuRowSpan span;
+  std::size_t first_region = 0;  // the regions [first_region, end_region) it holds
+  std::size_t end_region = 0;
+};
+
+// One excerpt's regions, from a JPEG of their restart intervals alone.
+bool decode_excerpt(std::string_view bytes, const JpegRestartIndex& index,
+                    std::uint64_t working_memory_limit, const std::vector<JpegRegion>& regions,
+                    const Excerpt& e) {
+  const std::string excerpt = restart_excerpt(bytes, index, e.span);
+  const std::int64_t top = e.span.first * index.mcu_height;
+  std::vector<JpegRegion> shifted;  // the same pixels, in the excerpt's rows
+  for (std::size_t i = e.first_region; i < e.end_region; ++i) {
+    const JpegRegion& r = regions[i];
+    // Faulted in at once rather than row by row: parts of one image decoding side by side
+    // otherwise spend much of their time in page faults.
+    if (r.pixels.isContinuous())
+      prefault_for_writing(r.pixels.data, r.pixels.total() * r.pixels.elemSize());
+    shifted.push_back(
+        JpegRegion{PixelRect{r.rect.x, r.rect.y - top, r.rect.w, r.rect.h}, r.pixels});
+  }
+  const Result<bool, JpegError> done =
+      decode_regions_in(excerpt, working_memory_limit, shifted, nullptr);
+  return done.ok() && *done;
+}
+
+// Every excerpt, up to `threads` at once (their regions' pixels are disjoint). The pixels are
+// allocated first, on this thread; a region that is a view into a larger image stays one.
+// False when any excerpt fails (or a thread runs out of memory): the caller then decodes the
+// whole stream.
+bool decode_excerpts(std::string_view bytes, const JpegRestartIndex& index,
+                     std::uint64_t working_memory_limit, std::vector<JpegRegion>& regions,
+                     const std::vector<Excerpt>& excerpts, int threads) {
+  const int type = CV_MAKETYPE(CV_8U, index.components == 1 ? 1 : 3);
+  for (JpegRegion& r : regions) {
+    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  const auto work = [&]() noexcept {
+    for (std::size_t k = next++; k < excerpts.size() && !failed.load(); k = next++) {
+      try {
+        if (!decode_excerpt(bytes, index, working_memory_limit, regions, excerpts[k])) {
+          failed = true;
+        }
+      } catch (...) {
+        failed = true;
+      }
+    }
+  };
+  const std::size_t wanted =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), excerpts.size());
+  std::vector<std::thread> others;
+  for (std::size_t i = 1; i < wanted; ++i) {
+    try {
+      others.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // fewer threads: the same excerpts, one after another
+    }
+  }
+  work();
+  for (std::thread& t : others) t.join();
+  return !failed.load();
+}
+
 // Regions decoded from restart excerpts: consecutive regions whose excerpts (their rows with
 // kRegionMargin around, widened to whole intervals) overlap or touch share one. False when this
 // saves nothing or any excerpt fails; the caller then decodes the whole stream, which gives a
 // damaged file its usual refusal.
 bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& index,
                                std::uint64_t working_memory_limit, std::vector<JpegRegion>& regions,
-                               JpegRegionStats* stats) {
+                               JpegRegionStats* stats, int threads) {
   if (!regions_fit(regions, index.width, index.height)) return false;
-  struct Excerpt {
-    McuRowSpan span;
-    std::size_t first_region = 0;
-    std::size_t end_region = 0;
-  };
   std::vector<Excerpt> excerpts;
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const PixelRect& r = regions[i].rect;
@@ -394,21 +470,8 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
   std::int64_t rows_read = 0;
   for (const Excerpt& e : excerpts) rows_read += e.span.last - e.span.first;
   if (rows_read >= index.mcu_rows) return false;
-
-  const int type = CV_MAKETYPE(CV_8U, index.components == 1 ? 1 : 3);
-  for (const Excerpt& e : excerpts) {
-    const std::string excerpt = restart_excerpt(bytes, index, e.span);
-    const std::int64_t top = e.span.first * index.mcu_height;
-    std::vector<JpegRegion> shifted;  // the same pixels, in the excerpt's rows
-    for (std::size_t i = e.first_region; i < e.end_region; ++i) {
-      JpegRegion& r = regions[i];
-      r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
-      shifted.push_back(
-          JpegRegion{PixelRect{r.rect.x, r.rect.y - top, r.rect.w, r.rect.h}, r.pixels});
-    }
-    const Result<bool, JpegError> done =
-        decode_regions_in(excerpt, working_memory_limit, shifted, nullptr);
-    if (!done.ok() || !*done) return false;
+  if (!decode_excerpts(bytes, index, working_memory_limit, regions, excerpts, threads)) {
+    return false;
   }
   if (stats != nullptr) {
     stats->excerpts = static_cast<int>(excerpts.size());
@@ -417,18 +480,50 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
   return true;
 }
 
+// The whole image of a JPEG with intact restart markers, in `threads` horizontal parts decoded
+// at once, each from an excerpt with kRegionMargin rows of context on both sides. nullopt when
+// the file has no usable restart markers, its intervals are so long that parts would mostly
+// decode the same rows, or a part fails.
+std::optional<cv::Mat> decode_in_parts(std::string_view bytes, std::uint64_t working_memory_limit,
+                                       int threads) {
+  const std::optional<JpegRestartIndex> index = index_restart_intervals(bytes);
+  if (!index) return std::nullopt;
+  const std::int64_t height = index->height;
+  cv::Mat image(static_cast<int>(height), static_cast<int>(index->width),
+                CV_MAKETYPE(CV_8U, index->components == 1 ? 1 : 3));
+  std::vector<JpegRegion> parts;
+  std::vector<Excerpt> excerpts;
+  std::int64_t rows_read = 0;
+  for (int i = 0; i < threads; ++i) {
+    const std::int64_t y0 = height * i / threads;
+    const std::int64_t y1 = height * (i + 1) / threads;
+    if (y1 <= y0) continue;
+    parts.push_back(JpegRegion{PixelRect{0, y0, index->width, y1 - y0},
+                               image.rowRange(static_cast<int>(y0), static_cast<int>(y1))});
+    const McuRowSpan span = aligned_mcu_rows(*index, y0 - kRegionMargin, y1 + kRegionMargin);
+    excerpts.push_back(Excerpt{span, parts.size() - 1, parts.size()});
+    rows_read += span.last - span.first;
+  }
+  if (parts.size() < 2 || 4 * rows_read > 5 * index->mcu_rows) return std::nullopt;
+  if (!decode_excerpts(bytes, *index, working_memory_limit, parts, excerpts, threads)) {
+    return std::nullopt;
+  }
+  return image;
+}
+
 }  // namespace
 
 Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
                                             std::uint64_t working_memory_limit,
                                             std::vector<JpegRegion>& regions,
                                             JpegRegionStats* stats,
-                                            const JpegRegionsDone& regions_done) {
+                                            const JpegRegionsDone& regions_done, int threads) {
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   if (stats != nullptr) *stats = JpegRegionStats{};
   try {
     const std::optional<JpegRestartIndex> index = index_restart_intervals(bytes);
-    if (index && decode_regions_by_restart(bytes, *index, working_memory_limit, regions, stats)) {
+    if (index &&
+        decode_regions_by_restart(bytes, *index, working_memory_limit, regions, stats, threads)) {
       return true;
     }
     return decode_regions_in(bytes, working_memory_limit, regions, &regions_done);

@@ -36,18 +36,24 @@ struct JpegError {
 // [0, rows) of `image` (the Mat being returned, allocated before the first call) are final. It
 // lets tiles be encoded while the rest decodes; it must not throw. A decode refused later (damage
 // further down, a missing end marker) still returns the refusal.
+// `threads` > 1: a file with intact restart markers (jpeg_restart.hpp) is decoded in that many
+// horizontal parts at once, each from an excerpt of its intervals with kRegionMargin rows of
+// context around it (decoded twice), the same pixels; `rows_done` is then called once, at the
+// end (a part that fails sends the decode back to the whole stream in order, which refuses a
+// damaged file with its usual reason and writes every row again). Other files: one thread.
 using JpegRowsDone = std::function<void(const cv::Mat& image, int rows)>;
 Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
                                        std::uint64_t working_memory_limit = 0,
-                                       const JpegRowsDone& rows_done = {});
+                                       const JpegRowsDone& rows_done = {}, int threads = 1);
 
 // Region decode: only the rows and columns the regions cover go through libjpeg's IDCT and
 // colour conversion (jpeg_crop_scanline to the regions' column hull, jpeg_skip_scanlines between
 // them); the rest of the file is still entropy-decoded, so damage anywhere refuses the file as a
 // full decode does. Except with restart markers whose structure is intact (jpeg_restart.hpp):
 // then only the restart intervals under the regions (and a margin) are read at all, each group of
-// nearby regions from an excerpt of its own, and damage inside the intervals left out goes
-// unnoticed (a truncated file, or a marker missing or out of order, is still refused).
+// nearby regions from an excerpt of its own (up to `threads` excerpts at once), and damage
+// inside the intervals left out goes unnoticed (a truncated file, or a marker missing or out of
+// order, is still refused).
 // Each region's `pixels` gets rect.h x rect.w pixels of the same type a full decode gives.
 // Preconditions: rects inside the image, sorted by y, their row ranges disjoint.
 // Returns false, decoding nothing, for a progressive file (its coefficients are buffered
@@ -64,10 +70,8 @@ struct JpegRegionStats {
   int excerpts = 0;                // restart excerpts decoded (0: the whole stream was read)
   std::int64_t rows_not_read = 0;  // image rows whose entropy-coded data was left unread
 };
-Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
-                                            std::uint64_t working_memory_limit,
-                                            std::vector<JpegRegion>& regions,
-                                            JpegRegionStats* stats = nullptr,
-                                            const JpegRegionsDone& regions_done = {});
+Result<bool, JpegError> decode_jpeg_regions(
+    std::string_view bytes, std::uint64_t working_memory_limit, std::vector<JpegRegion>& regions,
+    JpegRegionStats* stats = nullptr, const JpegRegionsDone& regions_done = {}, int threads = 1);
 
 }  // namespace patchq::patch

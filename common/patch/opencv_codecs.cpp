@@ -70,4 +70,11 @@ bool opencv_imencode(const std::string& extension, cv::InputArray image,
   return codecs().imencode(extension, image, out, params);
 }
 
+void preload_opencv_codecs() noexcept {
+  try {
+    codecs();
+  } catch (...) {  // reported by the first real use
+  }
+}
+
 }  // namespace patchq::patch

@@ -16,5 +16,8 @@ namespace patchq::patch {
 cv::Mat opencv_imdecode(cv::InputArray buffer, int flags);
 bool opencv_imencode(const std::string& extension, cv::InputArray image,
                      std::vector<unsigned char>& out, const std::vector<int>& params);
+// Loads the library now (once per process) so that its first use does not wait for it, e.g. on
+// a thread that is idle while an image decodes. A failure is left for that first use to report.
+void preload_opencv_codecs() noexcept;
 
 }  // namespace patchq::patch

@@ -59,6 +59,10 @@ std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
   }
 }
 
+void prepare_encoder(const EncodeOptions& options, bool thumbnails) noexcept {
+  if (options.format != TileFormat::png || thumbnails) preload_opencv_codecs();
+}
+
 std::string encode_thumbnail(const cv::Mat& tile, int max_side, std::vector<unsigned char>& out) {
   try {
     const int longer = std::max(tile.cols, tile.rows);

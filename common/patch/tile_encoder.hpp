@@ -29,6 +29,11 @@ std::string_view tile_extension(TileFormat format);                  // "png", "
 std::string encode_tile(const cv::Mat& tile, const EncodeOptions& options,
                         std::vector<unsigned char>& out);
 
+// Loads now what encode_tile and encode_thumbnail will use for these options (OpenCV's codecs for
+// JPEG and WebP tiles and for thumbnails; nothing for PNG tiles), so that the first tile does not
+// wait for it. Never throws.
+void prepare_encoder(const EncodeOptions& options, bool thumbnails) noexcept;
+
 // A JPEG (quality 85) of the tile scaled down (area averaging) so that its longer side is at
 // most `max_side`; a smaller tile keeps its size. Same return convention as encode_tile.
 std::string encode_thumbnail(const cv::Mat& tile, int max_side, std::vector<unsigned char>& out);

@@ -105,7 +105,12 @@ class EncodePhase {
     for (std::size_t i = 1; i < wanted; ++i) {
       try {
         helpers_.emplace_back([this, i] {
-          if (i == 1) prefault_image();
+          if (i == 1) {
+            // Before the prefault, which waits for the image: a decode in parts reports it
+            // only at its end.
+            prepare_encoder(options_.encode, options_.thumbnail_max_side > 0);
+            prefault_image();
+          }
           work(static_cast<int>(i));
         });
       } catch (const std::system_error&) {
@@ -405,6 +410,7 @@ TileResult run(const webhook::Item& item, std::string_view image_bytes, const Ti
   decode_options.max_decoded_bytes = options.max_decoded_bytes;
   decode_options.apply_exif_orientation = options.apply_exif_orientation;
   decode_options.slot_size = slot_size(item);
+  decode_options.threads = std::max(options.jobs, 1);
   result.source_format = sniff_format(image_bytes);
   // The header is checked, and the patches planned on its size, before any pixel is decoded.
   const CheckResult checked = check_image(image_bytes, decode_options);

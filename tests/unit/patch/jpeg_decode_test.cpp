@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <utility>
 
+#include "common/patch/jpeg_restart.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/patch/jpeg_writer.hpp"
 #include "tests/unit/patch/test_images.hpp"
@@ -163,17 +164,21 @@ TEST(DecodeJpegRegions, WithRestartMarkersPixelsMatchTheFullDecode) {
                                     {PixelRect{70, 301, 77, 45}, {}},
                                     {PixelRect{0, 360, 5, 5}, {}},
                                     {PixelRect{149, 650, 1, 50}, {}}};
-    JpegRegionStats stats;
-    const Result<bool, JpegError> done = decode_jpeg_regions(jpeg, 0, regions, &stats);
-    ASSERT_TRUE(done.ok()) << label << ": " << done.error().reason;
-    EXPECT_GE(stats.excerpts, 3) << label;
-    EXPECT_GT(stats.rows_not_read, 200) << label;
-    for (const JpegRegion& r : regions) {
-      const cv::Mat expected =
-          (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
-                           static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
-      EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
-          << label << " region at " << r.rect.x << "," << r.rect.y;
+    for (const int threads : {1, 2, 4}) {  // the excerpts one after another, or at once
+      for (JpegRegion& r : regions) r.pixels.release();
+      JpegRegionStats stats;
+      const Result<bool, JpegError> done =
+          decode_jpeg_regions(jpeg, 0, regions, &stats, {}, threads);
+      ASSERT_TRUE(done.ok()) << label << ": " << done.error().reason;
+      EXPECT_GE(stats.excerpts, 3) << label;
+      EXPECT_GT(stats.rows_not_read, 200) << label;
+      for (const JpegRegion& r : regions) {
+        const cv::Mat expected =
+            (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                             static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+        EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+            << label << " region at " << r.rect.x << "," << r.rect.y << ", " << threads;
+      }
     }
   }
 }
@@ -304,6 +309,78 @@ TEST(DecodeJpegRegions, ReportsEachRegionOnceItsPixelsAreFinal) {
   ASSERT_TRUE(decode_jpeg_regions(with_restarts, 0, regions, &stats, done).ok());
   EXPECT_GE(stats.excerpts, 3);
   EXPECT_TRUE(reported.empty());
+}
+
+// On several threads, a file with restart markers is decoded in parts, each from an excerpt of
+// its intervals: the same pixels, reported once at the end (in order, row batches are reported
+// as they come).
+TEST(DecodeJpeg, OnSeveralThreadsAFileWithRestartMarkersDecodesInPartsToTheSamePixels) {
+  const cv::Mat tall = photo(150, 700);
+  for (const auto& [jpeg, label] : std::vector<std::pair<std::string, std::string>>{
+           {encode(tall, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10}), "every MCU row"},
+           {encode(photo(150, 700, CV_8UC1), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 19}), "gray"},
+           {write_jpeg(tall, {.luma_h = 1, .luma_v = 1, .restart_rows = 1}), "4:4:4"},
+           {write_jpeg(tall, {.luma_h = 2, .luma_v = 1, .restart_rows = 2}), "4:2:2"},
+           {write_jpeg(tall, {.luma_h = 1, .luma_v = 2, .restart_rows = 1}), "4:4:0"},
+           {without_huffman_tables(write_jpeg(tall, {.restart_rows = 1})), "no tables"}}) {
+    const Result<cv::Mat, JpegError> serial = decode_jpeg(jpeg);
+    ASSERT_TRUE(serial.ok()) << label << ": " << serial.error().reason;
+    for (const int threads : {2, 3}) {
+      std::vector<int> reported;
+      const Result<cv::Mat, JpegError> parts = decode_jpeg(
+          jpeg, 0, [&](const cv::Mat&, int rows) { reported.push_back(rows); }, threads);
+      ASSERT_TRUE(parts.ok()) << label << ": " << parts.error().reason;
+      ASSERT_EQ(parts->size(), serial->size()) << label;
+      ASSERT_EQ(parts->type(), serial->type()) << label;
+      EXPECT_EQ(cv::norm(*parts, *serial, cv::NORM_INF), 0.0) << label << ", " << threads;
+      EXPECT_EQ(reported, (std::vector<int>{700})) << label << ", " << threads;
+    }
+  }
+  // Without restart markers, or with intervals so long (7 MCU rows here) that the parts would
+  // mostly decode the same rows: one thread, rows reported as they come, the same pixels.
+  for (const std::string& jpeg :
+       {encode(tall, ".jpg"), encode(tall, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 7})}) {
+    std::vector<int> reported;
+    const Result<cv::Mat, JpegError> serial = decode_jpeg(jpeg);
+    const Result<cv::Mat, JpegError> two = decode_jpeg(
+        jpeg, 0, [&](const cv::Mat&, int rows) { reported.push_back(rows); }, 2);
+    ASSERT_TRUE(serial.ok() && two.ok());
+    EXPECT_EQ(cv::norm(*two, *serial, cv::NORM_INF), 0.0);
+    EXPECT_GT(reported.size(), 4u);
+  }
+}
+
+TEST(DecodeJpeg, OnSeveralThreadsADamagedFileIsRefusedAsOnOne) {
+  const std::string jpeg = encode(photo(150, 700), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10});
+  std::vector<std::string> damaged;
+  damaged.push_back(jpeg.substr(0, jpeg.size() * 3 / 4));  // truncated
+  for (const int percent : {30, 80}) {
+    // Entropy-coded bytes flipped in either half, every marker left intact: the restart index
+    // still accepts the file, so it is decoded in parts and a part fails.
+    std::string corrupt = jpeg;
+    const std::size_t at = jpeg.size() * static_cast<std::size_t>(percent) / 100;
+    for (std::size_t i = at; i < at + 24; ++i) {
+      const auto byte = static_cast<unsigned char>(corrupt[i]);
+      const auto before = static_cast<unsigned char>(corrupt[i - 1]);
+      if (byte == 0xFF || before == 0xFF || (byte ^ 0x35) == 0xFF) continue;
+      corrupt[i] = static_cast<char>(byte ^ 0x35);
+    }
+    ASSERT_TRUE(index_restart_intervals(corrupt).has_value()) << percent;
+    damaged.push_back(corrupt);
+  }
+  int refused = 0;
+  for (std::size_t i = 0; i < damaged.size(); ++i) {
+    const Result<cv::Mat, JpegError> one = decode_jpeg(damaged[i]);
+    const Result<cv::Mat, JpegError> two = decode_jpeg(damaged[i], 0, {}, 2);
+    ASSERT_EQ(two.ok(), one.ok()) << i;
+    if (one.ok()) {  // undetectable: the flipped bits still form valid codes
+      EXPECT_EQ(cv::norm(*two, *one, cv::NORM_INF), 0.0) << i;
+      continue;
+    }
+    ++refused;
+    EXPECT_EQ(two.error().reason, one.error().reason) << i;
+  }
+  EXPECT_GE(refused, 2);
 }
 
 TEST(DecodeJpeg, ReportsRowsAsTheyAreDecoded) {

@@ -466,6 +466,7 @@ webhook::Annotation point(std::string id, double x, double y) {
 }
 
 void expect_sparse_patches_cut_like_a_full_decode(const std::string& jpeg);
+void expect_same_tiles_on_more_threads(const std::string& jpeg);
 
 TEST(CutTiles, SparsePatchesOnAJpegDecodeOnlyTheirRegionsWithTheSameTiles) {
   // Without restart markers; with one after every MCU row (75 MCUs of 16 px), and after every
@@ -612,7 +613,14 @@ TEST(CutTiles, RegionTilesAreEncodedWhileTheRegionsBelowDecode) {
 }
 
 TEST(CutTiles, JpegTilesAreTheSameWhenEncodingOverlapsTheDecode) {
-  const std::string jpeg = sparse_jpeg(800, 1600);
+  // Also with a restart marker after every MCU row: then 2 and 3 threads decode it in parts.
+  for (const int restart_mcus : {0, 50}) {
+    SCOPED_TRACE("restart interval " + std::to_string(restart_mcus));
+    expect_same_tiles_on_more_threads(sparse_jpeg(800, 1600, restart_mcus));
+  }
+}
+
+void expect_same_tiles_on_more_threads(const std::string& jpeg) {
   const auto item = item_with({box("g", "patch (6x2)", 0, 0, 800, 1600)});
   const TileResult serial = cut_tiles(item, jpeg, quiet());
   ASSERT_TRUE(serial.ok()) << serial.error;
