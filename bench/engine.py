@@ -141,6 +141,13 @@ def same_bytes(ours_dir, theirs_dir, tiles):
     return same
 
 
+def same_files(a_dir, b_dir):
+    """Files of a_dir whose bytes equal b_dir's file of the same name."""
+    return sum(1 for f in os.listdir(a_dir)
+               if os.path.exists(os.path.join(b_dir, f))
+               and open(os.path.join(a_dir, f), "rb").read() == open(os.path.join(b_dir, f), "rb").read())
+
+
 def pngcheck_ok(out_dir):
     files = [os.path.join(out_dir, f) for f in os.listdir(out_dir) if f.endswith(".png")]
     if not files or not shutil.which("pngcheck"):
@@ -235,6 +242,9 @@ class Bench:
         if decoded_bytes and "j1" in med:
             notes.append("peak RSS of `--jobs 1` is %.0f MB against the bound 1.5 x %.0f MB decoded + 64 MiB = %.0f MB" % (
                 med["j1"]["rss"] / 1e6, decoded_bytes / 1e6, (1.5 * decoded_bytes + (64 << 20)) / 1e6))
+        if "j1" in dirs and "j2" in dirs:
+            notes.append("`--jobs 2` wrote the same tiles as `--jobs 1`, byte for byte: %d of %d" % (
+                same_files(dirs["j2"], dirs["j1"]), len(tiles)))
         if "cv2" in dirs and "j1" in dirs and fmt != "png":
             notes.append("patchq's tiles are byte for byte the cv2 loop's (same encoder): %d of %d" % (
                 same_bytes(dirs["j1"], dirs["cv2"], tiles), len(tiles)))
@@ -291,10 +301,14 @@ def main():
              "noisy-rst", (20000, 20000), sparse, "png", ["j1", "full"]),
             ("noisy 24 Mpx JPEG, JPEG tiles (quality 90)", "noisy", n24, std(*n24), "jpeg", ["cv2", "j1", "j2"]),
             ("noisy 24 Mpx JPEG, WebP tiles (quality 90)", "noisy", n24, std(*n24), "webp", ["cv2", "j1", "j2"]),
+            ("noisy 24 Mpx JPEG with a restart marker after every MCU row, PNG tiles (2 threads decode it in parts)",
+             "noisy-rst", n24, std(*n24), "png", ["cv2", "j1", "j2"]),
             ("sparse: 10 keypoint patches (500x500) on a smooth 400 Mpx JPEG, PNG tiles",
              "smooth", (20000, 20000), sparse, "png", ["j1", "full"]),
             ("noisy 400 Mpx JPEG, a 2x2 grid of a 4000 px box and two more patches, PNG tiles",
              "noisy", (20000, 20000), big, "png", ["cv2", "sharp1", "j1", "j2"]),
+            ("the same on the noisy 400 Mpx JPEG with a restart marker after every MCU row (2 threads decode its bands at once)",
+             "noisy-rst", (20000, 20000), big, "png", ["j1", "j2"]),
         ]
         assert len(scenarios) == len(SCENARIO_KEYS)
         previous = previous_blocks(args.previous) if args.scenarios else {}
@@ -334,7 +348,7 @@ def main():
 
 
 SCENARIO_KEYS = ["noisy-png", "smooth-png", "sparse-noisy", "sparse-noisy-rst", "noisy-jpeg", "noisy-webp",
-                 "sparse-smooth", "big-png"]
+                 "noisy-rst-png", "sparse-smooth", "big-png", "big-rst-png"]
 
 
 def previous_blocks(doc):
