@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "common/patch/jpeg_restart.hpp"
-#include "common/patch/page_prefault.hpp"
 
 // clang-format off
 #include <jpeglib.h>
@@ -396,10 +395,6 @@ bool decode_excerpt(std::string_view bytes, const JpegRestartIndex& index,
   std::vector<JpegRegion> shifted;  // the same pixels, in the excerpt's rows
   for (std::size_t i = e.first_region; i < e.end_region; ++i) {
     const JpegRegion& r = regions[i];
-    // Faulted in at once rather than row by row: parts of one image decoding side by side
-    // otherwise spend much of their time in page faults.
-    if (r.pixels.isContinuous())
-      prefault_for_writing(r.pixels.data, r.pixels.total() * r.pixels.elemSize());
     shifted.push_back(
         JpegRegion{PixelRect{r.rect.x, r.rect.y - top, r.rect.w, r.rect.h}, r.pixels});
   }
