@@ -403,17 +403,12 @@ bool decode_excerpt(std::string_view bytes, const JpegRestartIndex& index,
   return done.ok() && *done;
 }
 
-// Every excerpt, up to `threads` at once (their regions' pixels are disjoint). The pixels are
-// allocated first, on this thread; a region that is a view into a larger image stays one.
-// False when any excerpt fails (or a thread runs out of memory): the caller then decodes the
-// whole stream.
+// Every excerpt, up to `threads` at once, in the order given (their regions' pixels, allocated
+// by the caller, are disjoint). False when any excerpt fails (or a thread runs out of memory):
+// the caller then decodes the whole stream.
 bool decode_excerpts(std::string_view bytes, const JpegRestartIndex& index,
-                     std::uint64_t working_memory_limit, std::vector<JpegRegion>& regions,
+                     std::uint64_t working_memory_limit, const std::vector<JpegRegion>& regions,
                      const std::vector<Excerpt>& excerpts, int threads) {
-  const int type = CV_MAKETYPE(CV_8U, index.components == 1 ? 1 : 3);
-  for (JpegRegion& r : regions) {
-    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
-  }
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   const auto work = [&]() noexcept {
@@ -442,6 +437,52 @@ bool decode_excerpts(std::string_view bytes, const JpegRestartIndex& index,
   return !failed.load();
 }
 
+// On several threads, excerpts longer than an even share are cut into pieces of their regions'
+// rows, each piece decoded from an excerpt of its own with its own margin, so that one long band
+// does not leave the other threads idle; longest first. `pieces` are views into the regions'
+// (allocated) pixels, `cut` the excerpts over them.
+void cut_for_threads(const JpegRestartIndex& index, const std::vector<JpegRegion>& regions,
+                     const std::vector<Excerpt>& excerpts, std::int64_t rows_read, int threads,
+                     std::vector<JpegRegion>& pieces, std::vector<Excerpt>& cut) {
+  // At least 32 MCU rows a piece: its two margins then cost at most an eighth more decoding.
+  constexpr std::int64_t kMinPieceMcuRows = 32;
+  const std::int64_t share =
+      threads > 1 ? std::max<std::int64_t>(kMinPieceMcuRows, rows_read / (2 * threads) + 1)
+                  : index.mcu_rows;
+  for (const Excerpt& e : excerpts) {
+    if (e.span.last - e.span.first <= share) {
+      const std::size_t first = pieces.size();
+      pieces.insert(pieces.end(), regions.begin() + static_cast<std::ptrdiff_t>(e.first_region),
+                    regions.begin() + static_cast<std::ptrdiff_t>(e.end_region));
+      cut.push_back(Excerpt{e.span, first, pieces.size()});
+      continue;
+    }
+    const std::int64_t top = regions[e.first_region].rect.y;
+    const std::int64_t bottom = regions[e.end_region - 1].rect.bottom();
+    const std::int64_t step = share * index.mcu_height;
+    for (std::int64_t y0 = top; y0 < bottom; y0 += step) {
+      const std::int64_t y1 = std::min(bottom, y0 + step);
+      const std::size_t first = pieces.size();
+      for (std::size_t i = e.first_region; i < e.end_region; ++i) {
+        const JpegRegion& r = regions[i];
+        const std::int64_t from = std::max(y0, r.rect.y);
+        const std::int64_t to = std::min(y1, r.rect.bottom());
+        if (from >= to) continue;
+        pieces.push_back(JpegRegion{
+            PixelRect{r.rect.x, from, r.rect.w, to - from},
+            r.pixels.rowRange(static_cast<int>(from - r.rect.y), static_cast<int>(to - r.rect.y))});
+      }
+      if (pieces.size() == first) continue;  // between two regions
+      const McuRowSpan span = aligned_mcu_rows(index, pieces[first].rect.y - kRegionMargin,
+                                               pieces.back().rect.bottom() + kRegionMargin);
+      cut.push_back(Excerpt{span, first, pieces.size()});
+    }
+  }
+  std::stable_sort(cut.begin(), cut.end(), [](const Excerpt& a, const Excerpt& b) {
+    return a.span.last - a.span.first > b.span.last - b.span.first;
+  });
+}
+
 // Regions decoded from restart excerpts: consecutive regions whose excerpts (their rows with
 // kRegionMargin around, widened to whole intervals) overlap or touch share one. False when this
 // saves nothing or any excerpt fails; the caller then decodes the whole stream, which gives a
@@ -465,11 +506,16 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
   std::int64_t rows_read = 0;
   for (const Excerpt& e : excerpts) rows_read += e.span.last - e.span.first;
   if (rows_read >= index.mcu_rows) return false;
-  if (!decode_excerpts(bytes, index, working_memory_limit, regions, excerpts, threads)) {
-    return false;
+  const int type = CV_MAKETYPE(CV_8U, index.components == 1 ? 1 : 3);
+  for (JpegRegion& r : regions) {
+    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
   }
+  std::vector<JpegRegion> pieces;
+  std::vector<Excerpt> cut;
+  cut_for_threads(index, regions, excerpts, rows_read, threads, pieces, cut);
+  if (!decode_excerpts(bytes, index, working_memory_limit, pieces, cut, threads)) return false;
   if (stats != nullptr) {
-    stats->excerpts = static_cast<int>(excerpts.size());
+    stats->excerpts = static_cast<int>(cut.size());
     stats->rows_not_read = std::min(index.height, (index.mcu_rows - rows_read) * index.mcu_height);
   }
   return true;

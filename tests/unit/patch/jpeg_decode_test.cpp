@@ -183,6 +183,39 @@ TEST(DecodeJpegRegions, WithRestartMarkersPixelsMatchTheFullDecode) {
   }
 }
 
+// On several threads a long band is cut into pieces, each from an excerpt with its own margin,
+// so that the threads share it: the same pixels.
+TEST(DecodeJpegRegions, OnSeveralThreadsALongBandIsCutIntoPiecesWithTheSamePixels) {
+  const cv::Mat tall = photo(150, 2000);
+  for (const auto& [jpeg, label] : std::vector<std::pair<std::string, std::string>>{
+           {encode(tall, ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10}), "4:2:0, every MCU row"},
+           {write_jpeg(tall, {.luma_h = 2, .luma_v = 1, .restart_rows = 3}), "4:2:2, 3 rows"}}) {
+    const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
+    ASSERT_TRUE(full.ok()) << label;
+    for (const int threads : {1, 2, 3}) {
+      std::vector<JpegRegion> regions{{PixelRect{7, 101, 120, 1403}, {}},
+                                      {PixelRect{0, 1700, 150, 9}, {}}};
+      JpegRegionStats stats;
+      const Result<bool, JpegError> done =
+          decode_jpeg_regions(jpeg, 0, regions, &stats, {}, threads);
+      ASSERT_TRUE(done.ok()) << label << ": " << done.error().reason;
+      ASSERT_TRUE(*done) << label;
+      if (threads == 1) {
+        EXPECT_EQ(stats.excerpts, 2) << label;
+      } else {
+        EXPECT_GE(stats.excerpts, 4) << label << ", " << threads;  // the long band in pieces
+      }
+      for (const JpegRegion& r : regions) {
+        const cv::Mat expected =
+            (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                             static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+        EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+            << label << " region at " << r.rect.y << ", " << threads << " threads";
+      }
+    }
+  }
+}
+
 TEST(DecodeJpegRegions, ReadsTheWholeStreamWithoutRestartMarkers) {
   std::vector<JpegRegion> regions{{PixelRect{0, 0, 16, 16}, {}}};
   JpegRegionStats stats;
