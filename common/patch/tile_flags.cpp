@@ -23,7 +23,10 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
   flags.add_string("format", &v.format, "PATCHQ_TILE_FORMAT", "tile format: png, jpeg or webp")
       .add_int("quality", &v.quality, "PATCHQ_TILE_QUALITY",
                "JPEG/WebP quality 1..100 (WebP: 101 = lossless)", 1, 101)
-      .add_int("jobs", &v.jobs, "PATCHQ_TILE_JOBS", "encoding threads per job", 1, 64)
+      .add_int("jobs", &v.jobs, "PATCHQ_TILE_JOBS",
+               "threads per job: they encode the tiles (and decode a JPEG with restart markers in "
+               "parts)",
+               1, 64)
       .add_int("max-pixels", &v.max_pixels, "PATCHQ_MAX_PIXELS",
                "largest image accepted, in pixels (checked on the header before decoding)", 1,
                INT64_MAX)
