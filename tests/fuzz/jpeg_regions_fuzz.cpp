@@ -1,7 +1,10 @@
-// libFuzzer target: any bytes -> JPEG region decode (restart index, excerpts, libjpeg).
+// libFuzzer target: any bytes -> JPEG region decode (restart index, excerpts, libjpeg) and the
+// full decode in parts on two threads.
 // Invariants: never reads outside the input; the restart index's intervals lie inside the input,
 // in order; a region decode that succeeds gives each region its size, and exactly the pixels of
-// a full decode wherever the full decode accepts the file too.
+// a full decode wherever the full decode accepts the file too, on one thread or two; a full
+// decode on two threads accepts exactly what one thread accepts, with the same pixels or the
+// same reason.
 #include <cstdint>
 #include <cstdlib>
 #include <opencv2/core.hpp>
@@ -33,6 +36,10 @@ void check_index(std::string_view bytes) {
   }
 }
 
+bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
+  return a.type() == b.type() && a.size() == b.size() && cv::norm(a, b, cv::NORM_INF) == 0.0;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -43,25 +50,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int64_t w = header.header->width;
   const std::int64_t h = header.header->height;
   if (w * h > kMaxPixels) return 0;
-  std::vector<patchq::patch::JpegRegion> regions{{{0, 0, (w + 1) / 2, (h + 3) / 4}, {}}};
-  if (h >= 4) regions.push_back({{w / 3, h - h / 4, w - w / 3, h / 4}, {}});
-  const auto done = patchq::patch::decode_jpeg_regions(bytes, 64 << 20, regions);
-  if (!done.ok()) {
-    if (done.error().reason.empty()) std::abort();
-    return 0;
-  }
-  if (!*done) return 0;  // progressive: left to the full decode
-  for (const patchq::patch::JpegRegion& r : regions) {
-    if (r.pixels.rows != r.rect.h || r.pixels.cols != r.rect.w) std::abort();
-  }
   const auto full = patchq::patch::decode_jpeg(bytes, 64 << 20);
-  if (!full.ok()) return 0;  // damage in rows no region reads (restart excerpts)
-  for (const patchq::patch::JpegRegion& r : regions) {
-    const cv::Mat expected =
-        (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
-                         static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
-    if (r.pixels.type() != expected.type() || cv::norm(r.pixels, expected, cv::NORM_INF) != 0.0) {
-      std::abort();
+  const auto parts = patchq::patch::decode_jpeg(bytes, 64 << 20, {}, 2);
+  if (parts.ok() != full.ok()) std::abort();
+  if (full.ok() && !same_pixels(*parts, *full)) std::abort();
+  if (!full.ok() && parts.error().reason != full.error().reason) std::abort();
+  for (const int threads : {1, 2}) {
+    std::vector<patchq::patch::JpegRegion> regions{{{0, 0, (w + 1) / 2, (h + 3) / 4}, {}}};
+    if (h >= 4) regions.push_back({{w / 3, h - h / 4, w - w / 3, h / 4}, {}});
+    const auto done =
+        patchq::patch::decode_jpeg_regions(bytes, 64 << 20, regions, nullptr, {}, threads);
+    if (!done.ok()) {
+      if (done.error().reason.empty()) std::abort();
+      continue;
+    }
+    if (!*done) continue;  // progressive: left to the full decode
+    for (const patchq::patch::JpegRegion& r : regions) {
+      if (r.pixels.rows != r.rect.h || r.pixels.cols != r.rect.w) std::abort();
+    }
+    if (!full.ok()) continue;  // damage in rows no region reads (restart excerpts)
+    for (const patchq::patch::JpegRegion& r : regions) {
+      const cv::Mat expected =
+          (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                           static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+      if (!same_pixels(r.pixels, expected)) std::abort();
     }
   }
   return 0;
