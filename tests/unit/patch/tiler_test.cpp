@@ -527,46 +527,33 @@ TEST(CutTiles, DensePatchesRotatedOrProgressiveJpegsAreDecodedWhole) {
 }
 
 TEST(CutTiles, ARefusedJpegDeliversNoTileEvenWhenEncodingStartedDuringTheDecode) {
-  // Tiles at the top are ready long before the decode reaches the damage near the end.
-  std::string jpeg = sparse_jpeg(600, 2000);
-  jpeg.resize(jpeg.size() - jpeg.size() / 20);
-  const auto item = item_with({box("top", "patch (4x4)", 0, 0, 600, 400)});
-  for (const int jobs : {1, 2, 3}) {
-    TileOptions options = quiet();
-    options.jobs = jobs;
-    int delivered = 0;
-    const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&&) {
-      ++delivered;
-      return true;
-    });
-    EXPECT_EQ(result.status, TileStatus::decode_failed) << jobs;
-    EXPECT_EQ(result.error.rfind("JPEG: premature end of data", 0), 0u) << result.error;
-    EXPECT_EQ(delivered, 0) << jobs << " threads";
-    EXPECT_EQ(result.tile_count, 0);
-    const TileResult all = cut_tiles(item, jpeg, options);
-    EXPECT_EQ(all.status, TileStatus::decode_failed);
-    EXPECT_TRUE(all.tiles.empty());
-  }
-}
-
-TEST(CutTiles, ARefusedJpegDeliversNoTileWhenRegionTilesWereEncodedDuringTheDecode) {
-  // Sparse patches: the top region's tiles are ready long before the damage near the end.
-  std::string jpeg = sparse_jpeg(1200, 2400);
-  jpeg.resize(jpeg.size() - jpeg.size() / 20);
-  const auto item = item_with({point("top", 300, 60), point("middle", 900, 1200)});
-  for (const int jobs : {1, 2, 3}) {
-    TileOptions options = quiet();
-    options.jobs = jobs;
-    options.patches.boxes.keypoint_size = 100;
-    int delivered = 0;
-    const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&&) {
-      ++delivered;
-      return true;
-    });
-    EXPECT_EQ(result.status, TileStatus::decode_failed) << jobs;
-    EXPECT_EQ(result.error.rfind("JPEG: premature end of data", 0), 0u) << result.error;
-    EXPECT_EQ(delivered, 0) << jobs << " threads";
-    EXPECT_EQ(result.decoded_regions, 0);
+  // Tiles at the top are ready long before the decode reaches the damage near the end: a dense
+  // box (full decode) and sparse keypoints (region decode, each band handed on as it is read).
+  std::string dense = sparse_jpeg(600, 2000);
+  dense.resize(dense.size() - dense.size() / 20);
+  std::string sparse = sparse_jpeg(1200, 2400);
+  sparse.resize(sparse.size() - sparse.size() / 20);
+  const std::vector<std::pair<std::string, webhook::Item>> cases{
+      {dense, item_with({box("top", "patch (4x4)", 0, 0, 600, 400)})},
+      {sparse, item_with({point("top", 300, 60), point("middle", 900, 1200)})}};
+  for (const auto& [jpeg, item] : cases) {
+    for (const int jobs : {1, 2, 3}) {
+      TileOptions options = quiet();
+      options.jobs = jobs;
+      options.patches.boxes.keypoint_size = 100;
+      int delivered = 0;
+      const TileResult result = cut_tiles(item, jpeg, options, [&](Tile&&) {
+        ++delivered;
+        return true;
+      });
+      EXPECT_EQ(result.status, TileStatus::decode_failed) << jobs;
+      EXPECT_EQ(result.error.rfind("JPEG: premature end of data", 0), 0u) << result.error;
+      EXPECT_EQ(delivered, 0) << jobs << " threads";
+      EXPECT_EQ(result.tile_count, 0);
+      const TileResult all = cut_tiles(item, jpeg, options);
+      EXPECT_EQ(all.status, TileStatus::decode_failed);
+      EXPECT_TRUE(all.tiles.empty());
+    }
   }
 }
 
