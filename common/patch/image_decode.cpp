@@ -161,8 +161,7 @@ DecodeResult decode_image(std::string_view bytes, const DecodeOptions& options,
         std::max<std::uint64_t>(options.max_decoded_bytes - decoded, 1);
     // Rows are reported only when they are final: an EXIF rotation moves them all afterwards.
     static const JpegRowsDone none;
-    Result<cv::Mat, JpegError> jpeg =
-        decode_jpeg(bytes, working_memory, orient ? none : rows_done, options.threads);
+    Result<cv::Mat, JpegError> jpeg = decode_jpeg(bytes, working_memory, orient ? none : rows_done);
     if (!jpeg && jpeg.error().over_memory_limit) {
       return failure(DecodeError::too_many_bytes,
                      jpeg.error().reason + " (what --max-decoded-bytes " +

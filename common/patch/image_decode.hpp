@@ -40,7 +40,7 @@ struct DecodeOptions {
   std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
   bool apply_exif_orientation = true;
   std::optional<ImageSize> slot_size;  // the payload's width/height, when it gave them
-  int threads = 1;  // a JPEG with restart markers is decoded on up to this many (jpeg_decode.hpp)
+  int threads = 1;  // restart excerpts of a region decode decoded at once (jpeg_decode.hpp)
 };
 
 enum class DecodeError {

@@ -278,21 +278,10 @@ JpegError refusal(const JpegSession& s) {
 
 }  // namespace
 
-namespace {
-std::optional<cv::Mat> decode_in_parts(std::string_view bytes, std::uint64_t working_memory_limit,
-                                       int threads);
-}  // namespace
-
 Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes, std::uint64_t working_memory_limit,
-                                       const JpegRowsDone& rows_done, int threads) {
+                                       const JpegRowsDone& rows_done) {
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   try {
-    if (threads > 1) {
-      if (std::optional<cv::Mat> image = decode_in_parts(bytes, working_memory_limit, threads)) {
-        if (rows_done) rows_done(*image, image->rows);
-        return *std::move(image);
-      }
-    }
     JpegSession s;
     s.input = reinterpret_cast<const unsigned char*>(bytes.data());
     s.input_size = static_cast<unsigned long>(bytes.size());
@@ -519,37 +508,6 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
     stats->rows_not_read = std::min(index.height, (index.mcu_rows - rows_read) * index.mcu_height);
   }
   return true;
-}
-
-// The whole image of a JPEG with intact restart markers, in `threads` horizontal parts decoded
-// at once, each from an excerpt with kRegionMargin rows of context on both sides. nullopt when
-// the file has no usable restart markers, its intervals are so long that parts would mostly
-// decode the same rows, or a part fails.
-std::optional<cv::Mat> decode_in_parts(std::string_view bytes, std::uint64_t working_memory_limit,
-                                       int threads) {
-  const std::optional<JpegRestartIndex> index = index_restart_intervals(bytes);
-  if (!index) return std::nullopt;
-  const std::int64_t height = index->height;
-  cv::Mat image(static_cast<int>(height), static_cast<int>(index->width),
-                CV_MAKETYPE(CV_8U, index->components == 1 ? 1 : 3));
-  std::vector<JpegRegion> parts;
-  std::vector<Excerpt> excerpts;
-  std::int64_t rows_read = 0;
-  for (int i = 0; i < threads; ++i) {
-    const std::int64_t y0 = height * i / threads;
-    const std::int64_t y1 = height * (i + 1) / threads;
-    if (y1 <= y0) continue;
-    parts.push_back(JpegRegion{PixelRect{0, y0, index->width, y1 - y0},
-                               image.rowRange(static_cast<int>(y0), static_cast<int>(y1))});
-    const McuRowSpan span = aligned_mcu_rows(*index, y0 - kRegionMargin, y1 + kRegionMargin);
-    excerpts.push_back(Excerpt{span, parts.size() - 1, parts.size()});
-    rows_read += span.last - span.first;
-  }
-  if (parts.size() < 2 || 4 * rows_read > 5 * index->mcu_rows) return std::nullopt;
-  if (!decode_excerpts(bytes, *index, working_memory_limit, parts, excerpts, threads)) {
-    return std::nullopt;
-  }
-  return image;
 }
 
 }  // namespace

@@ -36,15 +36,10 @@ struct JpegError {
 // [0, rows) of `image` (the Mat being returned, allocated before the first call) are final. It
 // lets tiles be encoded while the rest decodes; it must not throw. A decode refused later (damage
 // further down, a missing end marker) still returns the refusal.
-// `threads` > 1: a file with intact restart markers (jpeg_restart.hpp) is decoded in that many
-// horizontal parts at once, each from an excerpt of its intervals with kRegionMargin rows of
-// context around it (decoded twice), the same pixels; `rows_done` is then called once, at the
-// end (a part that fails sends the decode back to the whole stream in order, which refuses a
-// damaged file with its usual reason and writes every row again). Other files: one thread.
 using JpegRowsDone = std::function<void(const cv::Mat& image, int rows)>;
 Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
                                        std::uint64_t working_memory_limit = 0,
-                                       const JpegRowsDone& rows_done = {}, int threads = 1);
+                                       const JpegRowsDone& rows_done = {});
 
 // Region decode: only the rows and columns the regions cover go through libjpeg's IDCT and
 // colour conversion (jpeg_crop_scanline to the regions' column hull, jpeg_skip_scanlines between

@@ -106,10 +106,8 @@ class EncodePhase {
       try {
         helpers_.emplace_back([this, i] {
           if (i == 1) {
-            // Before the prefault, which waits for the image: a decode in parts reports it
-            // only at its end.
-            prepare_encoder(options_.encode, options_.thumbnail_max_side > 0);
             prefault_image();
+            prepare_encoder(options_.encode, options_.thumbnail_max_side > 0);
           }
           work(static_cast<int>(i));
         });
