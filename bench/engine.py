@@ -130,22 +130,19 @@ def check_identical(ours_dir, theirs_dir, tiles):
     return same
 
 
+def same_content(a, b):
+    return os.path.exists(a) and os.path.exists(b) and open(a, "rb").read() == open(b, "rb").read()
+
+
 def same_bytes(ours_dir, theirs_dir, tiles):
     """Tiles whose files are byte for byte the cv2 loop's (JPEG and WebP: the same encoders)."""
-    same = 0
     ours = ours_by_name(ours_dir)
-    for t in tiles:
-        a, b = ours.get(t["name"], ""), os.path.join(theirs_dir, t["name"])
-        if os.path.exists(a) and os.path.exists(b) and open(a, "rb").read() == open(b, "rb").read():
-            same += 1
-    return same
+    return sum(1 for t in tiles if same_content(ours.get(t["name"], ""), os.path.join(theirs_dir, t["name"])))
 
 
 def same_files(a_dir, b_dir):
     """Files of a_dir whose bytes equal b_dir's file of the same name."""
-    return sum(1 for f in os.listdir(a_dir)
-               if os.path.exists(os.path.join(b_dir, f))
-               and open(os.path.join(a_dir, f), "rb").read() == open(os.path.join(b_dir, f), "rb").read())
+    return sum(1 for f in os.listdir(a_dir) if same_content(os.path.join(a_dir, f), os.path.join(b_dir, f)))
 
 
 def pngcheck_ok(out_dir):
