@@ -14,6 +14,7 @@
 #include <cstdio>  // jpeglib.h needs FILE and size_t first
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <new>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "common/patch/jpeg_restart.hpp"
+#include "common/patch/jpeg_scan.hpp"
 
 // clang-format off
 #include <jpeglib.h>
@@ -392,33 +394,28 @@ bool decode_excerpt(std::string_view bytes, const JpegRestartIndex& index,
   return done.ok() && *done;
 }
 
-// Every excerpt, up to `threads` at once, in the order given (their regions' pixels, allocated
-// by the caller, are disjoint). False when any excerpt fails (or a thread runs out of memory):
-// the caller then decodes the whole stream.
-bool decode_excerpts(std::string_view bytes, const JpegRestartIndex& index,
-                     std::uint64_t working_memory_limit, const std::vector<JpegRegion>& regions,
-                     const std::vector<Excerpt>& excerpts, int threads) {
+// task(k) for every k < count, up to `threads` at once, in order. False when any task fails
+// (or throws, or a thread runs out of memory): the caller then decodes the whole stream.
+bool run_on_threads(std::size_t count, int threads, const std::function<bool(std::size_t)>& task) {
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   const auto work = [&]() noexcept {
-    for (std::size_t k = next++; k < excerpts.size() && !failed.load(); k = next++) {
+    for (std::size_t k = next++; k < count && !failed.load(); k = next++) {
       try {
-        if (!decode_excerpt(bytes, index, working_memory_limit, regions, excerpts[k])) {
-          failed = true;
-        }
+        if (!task(k)) failed = true;
       } catch (...) {
         failed = true;
       }
     }
   };
   const std::size_t wanted =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), excerpts.size());
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), count);
   std::vector<std::thread> others;
   for (std::size_t i = 1; i < wanted; ++i) {
     try {
       others.emplace_back(work);
     } catch (const std::system_error&) {
-      break;  // fewer threads: the same excerpts, one after another
+      break;  // fewer threads: the same tasks, one after another
     }
   }
   work();
@@ -502,10 +499,56 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
   std::vector<JpegRegion> pieces;
   std::vector<Excerpt> cut;
   cut_for_threads(index, regions, excerpts, rows_read, threads, pieces, cut);
-  if (!decode_excerpts(bytes, index, working_memory_limit, pieces, cut, threads)) return false;
+  const bool decoded = run_on_threads(cut.size(), threads, [&](std::size_t k) {
+    return decode_excerpt(bytes, index, working_memory_limit, pieces, cut[k]);
+  });
+  if (!decoded) return false;
   if (stats != nullptr) {
     stats->excerpts = static_cast<int>(cut.size());
     stats->rows_not_read = std::min(index.height, (index.mcu_rows - rows_read) * index.mcu_height);
+  }
+  return true;
+}
+
+// Regions of a file without restart markers, each from an excerpt of its MCUs (and a margin)
+// found by one Huffman scan of the whole stream (jpeg_scan.hpp). False when the excerpts would
+// hold most of the image (the whole-stream decode is cheaper then), or the scan or an excerpt
+// fails; the caller then decodes the whole stream, which gives a damaged file its usual refusal.
+bool decode_regions_by_scan(std::string_view bytes, std::uint64_t working_memory_limit,
+                            std::vector<JpegRegion>& regions, JpegRegionStats* stats, int threads) {
+  if (regions.empty()) return false;
+  std::optional<JpegScan> scan = JpegScan::read(bytes);
+  if (!scan || !regions_fit(regions, scan->width(), scan->height())) return false;
+  std::vector<McuRect> rects;
+  std::int64_t mcus = 0;
+  for (const JpegRegion& region : regions) {
+    const PixelRect& r = region.rect;
+    rects.push_back(scan->mcus_over(r.x - kRegionMargin, r.y - kRegionMargin,
+                                    r.right() + kRegionMargin, r.bottom() + kRegionMargin));
+    mcus += (rects.back().last_row - rects.back().first_row) *
+            (rects.back().last_column - rects.back().first_column);
+  }
+  if (2 * mcus > scan->mcu_rows() * scan->mcus_per_row() || !scan->run(rects)) return false;
+  const int type = CV_MAKETYPE(CV_8U, scan->components() == 1 ? 1 : 3);
+  for (JpegRegion& r : regions) {
+    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
+  }
+  const bool decoded = run_on_threads(regions.size(), threads, [&](std::size_t k) {
+    const std::optional<std::string> excerpt = scan->excerpt(k);
+    if (!excerpt) return false;
+    const PixelRect& r = regions[k].rect;
+    std::vector<JpegRegion> shifted{
+        JpegRegion{PixelRect{r.x - rects[k].first_column * scan->mcu_width(),
+                             r.y - rects[k].first_row * scan->mcu_height(), r.w, r.h},
+                   regions[k].pixels}};
+    const Result<bool, JpegError> done =
+        decode_regions_in(*excerpt, working_memory_limit, shifted, nullptr);
+    return done.ok() && *done;
+  });
+  if (!decoded) return false;
+  if (stats != nullptr) {
+    stats->excerpts = static_cast<int>(regions.size());
+    stats->scanned = true;
   }
   return true;
 }
@@ -523,6 +566,9 @@ Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
     const std::optional<JpegRestartIndex> index = index_restart_intervals(bytes);
     if (index &&
         decode_regions_by_restart(bytes, *index, working_memory_limit, regions, stats, threads)) {
+      return true;
+    }
+    if (!index && decode_regions_by_scan(bytes, working_memory_limit, regions, stats, threads)) {
       return true;
     }
     return decode_regions_in(bytes, working_memory_limit, regions, &regions_done);

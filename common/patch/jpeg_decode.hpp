@@ -41,14 +41,19 @@ Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
                                        std::uint64_t working_memory_limit = 0,
                                        const JpegRowsDone& rows_done = {});
 
-// Region decode: only the rows and columns the regions cover go through libjpeg's IDCT and
-// colour conversion (jpeg_crop_scanline to the regions' column hull, jpeg_skip_scanlines between
-// them); the rest of the file is still entropy-decoded, so damage anywhere refuses the file as a
-// full decode does. Except with restart markers whose structure is intact (jpeg_restart.hpp):
-// then only the restart intervals under the regions (and a margin) are read at all, each group of
-// nearby regions from an excerpt of its own (up to `threads` excerpts at once), and damage
-// inside the intervals left out goes unnoticed (a truncated file, or a marker missing or out of
-// order, is still refused).
+// Region decode: only the MCUs under the regions (and a margin) go through libjpeg's IDCT and
+// colour conversion. Three ways, the first that applies:
+//   - restart markers whose structure is intact (jpeg_restart.hpp): only the restart intervals
+//     under the regions are read at all, each group of nearby regions from an excerpt of its
+//     own (up to `threads` excerpts at once); damage inside the intervals left out goes
+//     unnoticed (a truncated file, or a marker missing or out of order, is still refused);
+//   - no restart markers, and the regions' MCUs at most half the image's (jpeg_scan.hpp): one
+//     Huffman scan of the whole stream finds where each region's MCUs start, and each region is
+//     decoded from an excerpt of its MCUs alone (up to `threads` at once); damage anywhere
+//     sends the decode to the next way, which refuses the file as a full decode does;
+//   - otherwise one libjpeg pass over the whole stream (jpeg_crop_scanline to the regions'
+//     column hull, jpeg_skip_scanlines between them), which entropy-decodes every MCU, so damage
+//     anywhere refuses the file as a full decode does.
 // Each region's `pixels` gets rect.h x rect.w pixels of the same type a full decode gives.
 // Preconditions: rects inside the image, sorted by y, their row ranges disjoint.
 // Returns false, decoding nothing, for a progressive file (its coefficients are buffered
@@ -58,11 +63,12 @@ struct JpegRegion {
   cv::Mat pixels;
 };
 // Region decode, from a single pass over the whole stream: regions [0, count) are final. Not
-// called for regions decoded from restart excerpts (an excerpt that fails sends the decode back
+// called for regions decoded from excerpts (an excerpt or scan that fails sends the decode back
 // to the whole stream, which writes those pixels again).
 using JpegRegionsDone = std::function<void(std::size_t count)>;
 struct JpegRegionStats {
-  int excerpts = 0;                // restart excerpts decoded (0: the whole stream was read)
+  int excerpts = 0;                // excerpts decoded (0: one libjpeg pass over the whole stream)
+  bool scanned = false;            // the excerpts' MCUs were found by a Huffman scan
   std::int64_t rows_not_read = 0;  // image rows whose entropy-coded data was left unread
 };
 Result<bool, JpegError> decode_jpeg_regions(

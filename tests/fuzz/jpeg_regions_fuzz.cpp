@@ -1,8 +1,10 @@
-// libFuzzer target: any bytes -> JPEG region decode (restart index, excerpts, libjpeg).
+// libFuzzer target: any bytes -> JPEG region decode (restart index, Huffman scan, excerpts,
+// libjpeg).
 // Invariants: never reads outside the input; the restart index's intervals lie inside the input,
 // in order; a region decode that succeeds gives each region its size, and exactly the pixels of
 // a full decode wherever the full decode accepts the file too, with its excerpts decoded one at
-// a time or two at once.
+// a time or two at once; one from scanned excerpts succeeds only where the full decode does.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <opencv2/core.hpp>
@@ -49,11 +51,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int64_t h = header.header->height;
   if (w * h > kMaxPixels) return 0;
   const auto full = patchq::patch::decode_jpeg(bytes, 64 << 20);
-  for (const int threads : {1, 2}) {
-    std::vector<patchq::patch::JpegRegion> regions{{{0, 0, (w + 1) / 2, (h + 3) / 4}, {}}};
-    if (h >= 4) regions.push_back({{w / 3, h - h / 4, w - w / 3, h / 4}, {}});
+  for (const int layout : {0, 1, 2, 3}) {
+    const int threads = 1 + layout % 2;
+    std::vector<patchq::patch::JpegRegion> regions;
+    if (layout < 2) {  // a quarter of the rows and more
+      regions.push_back({{0, 0, (w + 1) / 2, (h + 3) / 4}, {}});
+      if (h >= 4) regions.push_back({{w / 3, h - h / 4, w - w / 3, h / 4}, {}});
+    } else {  // small ones, scanned excerpts on a larger image
+      regions.push_back({{w / 5, h / 9, std::max<std::int64_t>(1, w / 9), 1 + h / 11}, {}});
+      if (h >= 3) regions.push_back({{w - 1, h / 2, 1, 1}, {}});
+      if (h >= 4) regions.push_back({{0, h - h / 4, w / 7 + 1, h / 8 + 1}, {}});
+    }
+    patchq::patch::JpegRegionStats stats;
     const auto done =
-        patchq::patch::decode_jpeg_regions(bytes, 64 << 20, regions, nullptr, {}, threads);
+        patchq::patch::decode_jpeg_regions(bytes, 64 << 20, regions, &stats, {}, threads);
     if (!done.ok()) {
       if (done.error().reason.empty()) std::abort();
       continue;
@@ -62,6 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const patchq::patch::JpegRegion& r : regions) {
       if (r.pixels.rows != r.rect.h || r.pixels.cols != r.rect.w) std::abort();
     }
+    if (!full.ok() && stats.scanned) std::abort();  // the scan passed what libjpeg refuses
     if (!full.ok()) continue;  // damage in rows no region reads (restart excerpts)
     for (const patchq::patch::JpegRegion& r : regions) {
       const cv::Mat expected =

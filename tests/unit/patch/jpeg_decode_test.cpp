@@ -216,12 +216,41 @@ TEST(DecodeJpegRegions, OnSeveralThreadsALongBandIsCutIntoPiecesWithTheSamePixel
   }
 }
 
-TEST(DecodeJpegRegions, ReadsTheWholeStreamWithoutRestartMarkers) {
-  std::vector<JpegRegion> regions{{PixelRect{0, 0, 16, 16}, {}}};
-  JpegRegionStats stats;
-  ASSERT_TRUE(decode_jpeg_regions(encode(photo(150, 700), ".jpg"), 0, regions, &stats).ok());
-  EXPECT_EQ(stats.excerpts, 0);
-  EXPECT_EQ(stats.rows_not_read, 0);
+// Without restart markers, small regions come from excerpts found by a Huffman scan of every
+// MCU (one at a time or at once, the same pixels); regions over most of the image from one
+// libjpeg pass over the whole stream.
+TEST(DecodeJpegRegions, WithoutRestartMarkersSmallRegionsComeFromScannedExcerpts) {
+  for (const auto& [jpeg, label] : std::vector<std::pair<std::string, std::string>>{
+           {encode(photo(150, 700), ".jpg"), "4:2:0"},
+           {encode(photo(150, 700, CV_8UC1), ".jpg", {cv::IMWRITE_JPEG_OPTIMIZE, 1}), "gray"},
+           {write_jpeg(photo(150, 700), {.luma_h = 2, .luma_v = 1}), "4:2:2"}}) {
+    const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
+    ASSERT_TRUE(full.ok()) << label;
+    for (const int threads : {1, 2}) {
+      std::vector<JpegRegion> regions{{PixelRect{3, 1, 40, 33}, {}},
+                                      {PixelRect{70, 301, 77, 45}, {}},
+                                      {PixelRect{149, 650, 1, 50}, {}}};
+      JpegRegionStats stats;
+      const Result<bool, JpegError> done =
+          decode_jpeg_regions(jpeg, 0, regions, &stats, {}, threads);
+      ASSERT_TRUE(done.ok() && *done) << label;
+      EXPECT_EQ(stats.excerpts, 3) << label;
+      EXPECT_TRUE(stats.scanned) << label;
+      EXPECT_EQ(stats.rows_not_read, 0) << label;
+      for (const JpegRegion& r : regions) {
+        const cv::Mat expected =
+            (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                             static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
+        EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+            << label << " region at " << r.rect.y << ", " << threads << " threads";
+      }
+    }
+    std::vector<JpegRegion> most{{PixelRect{0, 0, 150, 400}, {}}};
+    JpegRegionStats stats;
+    ASSERT_TRUE(decode_jpeg_regions(jpeg, 0, most, &stats).ok()) << label;
+    EXPECT_EQ(stats.excerpts, 0) << label;
+    EXPECT_FALSE(stats.scanned) << label;
+  }
 }
 
 // Restart excerpts read only the intervals under the regions: a file whose markers are intact
@@ -312,15 +341,16 @@ TEST(DecodeJpegRegions, RefusesDamageBelowTheLastRegionLikeAFullDecode) {
 }
 
 // A region is reported once its last row is decoded, so that its tiles can be encoded while
-// the regions below it decode; from restart excerpts nothing is reported (a failing excerpt
+// the regions below it decode; from excerpts nothing is reported (a failing excerpt or scan
 // sends the decode back to the whole stream, which writes those pixels again).
 TEST(DecodeJpegRegions, ReportsEachRegionOnceItsPixelsAreFinal) {
   const std::string jpeg = encode(photo(150, 700), ".jpg");
   const Result<cv::Mat, JpegError> full = decode_jpeg(jpeg);
   ASSERT_TRUE(full.ok());
-  std::vector<JpegRegion> regions{{PixelRect{3, 1, 40, 33}, {}},
-                                  {PixelRect{70, 301, 77, 45}, {}},
-                                  {PixelRect{149, 650, 1, 50}, {}}};
+  // Most of the image: one pass over the whole stream.
+  std::vector<JpegRegion> regions{{PixelRect{3, 1, 140, 233}, {}},
+                                  {PixelRect{0, 301, 150, 145}, {}},
+                                  {PixelRect{10, 450, 130, 250}, {}}};
   std::vector<std::size_t> reported;
   std::vector<double> differences;  // of each reported region, when it was reported
   const auto done = [&](std::size_t count) {
@@ -339,8 +369,14 @@ TEST(DecodeJpegRegions, ReportsEachRegionOnceItsPixelsAreFinal) {
   JpegRegionStats stats;
   const std::string with_restarts =
       encode(photo(150, 700), ".jpg", {cv::IMWRITE_JPEG_RST_INTERVAL, 10});
-  ASSERT_TRUE(decode_jpeg_regions(with_restarts, 0, regions, &stats, done).ok());
+  std::vector<JpegRegion> small{{PixelRect{3, 1, 40, 33}, {}},
+                                {PixelRect{70, 301, 77, 45}, {}},
+                                {PixelRect{149, 650, 1, 50}, {}}};
+  ASSERT_TRUE(decode_jpeg_regions(with_restarts, 0, small, &stats, done).ok());
   EXPECT_GE(stats.excerpts, 3);
+  EXPECT_TRUE(reported.empty());
+  ASSERT_TRUE(decode_jpeg_regions(jpeg, 0, small, &stats, done).ok());
+  EXPECT_TRUE(stats.scanned);
   EXPECT_TRUE(reported.empty());
 }
 

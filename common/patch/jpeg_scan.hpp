@@ -1,0 +1,100 @@
+// A JPEG without restart markers, scanned once for its Huffman codes alone (no coefficients, no
+// IDCT) to find where chosen MCUs start, then cut into excerpts: small JPEG files of their own
+// holding a rectangle of MCUs. A region decode uses them so that only the patches' MCUs go
+// through libjpeg (jpeg_skip_scanlines would Huffman-decode every MCU as libjpeg does, about
+// twice as slowly as this scan, and decode whole rows under a patch).
+// Invariants:
+//   - JpegScan::read accepts only what it fully understands: one baseline or extended sequential
+//     8-bit Huffman scan holding every component, no restart interval, every table it uses
+//     defined and acceptable to libjpeg. Anything else gives nullopt and the caller decodes the
+//     whole stream as before;
+//   - run() reads every MCU of the scan and fails where libjpeg would warn or stop (a bad code,
+//     data running into a marker or the end, anything but the end-of-image marker after the last
+//     MCU), so a damaged file goes back to the whole-stream decode and its usual refusal;
+//   - an excerpt decodes to exactly the full image's pixels in its MCUs but for those next to its
+//     edges, where chroma upsampling replicates instead of reading the neighbour: callers keep a
+//     margin of an MCU there. Its entropy-coded data is the original's bits for those MCUs, the
+//     first DC difference of each component in each MCU row re-encoded for its new predecessor
+//     (the DC tables get a 16-bit code for a size they lack).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/patch/jpeg_huffman.hpp"
+
+namespace patchq::patch {
+
+// MCUs [first_row, last_row) x [first_column, last_column).
+struct McuRect {
+  std::int64_t first_row = 0;
+  std::int64_t last_row = 0;
+  std::int64_t first_column = 0;
+  std::int64_t last_column = 0;
+};
+
+class JpegScan {
+ public:
+  static std::optional<JpegScan> read(std::string_view jpeg);
+
+  std::int64_t width() const { return width_; }
+  std::int64_t height() const { return height_; }
+  int components() const { return static_cast<int>(frame_components_); }
+  std::int64_t mcu_width() const { return mcu_width_; }    // pixels
+  std::int64_t mcu_height() const { return mcu_height_; }  // pixels
+  std::int64_t mcus_per_row() const { return mcus_per_row_; }
+  std::int64_t mcu_rows() const { return mcu_rows_; }
+
+  // The MCUs holding pixels [x0, x1) x [y0, y1), clamped to the image.
+  McuRect mcus_over(std::int64_t x0, std::int64_t y0, std::int64_t x1, std::int64_t y1) const;
+
+  // Reads the whole scan once, keeping where each row of each rectangle starts. False for
+  // anything libjpeg would not decode cleanly.
+  bool run(const std::vector<McuRect>& rects);
+  // After run(): rectangle `k` of those as a JPEG file; its pixel (0, 0) is the full image's
+  // (first_column * mcu_width, first_row * mcu_height). nullopt when a DC difference cannot be
+  // coded (no 16-bit code left in a table).
+  std::optional<std::string> excerpt(std::size_t k) const;
+
+ private:
+  struct Block {
+    int component = 0;  // of the scan: its DC predictor
+    int dc_table = 0;
+    int ac_table = 0;
+    bool first_of_component = false;          // in the MCU
+    const jpeg_huffman::Table* dc = nullptr;  // into dc_tables_ / ac_tables_, set by run()
+    const jpeg_huffman::AcTable* ac = nullptr;
+  };
+  struct Entry {  // the reader and the DC predictors just before an MCU
+    std::int64_t mcu = 0;
+    jpeg_huffman::BitReader reader;
+    std::array<int, 4> dc{};
+  };
+
+  bool scan_mcu(jpeg_huffman::BitReader& in, std::array<int, 4>& dc) const;
+
+  std::string_view jpeg_;
+  std::int64_t width_ = 0;
+  std::int64_t height_ = 0;
+  std::int64_t frame_components_ = 0;
+  std::int64_t mcu_width_ = 0;
+  std::int64_t mcu_height_ = 0;
+  std::int64_t mcus_per_row_ = 0;
+  std::int64_t mcu_rows_ = 0;
+  std::size_t frame_size_offset_ = 0;  // of the frame header's 16-bit height, then width
+  std::size_t sos_offset_ = 0;         // of the SOS marker
+  std::size_t data_offset_ = 0;        // first entropy-coded byte
+  std::vector<Block> blocks_;          // of an MCU, in scan order
+  std::array<std::optional<jpeg_huffman::HuffmanSpec>, 4> dc_specs_;
+  std::array<std::optional<jpeg_huffman::HuffmanSpec>, 4> ac_specs_;
+  std::array<std::optional<jpeg_huffman::Table>, 4> dc_tables_;  // those the scan uses
+  std::array<std::optional<jpeg_huffman::AcTable>, 4> ac_tables_;
+  std::vector<McuRect> rects_;
+  std::vector<Entry> entries_;  // sorted by MCU
+};
+
+}  // namespace patchq::patch
