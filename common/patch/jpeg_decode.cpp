@@ -528,7 +528,9 @@ bool decode_regions_by_scan(std::string_view bytes, std::uint64_t working_memory
     mcus += (rects.back().last_row - rects.back().first_row) *
             (rects.back().last_column - rects.back().first_column);
   }
-  if (2 * mcus > scan->mcu_rows() * scan->mcus_per_row() || !scan->run(rects)) return false;
+  if (2 * mcus > scan->mcu_rows() * scan->mcus_per_row() || !scan->run(rects, threads)) {
+    return false;
+  }
   const int type = CV_MAKETYPE(CV_8U, scan->components() == 1 ? 1 : 3);
   for (JpegRegion& r : regions) {
     r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);

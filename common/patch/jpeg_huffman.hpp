@@ -30,7 +30,8 @@ struct HuffmanSpec {
 class BitReader {
  public:
   BitReader() = default;
-  BitReader(const unsigned char* begin, const unsigned char* end) : p_(begin), end_(end) {}
+  BitReader(const unsigned char* begin, const unsigned char* end)
+      : begin_(begin), p_(begin), end_(end) {}
 
   // At least 57 bits are buffered afterwards (zeros past a marker or the end).
   void refill() {
@@ -67,6 +68,10 @@ class BitReader {
     bits_ -= n;
   }
   int bits() const { return bits_; }
+  // Data bits taken since `begin` (stuffed zero bytes not counted): where a code starts.
+  std::int64_t taken() const {
+    return 8 * (static_cast<std::int64_t>(p_ - begin_) - stuffed_) - (bits_ - padding_);
+  }
   // Bits were taken from the zeros supplied past a marker or the end: libjpeg warns there.
   bool overran() const { return bits_ < padding_; }
   // The data left after the bits taken: what follows them has to be the end-of-image marker
@@ -85,6 +90,7 @@ class BitReader {
       } else if (end_ - p_ >= 2 && p_[1] == 0x00) {
         byte = 0xFF;
         p_ += 2;
+        ++stuffed_;
       } else {
         at_marker_ = true;  // p_ stays on it
         padding_ += 8;
@@ -94,8 +100,10 @@ class BitReader {
     }
   }
 
+  const unsigned char* begin_ = nullptr;
   const unsigned char* p_ = nullptr;
   const unsigned char* end_ = nullptr;
+  std::int64_t stuffed_ = 0;  // stuffed zero bytes passed
   std::uint64_t buffer_ = 0;  // the next bits, from the top
   int bits_ = 0;
   int padding_ = 0;  // zero bits at the bottom of the buffer that were not in the data

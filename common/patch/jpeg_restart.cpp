@@ -6,96 +6,25 @@
 #include <cstring>
 #include <numeric>
 
+#include "common/patch/jpeg_frame.hpp"
+
 namespace patchq::patch {
-namespace {
-
-constexpr unsigned char kSoi = 0xD8;
-constexpr unsigned char kEoi = 0xD9;
-constexpr unsigned char kRst0 = 0xD0;
-constexpr unsigned char kSos = 0xDA;
-constexpr unsigned char kDri = 0xDD;
-constexpr unsigned char kSofBaseline = 0xC0;
-constexpr unsigned char kSofExtended = 0xC1;
-
-bool is_other_frame(unsigned char marker) {
-  // SOF2..SOF15 but DHT (C4), JPG (C8) and DAC (CC): progressive, lossless, hierarchical,
-  // arithmetic-coded frames, none of them with the one-scan layout this index reads.
-  return marker >= 0xC2 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-}
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
-  return (a + b - 1) / b;
-}
-
-struct Header {
-  std::int64_t components = 0;
-  std::int64_t max_h = 0;
-  std::int64_t max_v = 0;
-};
-
-// Reads the markers before the scan; false for anything but one sequential Huffman scan holding
-// every component of an 8-bit frame, with a restart interval.
-bool read_header(const unsigned char* p, std::size_t n, JpegRestartIndex& index, Header& frame) {
-  if (n < 4 || p[0] != 0xFF || p[1] != kSoi) return false;
-  std::size_t pos = 2;
-  for (;;) {
-    if (pos >= n || p[pos] != 0xFF) return false;  // garbage between segments: libjpeg's call
-    while (pos < n && p[pos] == 0xFF) ++pos;
-    if (pos + 3 > n) return false;
-    const unsigned char marker = p[pos++];
-    const std::size_t length = std::size_t{p[pos]} << 8 | p[pos + 1];
-    if (length < 2 || length > n - pos) return false;
-    const unsigned char* seg = p + pos + 2;
-    const std::size_t seg_len = length - 2;
-    if (marker == kSofBaseline || marker == kSofExtended) {
-      if (frame.components != 0 || seg_len < 6 || seg[0] != 8) return false;
-      index.height = std::int64_t{seg[1]} << 8 | seg[2];
-      index.width = std::int64_t{seg[3]} << 8 | seg[4];
-      frame.components = seg[5];
-      if (index.height == 0 || index.width == 0 || frame.components < 1 || frame.components > 4 ||
-          seg_len != 6 + 3 * static_cast<std::size_t>(frame.components)) {
-        return false;
-      }
-      for (std::int64_t c = 0; c < frame.components; ++c) {
-        const int h = seg[6 + 3 * c + 1] >> 4;
-        const int v = seg[6 + 3 * c + 1] & 15;
-        if (h < 1 || h > 4 || v < 1 || v > 4) return false;
-        frame.max_h = std::max<std::int64_t>(frame.max_h, h);
-        frame.max_v = std::max<std::int64_t>(frame.max_v, v);
-      }
-      index.height_offset = pos + 3;
-    } else if (is_other_frame(marker) || marker == kSoi || marker == kEoi ||
-               (marker >= kRst0 && marker < kRst0 + 8) || marker == 0xDC /* DNL */) {
-      return false;
-    } else if (marker == kDri) {
-      if (seg_len != 2) return false;
-      index.restart_interval = std::int64_t{seg[0]} << 8 | seg[1];
-    } else if (marker == kSos) {
-      if (frame.components == 0 || seg_len < 1 || seg[0] != frame.components) return false;
-      index.header_end = pos + length;
-      return index.restart_interval > 0;
-    }
-    pos += length;
-  }
-}
-
-}  // namespace
 
 std::optional<JpegRestartIndex> index_restart_intervals(std::string_view jpeg) {
   const auto* p = reinterpret_cast<const unsigned char*>(jpeg.data());
   const std::size_t n = jpeg.size();
+  const std::optional<JpegFrame> frame = read_jpeg_frame(jpeg);
+  if (!frame || frame->restart_interval == 0) return std::nullopt;
   JpegRestartIndex index;
-  Header frame;
-  if (!read_header(p, n, index, frame)) return std::nullopt;
-  index.components = frame.components;
-  if (frame.components == 1) {  // one component: its MCU is one block, at full resolution
-    index.mcu_height = 8;
-    index.mcus_per_row = ceil_div(index.width, 8);
-  } else {
-    index.mcu_height = 8 * frame.max_v;
-    index.mcus_per_row = ceil_div(index.width, 8 * frame.max_h);
-  }
-  index.mcu_rows = ceil_div(index.height, index.mcu_height);
+  index.width = frame->width;
+  index.height = frame->height;
+  index.components = static_cast<std::int64_t>(frame->components.size());
+  index.mcu_height = frame->mcu_height();
+  index.mcus_per_row = frame->mcus_per_row();
+  index.mcu_rows = frame->mcu_rows();
+  index.restart_interval = frame->restart_interval;
+  index.height_offset = frame->size_offset;
+  index.header_end = frame->data_offset;
   const std::int64_t intervals =
       ceil_div(index.mcus_per_row * index.mcu_rows, index.restart_interval);
   index.begin.reserve(static_cast<std::size_t>(intervals));
@@ -116,8 +45,8 @@ std::optional<JpegRestartIndex> index_restart_intervals(std::string_view jpeg) {
       continue;
     }
     index.end.push_back(at);
-    if (marker == kEoi) break;
-    const auto expected = static_cast<unsigned char>(kRst0 + (index.end.size() - 1) % 8);
+    if (marker == kJpegEoi) break;
+    const auto expected = static_cast<unsigned char>(kJpegRst0 + (index.end.size() - 1) % 8);
     if (marker != expected || static_cast<std::int64_t>(index.end.size()) >= intervals) {
       return std::nullopt;  // out of order, or more intervals than MCUs
     }
@@ -161,7 +90,7 @@ std::string restart_excerpt(std::string_view jpeg, const JpegRestartIndex& index
     const std::size_t b = index.begin[static_cast<std::size_t>(k)];
     out.append(jpeg.substr(b, index.end[static_cast<std::size_t>(k)] - b));
     out.push_back(static_cast<char>(0xFF));
-    out.push_back(static_cast<char>(k + 1 < last ? kRst0 + (k - first) % 8 : kEoi));
+    out.push_back(static_cast<char>(k + 1 < last ? kJpegRst0 + (k - first) % 8 : kJpegEoi));
   }
   return out;
 }

@@ -4,6 +4,13 @@
 #include "common/patch/jpeg_scan.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <system_error>
+#include <thread>
+
+#include "common/patch/jpeg_frame.hpp"
 
 namespace patchq::patch {
 namespace {
@@ -13,174 +20,83 @@ using jpeg_huffman::BitReader;
 using jpeg_huffman::HuffmanSpec;
 using jpeg_huffman::Table;
 
-constexpr unsigned char kSoi = 0xD8;
-constexpr unsigned char kEoi = 0xD9;
-constexpr unsigned char kRst0 = 0xD0;
-constexpr unsigned char kSos = 0xDA;
-constexpr unsigned char kDht = 0xC4;
-constexpr unsigned char kDri = 0xDD;
-constexpr unsigned char kSofBaseline = 0xC0;
-constexpr unsigned char kSofExtended = 0xC1;
 // A DC predictor beyond this is a crafted file (real ones stay within +-2048): the scan gives
 // up before int arithmetic could overflow within a row.
 constexpr int kDcBound = 1 << 20;
-
-bool is_other_frame(unsigned char marker) {
-  // SOF2..SOF15 but DHT (C4), JPG (C8) and DAC (CC).
-  return marker >= 0xC2 && marker <= 0xCF && marker != kDht && marker != 0xC8 && marker != 0xCC;
-}
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
-  return (a + b - 1) / b;
-}
-
-// One DHT segment's tables into `dc` / `ac`; false for anything libjpeg refuses.
-bool read_tables(const unsigned char* seg, std::size_t n,
-                 std::array<std::optional<HuffmanSpec>, 4>& dc,
-                 std::array<std::optional<HuffmanSpec>, 4>& ac) {
-  std::size_t pos = 0;
-  while (pos < n) {
-    if (n - pos < 17) return false;
-    const int table_class = seg[pos] >> 4;
-    const int id = seg[pos] & 15;
-    if (table_class > 1 || id > 3) return false;
-    HuffmanSpec spec;
-    std::size_t total = 0;
-    for (int length = 1; length <= 16; ++length) {
-      spec.counts[static_cast<std::size_t>(length)] = seg[pos + static_cast<std::size_t>(length)];
-      total += seg[pos + static_cast<std::size_t>(length)];
-    }
-    pos += 17;
-    if (total > 256 || total > n - pos) return false;
-    spec.symbols.assign(seg + pos, seg + pos + total);
-    pos += total;
-    (table_class == 0 ? dc : ac)[static_cast<std::size_t>(id)] = std::move(spec);
-  }
-  return true;
-}
+// The second half of a split scan: the MCU boundaries it offers for the first thread to meet,
+// how often it keeps its state, and its bound on predictors relative to its start.
+constexpr std::size_t kSyncWindow = 1 << 12;
+constexpr std::int64_t kCheckpointMcus = 64;
+constexpr int kRelativeDcBound = 1 << 24;
 
 void put_u16(std::string& out, std::size_t at, std::int64_t value) {
   out[at] = static_cast<char>(value >> 8);
   out[at + 1] = static_cast<char>(value & 0xFF);
 }
 
+bool within(const std::array<int, 4>& dc, int bound) {
+  for (const int value : dc) {
+    if (value > bound || value < -bound) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
+struct JpegScan::Half {
+  struct Boundary {
+    std::int64_t taken = 0;  // data bits from `start`
+    std::array<int, 4> dc{};
+  };
+  std::size_t start = 0;        // byte offset: not inside a stuffed pair
+  std::int64_t start_bits = 0;  // data bits before it
+  std::vector<Boundary> boundaries = std::vector<Boundary>(kSyncWindow);
+  std::atomic<std::size_t> published{0};  // boundaries written
+  std::atomic<bool> done{false};
+  std::atomic<bool> stop{false};
+  std::vector<Entry> checkpoints;  // at MCUs 0, kCheckpointMcus, ... of its own count
+  std::int64_t mcus = 0;           // MCUs it parsed
+  bool clean_end = false;          // ... and then met the end-of-image marker
+};
+
 std::optional<JpegScan> JpegScan::read(std::string_view jpeg) {
-  const auto* p = reinterpret_cast<const unsigned char*>(jpeg.data());
-  const std::size_t n = jpeg.size();
-  if (n < 4 || p[0] != 0xFF || p[1] != kSoi) return std::nullopt;
+  std::optional<JpegFrame> frame = read_jpeg_frame(jpeg);
+  if (!frame || frame->restart_interval != 0) return std::nullopt;
   JpegScan scan;
   scan.jpeg_ = jpeg;
-  struct FrameComponent {
-    int id = 0;
-    int h = 0;
-    int v = 0;
-  };
-  std::vector<FrameComponent> frame;
-  int max_h = 0;
-  int max_v = 0;
-  std::size_t pos = 2;
-  for (;;) {
-    if (pos >= n || p[pos] != 0xFF) return std::nullopt;
-    const std::size_t marker_at = pos;
-    while (pos < n && p[pos] == 0xFF) ++pos;
-    if (pos + 3 > n) return std::nullopt;
-    const unsigned char marker = p[pos++];
-    const std::size_t length = std::size_t{p[pos]} << 8 | p[pos + 1];
-    if (length < 2 || length > n - pos) return std::nullopt;
-    const unsigned char* seg = p + pos + 2;
-    const std::size_t seg_len = length - 2;
-    if (marker == kSofBaseline || marker == kSofExtended) {
-      if (!frame.empty() || seg_len < 6 || seg[0] != 8) return std::nullopt;
-      scan.height_ = std::int64_t{seg[1]} << 8 | seg[2];
-      scan.width_ = std::int64_t{seg[3]} << 8 | seg[4];
-      const int count = seg[5];
-      if (scan.height_ == 0 || scan.width_ == 0 || count < 1 || count > 4 ||
-          seg_len != 6 + 3 * static_cast<std::size_t>(count)) {
-        return std::nullopt;
-      }
-      for (int c = 0; c < count; ++c) {
-        const FrameComponent fc{seg[6 + 3 * c], seg[7 + 3 * c] >> 4, seg[7 + 3 * c] & 15};
-        if (fc.h < 1 || fc.h > 4 || fc.v < 1 || fc.v > 4) return std::nullopt;
-        for (const FrameComponent& other : frame) {
-          if (other.id == fc.id) return std::nullopt;
-        }
-        frame.push_back(fc);
-        max_h = std::max(max_h, fc.h);
-        max_v = std::max(max_v, fc.v);
-      }
-      scan.frame_size_offset_ = pos + 3;
-    } else if (is_other_frame(marker) || marker == kSoi || marker == kEoi ||
-               (marker >= kRst0 && marker < kRst0 + 8) || marker == 0xDC /* DNL */) {
+  for (std::size_t k = 0; k < frame->scan.size(); ++k) {
+    const JpegFrame::ScanComponent& sc = frame->scan[k];
+    const auto dc = static_cast<std::size_t>(sc.dc_table);
+    const auto ac = static_cast<std::size_t>(sc.ac_table);
+    // An undefined table: libjpeg would use the standard ones (Motion-JPEG frames).
+    if (!frame->dc_tables[dc] || !frame->ac_tables[ac] ||
+        !jpeg_huffman::usable_by_libjpeg(*frame->dc_tables[dc], true) ||
+        !jpeg_huffman::usable_by_libjpeg(*frame->ac_tables[ac], false)) {
       return std::nullopt;
-    } else if (marker == kDri) {
-      if (seg_len != 2 || (seg[0] | seg[1]) != 0) return std::nullopt;  // restart markers
-    } else if (marker == kDht) {
-      if (!read_tables(seg, seg_len, scan.dc_specs_, scan.ac_specs_)) return std::nullopt;
-    } else if (marker == kSos) {
-      if (frame.empty() || seg_len < 1 || seg[0] != frame.size() ||
-          seg_len != 4 + 2 * frame.size()) {
-        return std::nullopt;
-      }
-      const unsigned char* tail = seg + 1 + 2 * frame.size();
-      if (tail[0] != 0 || tail[1] != 63 || tail[2] != 0) return std::nullopt;  // sequential
-      std::vector<bool> seen(frame.size(), false);
-      for (std::size_t k = 0; k < frame.size(); ++k) {
-        const int id = seg[1 + 2 * k];
-        const int dc = seg[2 + 2 * k] >> 4;
-        const int ac = seg[2 + 2 * k] & 15;
-        if (dc > 3 || ac > 3) return std::nullopt;
-        const auto found = std::find_if(frame.begin(), frame.end(),
-                                        [&](const FrameComponent& f) { return f.id == id; });
-        if (found == frame.end() || seen[static_cast<std::size_t>(found - frame.begin())]) {
-          return std::nullopt;
-        }
-        seen[static_cast<std::size_t>(found - frame.begin())] = true;
-        const auto& dc_spec = scan.dc_specs_[static_cast<std::size_t>(dc)];
-        const auto& ac_spec = scan.ac_specs_[static_cast<std::size_t>(ac)];
-        // An undefined table: libjpeg would use the standard ones (Motion-JPEG frames).
-        if (!dc_spec || !ac_spec || !jpeg_huffman::usable_by_libjpeg(*dc_spec, true) ||
-            !jpeg_huffman::usable_by_libjpeg(*ac_spec, false)) {
-          return std::nullopt;
-        }
-        if (!scan.dc_tables_[static_cast<std::size_t>(dc)]) {
-          scan.dc_tables_[static_cast<std::size_t>(dc)].emplace(*dc_spec);
-        }
-        if (!scan.ac_tables_[static_cast<std::size_t>(ac)]) {
-          scan.ac_tables_[static_cast<std::size_t>(ac)].emplace(*ac_spec);
-        }
-        // One component: its MCU is one block, whatever its sampling factors.
-        const int blocks = frame.size() == 1 ? 1 : found->h * found->v;
-        for (int b = 0; b < blocks; ++b) {
-          scan.blocks_.push_back(Block{static_cast<int>(k), dc, ac, b == 0, nullptr, nullptr});
-        }
-      }
-      scan.sos_offset_ = marker_at;
-      scan.data_offset_ = pos + length;
-      break;
     }
-    pos += length;
+    if (!scan.dc_tables_[dc]) scan.dc_tables_[dc].emplace(*frame->dc_tables[dc]);
+    if (!scan.ac_tables_[ac]) scan.ac_tables_[ac].emplace(*frame->ac_tables[ac]);
+    const JpegFrame::Component& c = frame->components[sc.component];
+    const int blocks = frame->components.size() == 1 ? 1 : c.h * c.v;
+    for (int b = 0; b < blocks; ++b) {
+      scan.blocks_.push_back(
+          Block{static_cast<int>(k), sc.dc_table, sc.ac_table, b == 0, nullptr, nullptr});
+    }
   }
-  scan.frame_components_ = static_cast<std::int64_t>(frame.size());
-  if (frame.size() == 1) {
-    scan.mcu_width_ = 8;
-    scan.mcu_height_ = 8;
-  } else {
-    scan.mcu_width_ = 8 * max_h;
-    scan.mcu_height_ = 8 * max_v;
-  }
-  scan.mcus_per_row_ = ceil_div(scan.width_, scan.mcu_width_);
-  scan.mcu_rows_ = ceil_div(scan.height_, scan.mcu_height_);
+  scan.mcu_width_ = frame->mcu_width();
+  scan.mcu_height_ = frame->mcu_height();
+  scan.mcus_per_row_ = frame->mcus_per_row();
+  scan.mcu_rows_ = frame->mcu_rows();
+  scan.frame_ = std::move(*frame);
   return scan;
 }
 
 McuRect JpegScan::mcus_over(std::int64_t x0, std::int64_t y0, std::int64_t x1,
                             std::int64_t y1) const {
-  x0 = std::clamp<std::int64_t>(x0, 0, width_);
-  x1 = std::clamp<std::int64_t>(x1, x0, width_);
-  y0 = std::clamp<std::int64_t>(y0, 0, height_);
-  y1 = std::clamp<std::int64_t>(y1, y0, height_);
+  x0 = std::clamp<std::int64_t>(x0, 0, frame_.width);
+  x1 = std::clamp<std::int64_t>(x1, x0, frame_.width);
+  y0 = std::clamp<std::int64_t>(y0, 0, frame_.height);
+  y1 = std::clamp<std::int64_t>(y1, y0, frame_.height);
   McuRect r{y0 / mcu_height_, ceil_div(y1, mcu_height_), x0 / mcu_width_, ceil_div(x1, mcu_width_)};
   r.last_row = std::max(r.last_row, r.first_row + 1);
   r.last_column = std::max(r.last_column, r.first_column + 1);
@@ -229,13 +145,71 @@ bool JpegScan::scan_mcu(BitReader& reader, std::array<int, 4>& predictors) const
   return true;
 }
 
-bool JpegScan::run(const std::vector<McuRect>& rects) {
+void JpegScan::scan_second_half(Half& half) const noexcept {
+  try {
+    const auto* p = reinterpret_cast<const unsigned char*>(jpeg_.data());
+    BitReader in(p + half.start, p + jpeg_.size());
+    std::array<int, 4> dc{};
+    for (std::int64_t j = 0;; ++j) {
+      if (in.at_end_of_image()) {
+        half.clean_end = true;
+        half.mcus = j;
+        break;
+      }
+      if (static_cast<std::size_t>(j) < kSyncWindow) {
+        half.boundaries[static_cast<std::size_t>(j)] = Half::Boundary{in.taken(), dc};
+        half.published.store(static_cast<std::size_t>(j) + 1, std::memory_order_release);
+      }
+      if (j % kCheckpointMcus == 0) {
+        if (half.stop.load(std::memory_order_relaxed) || !within(dc, kRelativeDcBound)) break;
+        half.checkpoints.push_back(Entry{j, in, dc});
+      }
+      if (!scan_mcu(in, dc) || in.overran()) break;
+    }
+  } catch (...) {  // out of memory for checkpoints: not clean, the first thread goes on
+  }
+  half.done.store(true, std::memory_order_release);
+}
+
+bool JpegScan::take_second_half(const Half& half, std::size_t j, std::int64_t mcu,
+                                const BitReader& in, const std::array<int, 4>& dc,
+                                const std::vector<std::int64_t>& wanted, std::size_t next) {
+  const auto met = static_cast<std::int64_t>(j);
+  if (!half.clean_end || half.mcus < met || mcu + (half.mcus - met) != mcu_rows_ * mcus_per_row_) {
+    return false;
+  }
+  std::array<int, 4> shift{};  // the second half's predictors are relative to its start
+  for (std::size_t c = 0; c < 4; ++c) shift[c] = dc[c] - half.boundaries[j].dc[c];
+  BitReader reader = in;
+  std::array<int, 4> predictors = dc;
+  std::int64_t at = met;  // in the second half's count
+  std::vector<Entry> entries;
+  for (; next < wanted.size(); ++next) {
+    const std::int64_t target = wanted[next] - mcu + met;
+    const std::int64_t checkpoint = target / kCheckpointMcus * kCheckpointMcus;
+    if (checkpoint > at) {
+      const Entry& e = half.checkpoints[static_cast<std::size_t>(checkpoint / kCheckpointMcus)];
+      reader = e.reader;
+      for (std::size_t c = 0; c < 4; ++c) predictors[c] = e.dc[c] + shift[c];
+      at = checkpoint;
+    }
+    for (; at < target; ++at) {
+      if (!scan_mcu(reader, predictors)) return false;
+    }
+    entries.push_back(Entry{wanted[next], reader, predictors});
+  }
+  entries_.insert(entries_.end(), entries.begin(), entries.end());
+  return true;
+}
+
+bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t min_split_bytes) {
   for (Block& b : blocks_) {  // here: read() returned this object by moving it
     b.dc = &*dc_tables_[static_cast<std::size_t>(b.dc_table)];
     b.ac = &*ac_tables_[static_cast<std::size_t>(b.ac_table)];
   }
   rects_ = rects;
   entries_.clear();
+  split_ = false;
   std::vector<std::int64_t> wanted;
   for (const McuRect& r : rects_) {
     if (r.first_row < 0 || r.last_row > mcu_rows_ || r.first_row >= r.last_row ||
@@ -251,9 +225,43 @@ bool JpegScan::run(const std::vector<McuRect>& rects) {
   entries_.reserve(wanted.size());
 
   const auto* p = reinterpret_cast<const unsigned char*>(jpeg_.data());
-  BitReader in(p + data_offset_, p + jpeg_.size());
+  const std::size_t size = jpeg_.size();
+  std::unique_ptr<Half> half;
+  std::thread helper;
+  struct Joiner {  // whatever way run() returns
+    std::unique_ptr<Half>& half;
+    std::thread& helper;
+    ~Joiner() {
+      if (helper.joinable()) {
+        half->stop = true;
+        helper.join();
+      }
+    }
+  } joiner{half, helper};
+  if (threads >= 2 && size - frame_.data_offset >= min_split_bytes && size - frame_.data_offset >= 16) {
+    half = std::make_unique<Half>();
+    std::size_t start = frame_.data_offset + (size - frame_.data_offset) / 2;
+    while (start < size && p[start - 1] == 0xFF) ++start;  // past a stuffed pair or fill
+    std::int64_t stuffed = 0;
+    for (std::size_t at = frame_.data_offset; at < start;) {
+      const void* found = std::memchr(p + at, 0xFF, start - at);
+      if (found == nullptr) break;
+      at = static_cast<std::size_t>(static_cast<const unsigned char*>(found) - p) + 1;
+      if (at < size && p[at] == 0x00) ++stuffed;
+    }
+    half->start = start;
+    half->start_bits = 8 * (static_cast<std::int64_t>(start - frame_.data_offset) - stuffed);
+    try {
+      helper = std::thread([this, &half] { scan_second_half(*half); });
+    } catch (const std::system_error&) {
+      half.reset();  // one thread: the same scan, slower
+    }
+  }
+
+  BitReader in(p + frame_.data_offset, p + size);
   std::array<int, 4> dc{};
   std::size_t next = 0;
+  std::size_t met = 0;  // the second half's boundaries passed
   std::int64_t mcu = 0;
   for (std::int64_t row = 0; row < mcu_rows_; ++row) {
     for (std::int64_t column = 0; column < mcus_per_row_; ++column, ++mcu) {
@@ -261,19 +269,44 @@ bool JpegScan::run(const std::vector<McuRect>& rects) {
         entries_.push_back(Entry{mcu, in, dc});
         ++next;
       }
+      if (half && in.taken() >= half->start_bits) {
+        const std::int64_t at = in.taken() - half->start_bits;
+        // The second thread is far ahead unless it has barely started: wait for it to pass.
+        std::size_t published = 0;
+        for (;;) {
+          const bool done = half->done.load(std::memory_order_acquire);
+          published = half->published.load(std::memory_order_acquire);
+          if (done || published >= kSyncWindow ||
+              (published > 0 && half->boundaries[published - 1].taken >= at)) {
+            break;
+          }
+          std::this_thread::yield();
+        }
+        while (met < published && half->boundaries[met].taken < at) ++met;
+        if (met < published && half->boundaries[met].taken == at) {
+          helper.join();
+          if (take_second_half(*half, met, mcu, in, dc, wanted, next)) {
+            split_ = true;
+            return true;
+          }
+          half.reset();  // it did not end cleanly: scan on alone
+        } else if (met >= kSyncWindow ||
+                   (met >= published && half->done.load(std::memory_order_acquire))) {
+          half->stop = true;  // no boundary met: scan on alone
+          helper.join();
+          half.reset();
+        }
+      }
       if (!scan_mcu(in, dc)) return false;
     }
-    if (in.overran()) return false;
-    for (const int value : dc) {
-      if (value > kDcBound || value < -kDcBound) return false;
-    }
+    if (in.overran() || !within(dc, kDcBound)) return false;
   }
   return in.at_end_of_image();
 }
 
 std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
   const McuRect& r = rects_.at(k);
-  std::array<std::optional<HuffmanSpec>, 4> dc_specs = dc_specs_;
+  std::array<std::optional<HuffmanSpec>, 4> dc_specs = frame_.dc_tables;
   std::array<std::vector<std::pair<std::uint32_t, int>>, 4> dc_codes;
   std::array<bool, 4> extended{};
   for (std::size_t t = 0; t < 4; ++t) {
@@ -340,16 +373,16 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
   }
   const std::string data = out.finish();
 
-  const std::int64_t height = r.last_row >= mcu_rows_ ? height_ - r.first_row * mcu_height_
+  const std::int64_t height = r.last_row >= mcu_rows_ ? frame_.height - r.first_row * mcu_height_
                                                       : (r.last_row - r.first_row) * mcu_height_;
   const std::int64_t width = r.last_column >= mcus_per_row_
-                                 ? width_ - r.first_column * mcu_width_
+                                 ? frame_.width - r.first_column * mcu_width_
                                  : (r.last_column - r.first_column) * mcu_width_;
   std::string file;
-  file.reserve(data_offset_ + data.size() + 64 * 17 + 2);
-  file.append(jpeg_.substr(0, sos_offset_));
-  put_u16(file, frame_size_offset_, height);
-  put_u16(file, frame_size_offset_ + 2, width);
+  file.reserve(frame_.data_offset + data.size() + 64 * 17 + 2);
+  file.append(jpeg_.substr(0, frame_.sos_offset));
+  put_u16(file, frame_.size_offset, height);
+  put_u16(file, frame_.size_offset + 2, width);
   for (std::size_t t = 0; t < 4; ++t) {
     if (!extended[t]) continue;
     const HuffmanSpec& spec = *dc_specs[t];
@@ -362,10 +395,10 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
     file.append(spec.symbols.begin(), spec.symbols.end());
     put_u16(file, at + 2, static_cast<std::int64_t>(file.size() - at - 2));
   }
-  file.append(jpeg_.substr(sos_offset_, data_offset_ - sos_offset_));
+  file.append(jpeg_.substr(frame_.sos_offset, frame_.data_offset - frame_.sos_offset));
   file.append(data);
   file.push_back(static_cast<char>(0xFF));
-  file.push_back(static_cast<char>(kEoi));
+  file.push_back(static_cast<char>(kJpegEoi));
   return file;
 }
 

@@ -8,9 +8,13 @@
 //     8-bit Huffman scan holding every component, no restart interval, every table it uses
 //     defined and acceptable to libjpeg. Anything else gives nullopt and the caller decodes the
 //     whole stream as before;
-//   - run() reads every MCU of the scan and fails where libjpeg would warn or stop (a bad code,
-//     data running into a marker or the end, anything but the end-of-image marker after the last
-//     MCU), so a damaged file goes back to the whole-stream decode and its usual refusal;
+//   - run() reads every MCU of the scan and fails on a bad code, on data running into a marker
+//     or the end, and on anything but the end-of-image marker after the last MCU: wherever
+//     libjpeg warns and more (its fast path reads a bad code as zero), so a damaged file goes
+//     back to the whole-stream decode and its usual result;
+//   - split between two threads, run() keeps the same entries (so the same excerpts) and
+//     fails where one thread fails: the second half counts only from an MCU boundary the first
+//     thread reaches as well, with an exact start and the frame's last MCU just before the end;
 //   - an excerpt decodes to exactly the full image's pixels in its MCUs but for those next to its
 //     edges, where chroma upsampling replicates instead of reading the neighbour: callers keep a
 //     margin of an MCU there. Its entropy-coded data is the original's bits for those MCUs, the
@@ -25,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/patch/jpeg_frame.hpp"
 #include "common/patch/jpeg_huffman.hpp"
 
 namespace patchq::patch {
@@ -41,9 +46,9 @@ class JpegScan {
  public:
   static std::optional<JpegScan> read(std::string_view jpeg);
 
-  std::int64_t width() const { return width_; }
-  std::int64_t height() const { return height_; }
-  int components() const { return static_cast<int>(frame_components_); }
+  std::int64_t width() const { return frame_.width; }
+  std::int64_t height() const { return frame_.height; }
+  int components() const { return static_cast<int>(frame_.components.size()); }
   std::int64_t mcu_width() const { return mcu_width_; }    // pixels
   std::int64_t mcu_height() const { return mcu_height_; }  // pixels
   std::int64_t mcus_per_row() const { return mcus_per_row_; }
@@ -53,8 +58,16 @@ class JpegScan {
   McuRect mcus_over(std::int64_t x0, std::int64_t y0, std::int64_t x1, std::int64_t y1) const;
 
   // Reads the whole scan once, keeping where each row of each rectangle starts. False for
-  // anything libjpeg would not decode cleanly.
-  bool run(const std::vector<McuRect>& rects);
+  // anything libjpeg would not decode cleanly. With `threads` >= 2 and at least
+  // `min_split_bytes` of entropy-coded data, a second thread scans the second half at the same
+  // time from a guessed start (the middle byte, as if an MCU began there): Huffman codes
+  // resynchronise, so once the first thread reaches an MCU boundary the second one also found,
+  // both parse alike from there and the second half's MCUs are known. Where no boundary
+  // matches, the first thread scans on alone: the same result either way.
+  static constexpr std::size_t kMinSplitBytes = 1 << 20;
+  bool run(const std::vector<McuRect>& rects, int threads = 1,
+           std::size_t min_split_bytes = kMinSplitBytes);
+  bool split() const { return split_; }  // the last run used the second thread's half
   // After run(): rectangle `k` of those as a JPEG file; its pixel (0, 0) is the full image's
   // (first_column * mcu_width, first_row * mcu_height). nullopt when a DC difference cannot be
   // coded (no 16-bit code left in a table).
@@ -75,26 +88,29 @@ class JpegScan {
     std::array<int, 4> dc{};
   };
 
+  struct Half;  // the second half of a split scan
+
   bool scan_mcu(jpeg_huffman::BitReader& in, std::array<int, 4>& dc) const;
+  void scan_second_half(Half& half) const noexcept;
+  // After the first thread met the second half's MCU `j` at its own MCU `mcu` (reader `in`,
+  // predictors `dc`): the entries for wanted[next...] from the second half's checkpoints, and
+  // true; false when the second half did not end cleanly at the frame's last MCU.
+  bool take_second_half(const Half& half, std::size_t j, std::int64_t mcu,
+                        const jpeg_huffman::BitReader& in, const std::array<int, 4>& dc,
+                        const std::vector<std::int64_t>& wanted, std::size_t next);
 
   std::string_view jpeg_;
-  std::int64_t width_ = 0;
-  std::int64_t height_ = 0;
-  std::int64_t frame_components_ = 0;
-  std::int64_t mcu_width_ = 0;
+  JpegFrame frame_;
+  std::int64_t mcu_width_ = 0;  // frame_'s, at hand
   std::int64_t mcu_height_ = 0;
   std::int64_t mcus_per_row_ = 0;
   std::int64_t mcu_rows_ = 0;
-  std::size_t frame_size_offset_ = 0;  // of the frame header's 16-bit height, then width
-  std::size_t sos_offset_ = 0;         // of the SOS marker
-  std::size_t data_offset_ = 0;        // first entropy-coded byte
-  std::vector<Block> blocks_;          // of an MCU, in scan order
-  std::array<std::optional<jpeg_huffman::HuffmanSpec>, 4> dc_specs_;
-  std::array<std::optional<jpeg_huffman::HuffmanSpec>, 4> ac_specs_;
-  std::array<std::optional<jpeg_huffman::Table>, 4> dc_tables_;  // those the scan uses
+  std::vector<Block> blocks_;  // of an MCU, in scan order
+  std::array<std::optional<jpeg_huffman::Table>, 4> dc_tables_;       // those the scan uses
   std::array<std::optional<jpeg_huffman::AcTable>, 4> ac_tables_;
   std::vector<McuRect> rects_;
   std::vector<Entry> entries_;  // sorted by MCU
+  bool split_ = false;
 };
 
 }  // namespace patchq::patch

@@ -24,8 +24,8 @@ void add_tile_flags(config::FlagSet& flags, TileFlags& v) {
       .add_int("quality", &v.quality, "PATCHQ_TILE_QUALITY",
                "JPEG/WebP quality 1..100 (WebP: 101 = lossless)", 1, 101)
       .add_int("jobs", &v.jobs, "PATCHQ_TILE_JOBS",
-               "threads per job: they encode the tiles (and decode a sparse JPEG's restart "
-               "excerpts at once)",
+               "threads per job: they encode the tiles (and share a sparse JPEG's decode: two "
+               "scan its Huffman codes, its excerpts decode at once)",
                1, 64)
       .add_int("max-pixels", &v.max_pixels, "PATCHQ_MAX_PIXELS",
                "largest image accepted, in pixels (checked on the header before decoding)", 1,

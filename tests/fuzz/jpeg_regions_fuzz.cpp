@@ -3,7 +3,8 @@
 // Invariants: never reads outside the input; the restart index's intervals lie inside the input,
 // in order; a region decode that succeeds gives each region its size, and exactly the pixels of
 // a full decode wherever the full decode accepts the file too, with its excerpts decoded one at
-// a time or two at once; one from scanned excerpts succeeds only where the full decode does.
+// a time or two at once; one from scanned excerpts succeeds only where the full decode does;
+// a Huffman scan split between two threads finds what one thread finds.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "common/patch/image_header.hpp"
 #include "common/patch/jpeg_decode.hpp"
 #include "common/patch/jpeg_restart.hpp"
+#include "common/patch/jpeg_scan.hpp"
 
 namespace {
 
@@ -36,6 +38,23 @@ void check_index(std::string_view bytes) {
   }
 }
 
+void check_split_scan(std::string_view bytes) {
+  std::optional<patchq::patch::JpegScan> one = patchq::patch::JpegScan::read(bytes);
+  std::optional<patchq::patch::JpegScan> two = patchq::patch::JpegScan::read(bytes);
+  if (!one || !two) return;
+  const std::int64_t rows = one->mcu_rows();
+  const std::int64_t cols = one->mcus_per_row();
+  if (rows * cols > 64 * 64) return;
+  const std::vector<patchq::patch::McuRect> rects = {
+      {0, rows, 0, cols}, {rows / 2, rows, cols / 3, cols / 3 + 1}, {rows - 1, rows, 0, 1}};
+  const bool alone = one->run(rects);
+  if (two->run(rects, 2, 16) != alone) std::abort();
+  if (!alone) return;
+  for (std::size_t k = 0; k < rects.size(); ++k) {
+    if (one->excerpt(k) != two->excerpt(k)) std::abort();
+  }
+}
+
 bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
   return a.type() == b.type() && a.size() == b.size() && cv::norm(a, b, cv::NORM_INF) == 0.0;
 }
@@ -45,6 +64,7 @@ bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   check_index(bytes);
+  check_split_scan(bytes);
   const patchq::patch::HeaderResult header = patchq::patch::read_image_header(bytes);
   if (!header.header || header.header->format != patchq::patch::ImageFormat::jpeg) return 0;
   const std::int64_t w = header.header->width;

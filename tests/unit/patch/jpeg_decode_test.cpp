@@ -37,6 +37,13 @@ cv::Mat photo(int width = 203, int height = 131, int type = CV_8UC3) {
   return m;
 }
 
+// The largest difference between a region's pixels and the full decode's under it.
+double difference_from(const cv::Mat& full, const JpegRegion& r) {
+  const cv::Rect under(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
+                       static_cast<int>(r.rect.w), static_cast<int>(r.rect.h));
+  return cv::norm(r.pixels, full(under), cv::NORM_INF);
+}
+
 cv::Mat opencv_decode(const std::string& bytes) {
   return cv::imdecode(std::vector<unsigned char>(bytes.begin(), bytes.end()), cv::IMREAD_UNCHANGED);
 }
@@ -173,10 +180,7 @@ TEST(DecodeJpegRegions, WithRestartMarkersPixelsMatchTheFullDecode) {
       EXPECT_GE(stats.excerpts, 3) << label;
       EXPECT_GT(stats.rows_not_read, 200) << label;
       for (const JpegRegion& r : regions) {
-        const cv::Mat expected =
-            (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
-                             static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
-        EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+        EXPECT_EQ(difference_from(*full, r), 0.0)
             << label << " region at " << r.rect.x << "," << r.rect.y << ", " << threads;
       }
     }
@@ -206,10 +210,7 @@ TEST(DecodeJpegRegions, OnSeveralThreadsALongBandIsCutIntoPiecesWithTheSamePixel
         EXPECT_GE(stats.excerpts, 4) << label << ", " << threads;  // the long band in pieces
       }
       for (const JpegRegion& r : regions) {
-        const cv::Mat expected =
-            (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
-                             static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
-        EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+        EXPECT_EQ(difference_from(*full, r), 0.0)
             << label << " region at " << r.rect.y << ", " << threads << " threads";
       }
     }
@@ -238,10 +239,7 @@ TEST(DecodeJpegRegions, WithoutRestartMarkersSmallRegionsComeFromScannedExcerpts
       EXPECT_TRUE(stats.scanned) << label;
       EXPECT_EQ(stats.rows_not_read, 0) << label;
       for (const JpegRegion& r : regions) {
-        const cv::Mat expected =
-            (*full)(cv::Rect(static_cast<int>(r.rect.x), static_cast<int>(r.rect.y),
-                             static_cast<int>(r.rect.w), static_cast<int>(r.rect.h)));
-        EXPECT_EQ(cv::norm(r.pixels, expected, cv::NORM_INF), 0.0)
+        EXPECT_EQ(difference_from(*full, r), 0.0)
             << label << " region at " << r.rect.y << ", " << threads << " threads";
       }
     }

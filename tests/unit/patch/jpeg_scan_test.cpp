@@ -172,5 +172,54 @@ TEST(JpegScan, RunFailsOnDamageAndSucceedsOnlyWhereLibjpegDoes) {
   EXPECT_FALSE(JpegScan::read(jpeg)->run({McuRect{0, 1, 0, 1000}})) << "a rect outside";
 }
 
+// Split between two threads (the second half from a guessed start), a scan finds the same
+// MCUs: its excerpts are byte for byte those of a scan on one thread.
+TEST(JpegScan, TwoThreadsFindTheSameMcusAsOne) {
+  for (const auto& [jpeg, label] : layouts()) {
+    std::optional<JpegScan> one = JpegScan::read(jpeg);
+    std::optional<JpegScan> two = JpegScan::read(jpeg);
+    ASSERT_TRUE(one && two) << label;
+    const std::int64_t cols = one->mcus_per_row();
+    const std::int64_t rows = one->mcu_rows();
+    const std::vector<McuRect> rects = {{0, rows, 0, cols},
+                                        {rows / 2, rows / 2 + 1, 1, 3},
+                                        {rows - 2, rows, cols - 3, cols},
+                                        {1, rows - 1, cols / 2, cols / 2 + 1}};
+    ASSERT_TRUE(one->run(rects));
+    EXPECT_FALSE(one->split());
+    ASSERT_TRUE(two->run(rects, 2, 64)) << label;
+    // Quality 100 codes are long: in so small an image they may not resynchronise in time.
+    if (label != "quality 100") {
+      EXPECT_TRUE(two->split()) << label << ": the threads' MCU boundaries never met";
+    }
+    for (std::size_t k = 0; k < rects.size(); ++k) {
+      EXPECT_EQ(one->excerpt(k), two->excerpt(k)) << label << " rect " << k;
+    }
+  }
+}
+
+TEST(JpegScan, TwoThreadsRefuseWhatOneRefuses) {
+  const std::string jpeg = encode(picture(203, 171), ".jpg");
+  const std::size_t data = jpeg.find("\xFF\xDA") + 14;
+  const auto runs = [](const std::string& bytes, int threads) {
+    std::optional<JpegScan> scan = JpegScan::read(bytes);
+    return scan && scan->run({McuRect{0, 1, 0, 1}}, threads, 64);
+  };
+  int refused = 0;
+  for (int percent = 2; percent < 100; percent += 2) {
+    std::string corrupt = jpeg;
+    const std::size_t at = data + (jpeg.size() - data) * static_cast<std::size_t>(percent) / 100;
+    for (std::size_t i = at; i < at + 4 && i + 2 < jpeg.size(); ++i) {
+      if (corrupt[i] != '\xFF' && corrupt[i - 1] != '\xFF') corrupt[i] ^= 0x3C;
+    }
+    const bool alone = runs(corrupt, 1);
+    EXPECT_EQ(runs(corrupt, 2), alone) << percent << "%";
+    if (!alone) ++refused;
+  }
+  EXPECT_GE(refused, 40);
+  EXPECT_FALSE(runs(jpeg.substr(0, jpeg.size() - 2), 2)) << "no end-of-image marker";
+  EXPECT_FALSE(runs(jpeg.substr(0, jpeg.size() - 2) + "\x12\xFF\xD9", 2)) << "extraneous";
+}
+
 }  // namespace
 }  // namespace patchq::patch
