@@ -512,8 +512,10 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
 
 // Regions of a file without restart markers, each from an excerpt of its MCUs (and a margin)
 // found by one Huffman scan of the whole stream (jpeg_scan.hpp). False when the excerpts would
-// hold most of the image (the whole-stream decode is cheaper then), or the scan or an excerpt
-// fails; the caller then decodes the whole stream, which gives a damaged file its usual refusal.
+// hold more than a quarter of the image's MCUs (libjpeg decodes their codes again: measured on
+// a 24 Mpx photo, bands of 40 % then took 1.06x the whole-stream pass, of 22 % 0.98x), or the
+// scan or an excerpt fails; the caller then decodes the whole stream, which gives a damaged
+// file its usual refusal.
 bool decode_regions_by_scan(std::string_view bytes, std::uint64_t working_memory_limit,
                             std::vector<JpegRegion>& regions, JpegRegionStats* stats, int threads) {
   if (regions.empty()) return false;
@@ -528,7 +530,7 @@ bool decode_regions_by_scan(std::string_view bytes, std::uint64_t working_memory
     mcus += (rects.back().last_row - rects.back().first_row) *
             (rects.back().last_column - rects.back().first_column);
   }
-  if (2 * mcus > scan->mcu_rows() * scan->mcus_per_row() || !scan->run(rects, threads)) {
+  if (4 * mcus > scan->mcu_rows() * scan->mcus_per_row() || !scan->run(rects, threads)) {
     return false;
   }
   const int type = CV_MAKETYPE(CV_8U, scan->components() == 1 ? 1 : 3);

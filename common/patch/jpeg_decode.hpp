@@ -47,10 +47,11 @@ Result<cv::Mat, JpegError> decode_jpeg(std::string_view bytes,
 //     under the regions are read at all, each group of nearby regions from an excerpt of its
 //     own (up to `threads` excerpts at once); damage inside the intervals left out goes
 //     unnoticed (a truncated file, or a marker missing or out of order, is still refused);
-//   - no restart markers, and the regions' MCUs at most half the image's (jpeg_scan.hpp): one
-//     Huffman scan of the whole stream finds where each region's MCUs start, and each region is
-//     decoded from an excerpt of its MCUs alone (up to `threads` at once); damage anywhere
-//     sends the decode to the next way, which refuses the file as a full decode does;
+//   - no restart markers, and the regions' MCUs at most a quarter of the image's
+//     (jpeg_scan.hpp): one Huffman scan of the whole stream (on two threads when `threads` >= 2)
+//     finds where each region's MCUs start, and each region is decoded from an excerpt of its
+//     MCUs alone (up to `threads` at once); damage anywhere sends the decode to the next way,
+//     which refuses the file as a full decode does;
 //   - otherwise one libjpeg pass over the whole stream (jpeg_crop_scanline to the regions'
 //     column hull, jpeg_skip_scanlines between them), which entropy-decodes every MCU, so damage
 //     anywhere refuses the file as a full decode does.

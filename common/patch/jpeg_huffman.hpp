@@ -30,8 +30,9 @@ struct HuffmanSpec {
 class BitReader {
  public:
   BitReader() = default;
-  BitReader(const unsigned char* begin, const unsigned char* end)
-      : begin_(begin), p_(begin), end_(end) {}
+  // `taken_before`: the data bits before `begin`, so that taken() counts from where they start.
+  BitReader(const unsigned char* begin, const unsigned char* end, std::int64_t taken_before = 0)
+      : begin_(begin), p_(begin), end_(end), taken_before_(taken_before) {}
 
   // At least 57 bits are buffered afterwards (zeros past a marker or the end).
   void refill() {
@@ -68,9 +69,10 @@ class BitReader {
     bits_ -= n;
   }
   int bits() const { return bits_; }
-  // Data bits taken since `begin` (stuffed zero bytes not counted): where a code starts.
+  // Data bits taken (stuffed zero bytes not counted): where the next code starts.
   std::int64_t taken() const {
-    return 8 * (static_cast<std::int64_t>(p_ - begin_) - stuffed_) - (bits_ - padding_);
+    return taken_before_ + 8 * (static_cast<std::int64_t>(p_ - begin_) - stuffed_) -
+           (bits_ - padding_);
   }
   // Bits were taken from the zeros supplied past a marker or the end: libjpeg warns there.
   bool overran() const { return bits_ < padding_; }
@@ -103,6 +105,7 @@ class BitReader {
   const unsigned char* begin_ = nullptr;
   const unsigned char* p_ = nullptr;
   const unsigned char* end_ = nullptr;
+  std::int64_t taken_before_ = 0;
   std::int64_t stuffed_ = 0;  // stuffed zero bytes passed
   std::uint64_t buffer_ = 0;  // the next bits, from the top
   int bits_ = 0;

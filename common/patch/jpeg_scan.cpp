@@ -45,7 +45,7 @@ bool within(const std::array<int, 4>& dc, int bound) {
 
 struct JpegScan::Half {
   struct Boundary {
-    std::int64_t taken = 0;  // data bits from `start`
+    std::int64_t taken = 0;  // data bits before it, from the stream's start
     std::array<int, 4> dc{};
   };
   std::size_t start = 0;        // byte offset: not inside a stuffed pair
@@ -148,7 +148,7 @@ bool JpegScan::scan_mcu(BitReader& reader, std::array<int, 4>& predictors) const
 void JpegScan::scan_second_half(Half& half) const noexcept {
   try {
     const auto* p = reinterpret_cast<const unsigned char*>(jpeg_.data());
-    BitReader in(p + half.start, p + jpeg_.size());
+    BitReader in(p + half.start, p + jpeg_.size(), half.start_bits);
     std::array<int, 4> dc{};
     for (std::int64_t j = 0;; ++j) {
       if (in.at_end_of_image()) {
@@ -185,8 +185,10 @@ bool JpegScan::take_second_half(const Half& half, std::size_t j, std::int64_t mc
   std::int64_t at = met;  // in the second half's count
   std::vector<Entry> entries;
   for (; next < wanted.size(); ++next) {
-    const std::int64_t target = wanted[next] - mcu + met;
-    const std::int64_t checkpoint = target / kCheckpointMcus * kCheckpointMcus;
+    const std::int64_t target = wanted[next] - mcu + met;  // up to half.mcus: the end
+    const std::int64_t checkpoint =
+        std::min(target / kCheckpointMcus, static_cast<std::int64_t>(half.checkpoints.size()) - 1) *
+        kCheckpointMcus;
     if (checkpoint > at) {
       const Entry& e = half.checkpoints[static_cast<std::size_t>(checkpoint / kCheckpointMcus)];
       reader = e.reader;
@@ -218,6 +220,7 @@ bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t m
     }
     for (std::int64_t row = r.first_row; row < r.last_row; ++row) {
       wanted.push_back(row * mcus_per_row_ + r.first_column);
+      wanted.push_back(row * mcus_per_row_ + r.last_column);  // the next MCU (or the end)
     }
   }
   std::sort(wanted.begin(), wanted.end());
@@ -238,7 +241,8 @@ bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t m
       }
     }
   } joiner{half, helper};
-  if (threads >= 2 && size - frame_.data_offset >= min_split_bytes && size - frame_.data_offset >= 16) {
+  if (threads >= 2 && size - frame_.data_offset >= min_split_bytes &&
+      size - frame_.data_offset >= 16) {
     half = std::make_unique<Half>();
     std::size_t start = frame_.data_offset + (size - frame_.data_offset) / 2;
     while (start < size && p[start - 1] == 0xFF) ++start;  // past a stuffed pair or fill
@@ -270,7 +274,7 @@ bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t m
         ++next;
       }
       if (half && in.taken() >= half->start_bits) {
-        const std::int64_t at = in.taken() - half->start_bits;
+        const std::int64_t at = in.taken();
         // The second thread is far ahead unless it has barely started: wait for it to pass.
         std::size_t published = 0;
         for (;;) {
@@ -301,6 +305,7 @@ bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t m
     }
     if (in.overran() || !within(dc, kDcBound)) return false;
   }
+  if (next < wanted.size() && wanted[next] == mcu) entries_.push_back(Entry{mcu, in, dc});
   return in.at_end_of_image();
 }
 
@@ -325,51 +330,64 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
     return dc_codes[t].back();
   };
 
+  const auto entry_at = [&](std::int64_t mcu) -> const Entry* {
+    const auto e = std::lower_bound(entries_.begin(), entries_.end(), mcu,
+                                    [](const Entry& x, std::int64_t m) { return x.mcu < m; });
+    return e != entries_.end() && e->mcu == mcu ? &*e : nullptr;
+  };
   jpeg_huffman::BitWriter out;
   std::array<int, 4> previous{};  // the excerpt's own DC predictors
   for (std::int64_t row = r.first_row; row < r.last_row; ++row) {
-    const std::int64_t mcu = row * mcus_per_row_ + r.first_column;
-    const auto entry = std::lower_bound(entries_.begin(), entries_.end(), mcu,
-                                        [](const Entry& e, std::int64_t m) { return e.mcu < m; });
-    if (entry == entries_.end() || entry->mcu != mcu) return std::nullopt;
-    BitReader in = entry->reader;
-    std::array<int, 4> dc = entry->dc;
-    for (std::int64_t column = r.first_column; column < r.last_column; ++column) {
-      for (const Block& b : blocks_) {
-        const auto c = static_cast<std::size_t>(b.component);
-        const auto t = static_cast<std::size_t>(b.dc_table);
-        in.refill();
-        const auto [size, length] = dc_tables_[t]->decode(in.peek(16));
-        if (length == 0) return std::nullopt;
-        const unsigned original = in.peek(length + size);
-        in.skip(length);
-        const int value = dc[c] + (size != 0 ? jpeg_huffman::extend(in.peek(size), size) : 0);
-        if (size != 0) in.skip(size);
-        dc[c] = value;
-        if (column == r.first_column && b.first_of_component) {
-          const int difference = value - previous[c];
-          const int new_size = jpeg_huffman::category(difference);
-          if (new_size > 15) return std::nullopt;
-          const auto code = code_of(t, new_size);
-          if (!code) return std::nullopt;
-          out.put(code->first, code->second);
-          if (new_size != 0) out.put(jpeg_huffman::extra_bits(difference, new_size), new_size);
-        } else {
-          out.put(original, length + size);
-        }
-        previous[c] = value;
-        const Table& ac = ac_tables_[static_cast<std::size_t>(b.ac_table)]->single();
-        for (int coefficient = 1; coefficient < 64;) {
-          if (in.bits() < 32) in.refill();
-          const auto [symbol, code_length] = ac.decode(in.peek(16));
-          if (code_length == 0) return std::nullopt;
-          const int taken = code_length + (symbol & 15);
-          out.put(in.peek(taken), taken);
-          in.skip(taken);
-          coefficient += AcTable::advance(symbol);
-        }
+    const Entry* start = entry_at(row * mcus_per_row_ + r.first_column);
+    const Entry* end = entry_at(row * mcus_per_row_ + r.last_column);
+    if (start == nullptr || end == nullptr) return std::nullopt;
+    // The row's first MCU symbol by symbol, its components' first DC differences re-encoded.
+    BitReader in = start->reader;
+    std::array<int, 4> dc = start->dc;
+    for (const Block& b : blocks_) {
+      const auto c = static_cast<std::size_t>(b.component);
+      const auto t = static_cast<std::size_t>(b.dc_table);
+      in.refill();
+      const auto [size, length] = dc_tables_[t]->decode(in.peek(16));
+      if (length == 0) return std::nullopt;
+      const unsigned original = in.peek(length + size);
+      in.skip(length);
+      const int value = dc[c] + (size != 0 ? jpeg_huffman::extend(in.peek(size), size) : 0);
+      if (size != 0) in.skip(size);
+      dc[c] = value;
+      if (b.first_of_component) {
+        const int difference = value - previous[c];
+        const int new_size = jpeg_huffman::category(difference);
+        if (new_size > 15) return std::nullopt;
+        const auto code = code_of(t, new_size);
+        if (!code) return std::nullopt;
+        out.put(code->first, code->second);
+        if (new_size != 0) out.put(jpeg_huffman::extra_bits(difference, new_size), new_size);
+      } else {
+        out.put(original, length + size);
+      }
+      const Table& ac = ac_tables_[static_cast<std::size_t>(b.ac_table)]->single();
+      for (int coefficient = 1; coefficient < 64;) {
+        if (in.bits() < 32) in.refill();
+        const auto [symbol, code_length] = ac.decode(in.peek(16));
+        if (code_length == 0) return std::nullopt;
+        const int taken = code_length + (symbol & 15);
+        out.put(in.peek(taken), taken);
+        in.skip(taken);
+        coefficient += AcTable::advance(symbol);
       }
     }
+    // The rest of the row's MCUs as they are: their bits up to where the next MCU starts.
+    std::int64_t left = end->reader.taken() - in.taken();
+    if (left < 0) return std::nullopt;
+    while (left > 0) {
+      in.refill();
+      const int n = static_cast<int>(std::min<std::int64_t>(left, 32));
+      out.put(in.peek(n), n);
+      in.skip(n);
+      left -= n;
+    }
+    previous = end->dc;  // the DC of each component's last block in the row
   }
   const std::string data = out.finish();
 
