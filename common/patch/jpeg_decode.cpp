@@ -371,6 +371,15 @@ Result<bool, JpegError> decode_regions_in(std::string_view bytes,
   return true;
 }
 
+// Each region's pixels, of the type a full decode of a `components`-component file gives,
+// before excerpts decode into them (or views of them) from several threads.
+void allocate_pixels(std::vector<JpegRegion>& regions, std::int64_t components) {
+  const int type = CV_MAKETYPE(CV_8U, components == 1 ? 1 : 3);
+  for (JpegRegion& r : regions) {
+    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
+  }
+}
+
 struct Excerpt {
   McuRowSpan span;
   std::size_t first_region = 0;  // the regions [first_region, end_region) it holds
@@ -492,10 +501,7 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
   std::int64_t rows_read = 0;
   for (const Excerpt& e : excerpts) rows_read += e.span.last - e.span.first;
   if (rows_read >= index.mcu_rows) return false;
-  const int type = CV_MAKETYPE(CV_8U, index.components == 1 ? 1 : 3);
-  for (JpegRegion& r : regions) {
-    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
-  }
+  allocate_pixels(regions, index.components);
   std::vector<JpegRegion> pieces;
   std::vector<Excerpt> cut;
   cut_for_threads(index, regions, excerpts, rows_read, threads, pieces, cut);
@@ -516,10 +522,11 @@ bool decode_regions_by_restart(std::string_view bytes, const JpegRestartIndex& i
 // a 24 Mpx photo, bands of 40 % then took 1.06x the whole-stream pass, of 22 % 0.98x), or the
 // scan or an excerpt fails; the caller then decodes the whole stream, which gives a damaged
 // file its usual refusal.
-bool decode_regions_by_scan(std::string_view bytes, std::uint64_t working_memory_limit,
-                            std::vector<JpegRegion>& regions, JpegRegionStats* stats, int threads) {
+bool decode_regions_by_scan(std::string_view bytes, const JpegFrame& frame,
+                            std::uint64_t working_memory_limit, std::vector<JpegRegion>& regions,
+                            JpegRegionStats* stats, int threads) {
   if (regions.empty()) return false;
-  std::optional<JpegScan> scan = JpegScan::read(bytes);
+  std::optional<JpegScan> scan = JpegScan::read(bytes, frame);
   if (!scan || !regions_fit(regions, scan->width(), scan->height())) return false;
   std::vector<McuRect> rects;
   std::int64_t mcus = 0;
@@ -533,10 +540,7 @@ bool decode_regions_by_scan(std::string_view bytes, std::uint64_t working_memory
   if (4 * mcus > scan->mcu_rows() * scan->mcus_per_row() || !scan->run(rects, threads)) {
     return false;
   }
-  const int type = CV_MAKETYPE(CV_8U, scan->components() == 1 ? 1 : 3);
-  for (JpegRegion& r : regions) {
-    r.pixels.create(static_cast<int>(r.rect.h), static_cast<int>(r.rect.w), type);
-  }
+  allocate_pixels(regions, scan->components());
   const bool decoded = run_on_threads(regions.size(), threads, [&](std::size_t k) {
     const std::optional<std::string> excerpt = scan->excerpt(k);
     if (!excerpt) return false;
@@ -567,12 +571,16 @@ Result<bool, JpegError> decode_jpeg_regions(std::string_view bytes,
   if (bytes.empty()) return JpegError{false, "JPEG: empty file"};
   if (stats != nullptr) *stats = JpegRegionStats{};
   try {
-    const std::optional<JpegRestartIndex> index = index_restart_intervals(bytes);
+    // One parse of the markers for both excerpt ways.
+    const std::optional<JpegFrame> frame = read_jpeg_frame(bytes);
+    const std::optional<JpegRestartIndex> index =
+        frame ? index_restart_intervals(bytes, *frame) : std::nullopt;
     if (index &&
         decode_regions_by_restart(bytes, *index, working_memory_limit, regions, stats, threads)) {
       return true;
     }
-    if (!index && decode_regions_by_scan(bytes, working_memory_limit, regions, stats, threads)) {
+    if (frame && !index &&
+        decode_regions_by_scan(bytes, *frame, working_memory_limit, regions, stats, threads)) {
       return true;
     }
     return decode_regions_in(bytes, working_memory_limit, regions, &regions_done);

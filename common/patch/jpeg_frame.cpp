@@ -85,29 +85,21 @@ bool read_scan_header(const unsigned char* seg, std::size_t n, JpegFrame& frame)
   return true;
 }
 
-}  // namespace
-
-std::int64_t JpegFrame::mcu_width() const {
-  if (components.size() == 1) return 8;
+void set_mcu_geometry(JpegFrame& frame) {
   int max_h = 1;
-  for (const Component& c : components) max_h = std::max(max_h, c.h);
-  return 8 * max_h;
-}
-
-std::int64_t JpegFrame::mcu_height() const {
-  if (components.size() == 1) return 8;
   int max_v = 1;
-  for (const Component& c : components) max_v = std::max(max_v, c.v);
-  return 8 * max_v;
+  for (const JpegFrame::Component& c : frame.components) {
+    max_h = std::max(max_h, c.h);
+    max_v = std::max(max_v, c.v);
+  }
+  const bool one = frame.components.size() == 1;
+  frame.mcu_width = one ? 8 : 8 * max_h;
+  frame.mcu_height = one ? 8 : 8 * max_v;
+  frame.mcus_per_row = ceil_div(frame.width, frame.mcu_width);
+  frame.mcu_rows = ceil_div(frame.height, frame.mcu_height);
 }
 
-std::int64_t JpegFrame::mcus_per_row() const {
-  return ceil_div(width, mcu_width());
-}
-
-std::int64_t JpegFrame::mcu_rows() const {
-  return ceil_div(height, mcu_height());
-}
+}  // namespace
 
 std::optional<JpegFrame> read_jpeg_frame(std::string_view jpeg) {
   const auto* p = reinterpret_cast<const unsigned char*>(jpeg.data());
@@ -140,6 +132,7 @@ std::optional<JpegFrame> read_jpeg_frame(std::string_view jpeg) {
       if (!read_scan_header(seg, seg_len, frame)) return std::nullopt;
       frame.sos_offset = marker_at;
       frame.data_offset = pos + length;
+      set_mcu_geometry(frame);
       return frame;
     }
     pos += length;

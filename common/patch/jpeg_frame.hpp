@@ -46,10 +46,10 @@ struct JpegFrame {
   std::size_t data_offset = 0;  // the first entropy-coded byte
 
   // The scan's MCUs: one block of 8x8 for a single component, whatever its sampling factors.
-  std::int64_t mcu_width() const;
-  std::int64_t mcu_height() const;
-  std::int64_t mcus_per_row() const;
-  std::int64_t mcu_rows() const;
+  std::int64_t mcu_width = 0;  // pixels
+  std::int64_t mcu_height = 0;
+  std::int64_t mcus_per_row = 0;
+  std::int64_t mcu_rows = 0;
 };
 
 std::optional<JpegFrame> read_jpeg_frame(std::string_view jpeg);

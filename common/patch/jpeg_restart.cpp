@@ -11,20 +11,25 @@
 namespace patchq::patch {
 
 std::optional<JpegRestartIndex> index_restart_intervals(std::string_view jpeg) {
+  const std::optional<JpegFrame> frame = read_jpeg_frame(jpeg);
+  return frame ? index_restart_intervals(jpeg, *frame) : std::nullopt;
+}
+
+std::optional<JpegRestartIndex> index_restart_intervals(std::string_view jpeg,
+                                                        const JpegFrame& frame) {
   const auto* p = reinterpret_cast<const unsigned char*>(jpeg.data());
   const std::size_t n = jpeg.size();
-  const std::optional<JpegFrame> frame = read_jpeg_frame(jpeg);
-  if (!frame || frame->restart_interval == 0) return std::nullopt;
+  if (frame.restart_interval == 0) return std::nullopt;
   JpegRestartIndex index;
-  index.width = frame->width;
-  index.height = frame->height;
-  index.components = static_cast<std::int64_t>(frame->components.size());
-  index.mcu_height = frame->mcu_height();
-  index.mcus_per_row = frame->mcus_per_row();
-  index.mcu_rows = frame->mcu_rows();
-  index.restart_interval = frame->restart_interval;
-  index.height_offset = frame->size_offset;
-  index.header_end = frame->data_offset;
+  index.width = frame.width;
+  index.height = frame.height;
+  index.components = static_cast<std::int64_t>(frame.components.size());
+  index.mcu_height = frame.mcu_height;
+  index.mcus_per_row = frame.mcus_per_row;
+  index.mcu_rows = frame.mcu_rows;
+  index.restart_interval = frame.restart_interval;
+  index.height_offset = frame.size_offset;
+  index.header_end = frame.data_offset;
   const std::int64_t intervals =
       ceil_div(index.mcus_per_row * index.mcu_rows, index.restart_interval);
   index.begin.reserve(static_cast<std::size_t>(intervals));

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/patch/jpeg_frame.hpp"
+
 namespace patchq::patch {
 
 struct JpegRestartIndex {
@@ -41,6 +43,9 @@ struct JpegRestartIndex {
 };
 
 std::optional<JpegRestartIndex> index_restart_intervals(std::string_view jpeg);
+// The same from the frame read_jpeg_frame found in `jpeg`.
+std::optional<JpegRestartIndex> index_restart_intervals(std::string_view jpeg,
+                                                        const JpegFrame& frame);
 
 // The MCU rows [first, last) whose bounds fall on restart intervals, widened from the pixel rows
 // [y0, y1): first the nearest such row at or above y0, last at or below y1 (or the image's end).

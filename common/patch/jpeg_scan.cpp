@@ -61,33 +61,33 @@ struct JpegScan::Half {
 
 std::optional<JpegScan> JpegScan::read(std::string_view jpeg) {
   std::optional<JpegFrame> frame = read_jpeg_frame(jpeg);
-  if (!frame || frame->restart_interval != 0) return std::nullopt;
+  return frame ? read(jpeg, *std::move(frame)) : std::nullopt;
+}
+
+std::optional<JpegScan> JpegScan::read(std::string_view jpeg, JpegFrame frame) {
+  if (frame.restart_interval != 0) return std::nullopt;
   JpegScan scan;
   scan.jpeg_ = jpeg;
-  for (std::size_t k = 0; k < frame->scan.size(); ++k) {
-    const JpegFrame::ScanComponent& sc = frame->scan[k];
+  for (std::size_t k = 0; k < frame.scan.size(); ++k) {
+    const JpegFrame::ScanComponent& sc = frame.scan[k];
     const auto dc = static_cast<std::size_t>(sc.dc_table);
     const auto ac = static_cast<std::size_t>(sc.ac_table);
     // An undefined table: libjpeg would use the standard ones (Motion-JPEG frames).
-    if (!frame->dc_tables[dc] || !frame->ac_tables[ac] ||
-        !jpeg_huffman::usable_by_libjpeg(*frame->dc_tables[dc], true) ||
-        !jpeg_huffman::usable_by_libjpeg(*frame->ac_tables[ac], false)) {
+    if (!frame.dc_tables[dc] || !frame.ac_tables[ac] ||
+        !jpeg_huffman::usable_by_libjpeg(*frame.dc_tables[dc], true) ||
+        !jpeg_huffman::usable_by_libjpeg(*frame.ac_tables[ac], false)) {
       return std::nullopt;
     }
-    if (!scan.dc_tables_[dc]) scan.dc_tables_[dc].emplace(*frame->dc_tables[dc]);
-    if (!scan.ac_tables_[ac]) scan.ac_tables_[ac].emplace(*frame->ac_tables[ac]);
-    const JpegFrame::Component& c = frame->components[sc.component];
-    const int blocks = frame->components.size() == 1 ? 1 : c.h * c.v;
+    if (!scan.dc_tables_[dc]) scan.dc_tables_[dc].emplace(*frame.dc_tables[dc]);
+    if (!scan.ac_tables_[ac]) scan.ac_tables_[ac].emplace(*frame.ac_tables[ac]);
+    const JpegFrame::Component& c = frame.components[sc.component];
+    const int blocks = frame.components.size() == 1 ? 1 : c.h * c.v;
     for (int b = 0; b < blocks; ++b) {
       scan.blocks_.push_back(
           Block{static_cast<int>(k), sc.dc_table, sc.ac_table, b == 0, nullptr, nullptr});
     }
   }
-  scan.mcu_width_ = frame->mcu_width();
-  scan.mcu_height_ = frame->mcu_height();
-  scan.mcus_per_row_ = frame->mcus_per_row();
-  scan.mcu_rows_ = frame->mcu_rows();
-  scan.frame_ = std::move(*frame);
+  scan.frame_ = std::move(frame);
   return scan;
 }
 
@@ -97,7 +97,8 @@ McuRect JpegScan::mcus_over(std::int64_t x0, std::int64_t y0, std::int64_t x1,
   x1 = std::clamp<std::int64_t>(x1, x0, frame_.width);
   y0 = std::clamp<std::int64_t>(y0, 0, frame_.height);
   y1 = std::clamp<std::int64_t>(y1, y0, frame_.height);
-  McuRect r{y0 / mcu_height_, ceil_div(y1, mcu_height_), x0 / mcu_width_, ceil_div(x1, mcu_width_)};
+  McuRect r{y0 / frame_.mcu_height, ceil_div(y1, frame_.mcu_height), x0 / frame_.mcu_width,
+            ceil_div(x1, frame_.mcu_width)};
   r.last_row = std::max(r.last_row, r.first_row + 1);
   r.last_column = std::max(r.last_column, r.first_column + 1);
   return r;
@@ -175,7 +176,8 @@ bool JpegScan::take_second_half(const Half& half, std::size_t j, std::int64_t mc
                                 const BitReader& in, const std::array<int, 4>& dc,
                                 const std::vector<std::int64_t>& wanted, std::size_t next) {
   const auto met = static_cast<std::int64_t>(j);
-  if (!half.clean_end || half.mcus < met || mcu + (half.mcus - met) != mcu_rows_ * mcus_per_row_) {
+  if (!half.clean_end || half.mcus < met ||
+      mcu + (half.mcus - met) != frame_.mcu_rows * frame_.mcus_per_row) {
     return false;
   }
   std::array<int, 4> shift{};  // the second half's predictors are relative to its start
@@ -214,13 +216,14 @@ bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t m
   split_ = false;
   std::vector<std::int64_t> wanted;
   for (const McuRect& r : rects_) {
-    if (r.first_row < 0 || r.last_row > mcu_rows_ || r.first_row >= r.last_row ||
-        r.first_column < 0 || r.last_column > mcus_per_row_ || r.first_column >= r.last_column) {
+    if (r.first_row < 0 || r.last_row > frame_.mcu_rows || r.first_row >= r.last_row ||
+        r.first_column < 0 || r.last_column > frame_.mcus_per_row ||
+        r.first_column >= r.last_column) {
       return false;
     }
     for (std::int64_t row = r.first_row; row < r.last_row; ++row) {
-      wanted.push_back(row * mcus_per_row_ + r.first_column);
-      wanted.push_back(row * mcus_per_row_ + r.last_column);  // the next MCU (or the end)
+      wanted.push_back(row * frame_.mcus_per_row + r.first_column);
+      wanted.push_back(row * frame_.mcus_per_row + r.last_column);  // the next MCU (or the end)
     }
   }
   std::sort(wanted.begin(), wanted.end());
@@ -267,8 +270,8 @@ bool JpegScan::run(const std::vector<McuRect>& rects, int threads, std::size_t m
   std::size_t next = 0;
   std::size_t met = 0;  // the second half's boundaries passed
   std::int64_t mcu = 0;
-  for (std::int64_t row = 0; row < mcu_rows_; ++row) {
-    for (std::int64_t column = 0; column < mcus_per_row_; ++column, ++mcu) {
+  for (std::int64_t row = 0; row < frame_.mcu_rows; ++row) {
+    for (std::int64_t column = 0; column < frame_.mcus_per_row; ++column, ++mcu) {
       if (next < wanted.size() && wanted[next] == mcu) {
         entries_.push_back(Entry{mcu, in, dc});
         ++next;
@@ -338,8 +341,8 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
   jpeg_huffman::BitWriter out;
   std::array<int, 4> previous{};  // the excerpt's own DC predictors
   for (std::int64_t row = r.first_row; row < r.last_row; ++row) {
-    const Entry* start = entry_at(row * mcus_per_row_ + r.first_column);
-    const Entry* end = entry_at(row * mcus_per_row_ + r.last_column);
+    const Entry* start = entry_at(row * frame_.mcus_per_row + r.first_column);
+    const Entry* end = entry_at(row * frame_.mcus_per_row + r.last_column);
     if (start == nullptr || end == nullptr) return std::nullopt;
     // The row's first MCU symbol by symbol, its components' first DC differences re-encoded.
     BitReader in = start->reader;
@@ -348,7 +351,7 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
       const auto c = static_cast<std::size_t>(b.component);
       const auto t = static_cast<std::size_t>(b.dc_table);
       in.refill();
-      const auto [size, length] = dc_tables_[t]->decode(in.peek(16));
+      const auto [size, length] = b.dc->decode(in.peek(16));
       if (length == 0) return std::nullopt;
       const unsigned original = in.peek(length + size);
       in.skip(length);
@@ -366,7 +369,7 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
       } else {
         out.put(original, length + size);
       }
-      const Table& ac = ac_tables_[static_cast<std::size_t>(b.ac_table)]->single();
+      const Table& ac = b.ac->single();
       for (int coefficient = 1; coefficient < 64;) {
         if (in.bits() < 32) in.refill();
         const auto [symbol, code_length] = ac.decode(in.peek(16));
@@ -391,11 +394,12 @@ std::optional<std::string> JpegScan::excerpt(std::size_t k) const {
   }
   const std::string data = out.finish();
 
-  const std::int64_t height = r.last_row >= mcu_rows_ ? frame_.height - r.first_row * mcu_height_
-                                                      : (r.last_row - r.first_row) * mcu_height_;
-  const std::int64_t width = r.last_column >= mcus_per_row_
-                                 ? frame_.width - r.first_column * mcu_width_
-                                 : (r.last_column - r.first_column) * mcu_width_;
+  const std::int64_t height = r.last_row >= frame_.mcu_rows
+                                  ? frame_.height - r.first_row * frame_.mcu_height
+                                  : (r.last_row - r.first_row) * frame_.mcu_height;
+  const std::int64_t width = r.last_column >= frame_.mcus_per_row
+                                 ? frame_.width - r.first_column * frame_.mcu_width
+                                 : (r.last_column - r.first_column) * frame_.mcu_width;
   std::string file;
   file.reserve(frame_.data_offset + data.size() + 64 * 17 + 2);
   file.append(jpeg_.substr(0, frame_.sos_offset));

@@ -45,14 +45,16 @@ struct McuRect {
 class JpegScan {
  public:
   static std::optional<JpegScan> read(std::string_view jpeg);
+  // The same from the frame read_jpeg_frame found in `jpeg`.
+  static std::optional<JpegScan> read(std::string_view jpeg, JpegFrame frame);
 
   std::int64_t width() const { return frame_.width; }
   std::int64_t height() const { return frame_.height; }
   int components() const { return static_cast<int>(frame_.components.size()); }
-  std::int64_t mcu_width() const { return mcu_width_; }    // pixels
-  std::int64_t mcu_height() const { return mcu_height_; }  // pixels
-  std::int64_t mcus_per_row() const { return mcus_per_row_; }
-  std::int64_t mcu_rows() const { return mcu_rows_; }
+  std::int64_t mcu_width() const { return frame_.mcu_width; }    // pixels
+  std::int64_t mcu_height() const { return frame_.mcu_height; }  // pixels
+  std::int64_t mcus_per_row() const { return frame_.mcus_per_row; }
+  std::int64_t mcu_rows() const { return frame_.mcu_rows; }
 
   // The MCUs holding pixels [x0, x1) x [y0, y1), clamped to the image.
   McuRect mcus_over(std::int64_t x0, std::int64_t y0, std::int64_t x1, std::int64_t y1) const;
@@ -101,12 +103,8 @@ class JpegScan {
 
   std::string_view jpeg_;
   JpegFrame frame_;
-  std::int64_t mcu_width_ = 0;  // frame_'s, at hand
-  std::int64_t mcu_height_ = 0;
-  std::int64_t mcus_per_row_ = 0;
-  std::int64_t mcu_rows_ = 0;
-  std::vector<Block> blocks_;  // of an MCU, in scan order
-  std::array<std::optional<jpeg_huffman::Table>, 4> dc_tables_;       // those the scan uses
+  std::vector<Block> blocks_;                                    // of an MCU, in scan order
+  std::array<std::optional<jpeg_huffman::Table>, 4> dc_tables_;  // those the scan uses
   std::array<std::optional<jpeg_huffman::AcTable>, 4> ac_tables_;
   std::vector<McuRect> rects_;
   std::vector<Entry> entries_;  // sorted by MCU
